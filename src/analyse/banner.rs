@@ -1,0 +1,391 @@
+//! Find the consent banner in a document and classify its buttons.
+//!
+//! The detector works on a parsed DOM, so every engine can use it: the http
+//! engine on the static HTML, the browser engine on the rendered DOM
+//! flattened with its shadow roots and frames. It reports what it saw (the
+//! container, text, buttons and their roles); judging is left to the rules.
+//!
+//! How a container is recognised, strongest signal first:
+//! 1. markup of a known consent platform (`rules/cmps.toml`);
+//! 2. an accept or reject button whose ancestor is named like a banner
+//!    (id, class, aria-label or dialog role speaking of cookies, consent,
+//!    GDPR/RGPD, privacy) or whose text speaks of cookies in one of the
+//!    lexicon languages.
+//!
+//! Buttons inside parts of the banner that are hidden in the markup
+//! (`hidden`, `aria-hidden`, `display:none`) are second-layer buttons.
+
+use std::sync::LazyLock;
+
+use ego_tree::NodeRef;
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use crate::evidence::{Banner, BannerButton, BannerLink, BannerStatus, ButtonRole};
+use crate::knowledge::lexicon::normalise;
+use crate::knowledge::Knowledge;
+
+/// Attribute words that name a consent container.
+static STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)cookie|consent|gdpr|rgpd|dsgvo|privacy|cmp[-_]|[-_]cmp|tarteaucitron|didomi|onetrust|cookiebot|usercentrics|axeptio|klaro|orejime|trustarc|truste|quantcast|iubenda|tracking-?notice",
+    )
+    .expect("static regex")
+});
+
+static CLICKABLE: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse("button, a, input[type=button], input[type=submit], [role=button]")
+        .expect("static selector")
+});
+
+static BUTTONISH_CLASS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bbtn|button").expect("static regex"));
+
+/// Longest banner text we accept as "a banner" rather than a whole page.
+const MAX_BANNER_CHARS: usize = 6000;
+/// Longest banner text kept as evidence.
+const KEEP_TEXT_CHARS: usize = 5000;
+
+/// Visible text of an element: script, style and template contents skipped.
+pub fn visible_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    collect_text(*el, &mut out);
+    normalise(&out)
+}
+
+fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
+    for child in node.children() {
+        match child.value() {
+            Node::Text(t) => {
+                out.push_str(t);
+            }
+            Node::Element(e) => {
+                if matches!(
+                    e.name(),
+                    "script" | "style" | "noscript" | "template" | "svg"
+                ) {
+                    continue;
+                }
+                let block = !matches!(
+                    e.name(),
+                    "span" | "a" | "b" | "i" | "em" | "strong" | "small" | "label"
+                );
+                if block {
+                    out.push(' ');
+                }
+                collect_text(child, out);
+                if block {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The label a person reads on a clickable element.
+fn label_of(el: ElementRef<'_>) -> String {
+    let text = visible_text(el);
+    if !text.is_empty() {
+        return text;
+    }
+    ["value", "aria-label", "title", "alt"]
+        .iter()
+        .find_map(|a| el.value().attr(a).map(normalise).filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+}
+
+fn structure_words(el: ElementRef<'_>) -> bool {
+    let v = el.value();
+    let attrs = [
+        v.id(),
+        v.attr("class"),
+        v.attr("aria-label"),
+        v.attr("aria-labelledby"),
+        v.attr("data-nosnippet"),
+    ];
+    attrs.iter().flatten().any(|a| STRUCTURE.is_match(a))
+}
+
+fn is_dialog(el: ElementRef<'_>) -> bool {
+    let v = el.value();
+    v.name() == "dialog"
+        || matches!(v.attr("role"), Some("dialog" | "alertdialog"))
+        || v.attr("aria-modal") == Some("true")
+}
+
+fn hidden(el: ElementRef<'_>) -> bool {
+    let v = el.value();
+    if v.attr("hidden").is_some() || v.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    v.attr("style").is_some_and(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    })
+}
+
+fn describe(el: ElementRef<'_>) -> String {
+    let v = el.value();
+    let mut s = v.name().to_string();
+    if let Some(id) = v.id() {
+        s.push('#');
+        s.push_str(id);
+    }
+    for class in v.classes().take(3) {
+        s.push('.');
+        s.push_str(class);
+    }
+    s
+}
+
+fn parent_element(el: ElementRef<'_>) -> Option<ElementRef<'_>> {
+    el.parent().and_then(ElementRef::wrap)
+}
+
+fn is_root(el: ElementRef<'_>) -> bool {
+    matches!(el.value().name(), "body" | "html")
+}
+
+/// A container candidate and how strongly it looks like a banner.
+struct Candidate<'a> {
+    el: ElementRef<'a>,
+    cmp: Option<String>,
+    score: u32,
+}
+
+/// Look for a consent banner in `doc`. `None` when nothing looks like one.
+pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banner> {
+    let lex = &knowledge.lexicons;
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+
+    // 1. Known consent platforms.
+    for cmp in &knowledge.cmps.entries {
+        for sel in &cmp.selectors {
+            let Ok(selector) = Selector::parse(sel) else {
+                continue;
+            };
+            for el in doc.select(&selector) {
+                candidates.push(Candidate {
+                    el,
+                    cmp: Some(cmp.name.clone()),
+                    score: 10,
+                });
+            }
+        }
+    }
+
+    // 2. Containers around consent buttons.
+    for el in doc.select(&CLICKABLE) {
+        let role = lex.classify_button(&label_of(el));
+        if !matches!(role, ButtonRole::Accept | ButtonRole::Reject) {
+            continue;
+        }
+        let mut current = parent_element(el);
+        let mut depth = 0;
+        while let Some(anc) = current {
+            if is_root(anc) || depth > 15 {
+                break;
+            }
+            let text = visible_text(anc);
+            if text.chars().count() > MAX_BANNER_CHARS {
+                break;
+            }
+            let named = structure_words(anc) || is_dialog(anc);
+            if named || lex.mentions_banner_words(&text) {
+                // Grow to the outermost named ancestor that is still banner-sized.
+                let mut best = anc;
+                let mut up = parent_element(anc);
+                while let Some(outer) = up {
+                    if is_root(outer) || visible_text(outer).chars().count() > MAX_BANNER_CHARS {
+                        break;
+                    }
+                    if structure_words(outer) || is_dialog(outer) {
+                        best = outer;
+                    }
+                    up = parent_element(outer);
+                }
+                let score = 3
+                    + u32::from(named) * 2
+                    + u32::from(lex.mentions_banner_words(&visible_text(best))) * 2;
+                candidates.push(Candidate {
+                    el: best,
+                    cmp: None,
+                    score,
+                });
+                break;
+            }
+            current = parent_element(anc);
+            depth += 1;
+        }
+    }
+
+    // Prefer the strongest; among equals, the one with more consent buttons.
+    let chosen = candidates
+        .into_iter()
+        .map(|c| {
+            let buttons =
+                c.el.select(&CLICKABLE)
+                    .filter(|b| {
+                        matches!(
+                            lex.classify_button(&label_of(*b)),
+                            ButtonRole::Accept | ButtonRole::Reject
+                        )
+                    })
+                    .count() as u32;
+            (c.score + buttons, c)
+        })
+        .max_by_key(|(s, _)| *s)
+        .map(|(_, c)| c)?;
+
+    let container = chosen.el;
+    let text = visible_text(container);
+    // A platform's empty placeholder (filled by script) is not a banner we can read.
+    if text.is_empty() && container.select(&CLICKABLE).next().is_none() {
+        return None;
+    }
+    let mut buttons = Vec::new();
+    let mut links = Vec::new();
+    for el in container.select(&CLICKABLE) {
+        let label = label_of(el);
+        let role = lex.classify_button(&label);
+        let href = el
+            .value()
+            .attr("href")
+            .and_then(|h| page_url.join(h).ok())
+            .map(|u| u.to_string());
+        let layer = if ancestors_until(el, container).any(hidden) || hidden(el) {
+            2
+        } else {
+            1
+        };
+        let element = el.value().name().to_string();
+        let inline_link = element == "a"
+            && el.value().attr("role") != Some("button")
+            && !el
+                .value()
+                .attr("class")
+                .is_some_and(|c| BUTTONISH_CLASS.is_match(c))
+            && parent_element(el)
+                .is_some_and(|p| visible_text(p).chars().count() > label.chars().count() + 30);
+        if role == ButtonRole::Other {
+            if let Some(href) = &href {
+                if !href.starts_with("javascript:") {
+                    links.push(BannerLink {
+                        text: label.clone(),
+                        href: href.clone(),
+                    });
+                }
+            }
+            if label.is_empty() {
+                continue;
+            }
+        }
+        buttons.push(BannerButton {
+            label,
+            role,
+            element,
+            inline_link,
+            layer,
+            href,
+            style: None,
+        });
+    }
+    let language = lex.guess_language(&text);
+    let kept: String = text.chars().take(KEEP_TEXT_CHARS).collect();
+    Some(Banner {
+        status: BannerStatus::Present,
+        reason: match &chosen.cmp {
+            Some(cmp) => format!("{cmp} consent banner found in the page markup"),
+            None => "consent banner found: a container with consent buttons and cookie wording"
+                .to_string(),
+        },
+        page_url: Some(page_url.to_string()),
+        selector: Some(describe(container)),
+        cmp: chosen.cmp,
+        location: Some("document".to_string()),
+        text: kept,
+        language,
+        buttons,
+        links,
+        screenshots: Vec::new(),
+    })
+}
+
+/// Ancestors of `el` strictly below `top`.
+fn ancestors_until<'a>(
+    el: ElementRef<'a>,
+    top: ElementRef<'a>,
+) -> impl Iterator<Item = ElementRef<'a>> {
+    el.ancestors()
+        .filter_map(ElementRef::wrap)
+        .take_while(move |a| a.id() != top.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn banner(html: &str) -> Option<Banner> {
+        let k = Knowledge::builtin().unwrap();
+        detect(
+            &Html::parse_document(html),
+            &Url::parse("https://example.fr/").unwrap(),
+            &k,
+        )
+    }
+
+    #[test]
+    fn french_banner_with_first_level_reject() {
+        let b = banner(
+            r#"<body><main><p>Article</p></main>
+            <div id="cookie-banner"><p>Nous et nos 843 partenaires utilisons des cookies.</p>
+            <button>Tout accepter</button><button>Tout refuser</button><button>Paramétrer</button></div></body>"#,
+        )
+        .unwrap();
+        let roles: Vec<_> = b
+            .buttons
+            .iter()
+            .map(|b| (b.label.as_str(), b.role, b.layer))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("tout accepter", ButtonRole::Accept, 1),
+                ("tout refuser", ButtonRole::Reject, 1),
+                ("paramétrer", ButtonRole::Settings, 1)
+            ]
+        );
+        assert_eq!(b.selector.as_deref(), Some("div#cookie-banner"));
+        assert_eq!(b.language.as_deref(), Some("fr"));
+    }
+
+    #[test]
+    fn hidden_second_layer_and_inline_link() {
+        let b = banner(
+            r#"<body><div class="consent"><p>We use cookies to measure our audience. You can
+            <a href="/refuse">continue without accepting</a> if you prefer, or change your mind later.</p>
+            <button class="primary">Accept all</button>
+            <div class="prefs" style="display: none"><button>Reject all</button></div></div></body>"#,
+        )
+        .unwrap();
+        let reject: Vec<_> = b
+            .buttons
+            .iter()
+            .filter(|b| b.role == ButtonRole::Reject)
+            .collect();
+        assert_eq!(reject.len(), 2);
+        assert!(reject[0].inline_link && reject[0].layer == 1);
+        assert_eq!(reject[1].layer, 2);
+    }
+
+    #[test]
+    fn page_without_banner() {
+        assert!(banner("<body><p>Hello</p><button>Send</button></body>").is_none());
+    }
+}

@@ -1,0 +1,355 @@
+//! From evidence to facts: party, trackers, cookies, banner, text.
+//!
+//! Analysis is pure: the same evidence and knowledge always give the same
+//! facts, which is what lets `report` re-score an old campaign with new
+//! rules without crawling again.
+
+pub mod banner;
+pub mod party;
+pub mod text;
+pub mod trackers;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::evidence::{
+    BannerStatus, ButtonRole, CookieSource, Evidence, Party, StorageKind, Visit, VisitKind,
+    VisitStatus,
+};
+use crate::facts::*;
+use crate::knowledge::{ConsentNeed, Knowledge};
+use party::registrable_domain;
+use trackers::FilterList;
+
+/// 13 months, in days: the CNIL's ceiling for tracker lifetimes.
+pub const THIRTEEN_MONTHS_DAYS: f64 = 395.0;
+
+/// Knowledge and filter lists, loaded once and shared by every site.
+#[derive(Debug)]
+pub struct Analyser {
+    pub knowledge: std::sync::Arc<Knowledge>,
+    pub filters: Vec<FilterList>,
+}
+
+impl Analyser {
+    /// Derive the facts of one site.
+    pub fn facts(&self, ev: &Evidence) -> Facts {
+        let first = ev.visit(VisitKind::FirstVisit);
+        let lex = &self.knowledge.lexicons;
+        let banner = first
+            .map(|v| banner_facts(v, ev))
+            .unwrap_or_else(|| BannerFacts {
+                status: "not_determinable".into(),
+                reject_clicks: -1,
+                accept_clicks: -1,
+                reject_to_accept_contrast: -1.0,
+                reject_to_accept_area: -1.0,
+                ..Default::default()
+            });
+        let banner_text = text::read(lex, first.map(|v| v.banner.text.as_str()).unwrap_or(""));
+        let policy = first
+            .map(|v| self.policy_facts(v))
+            .unwrap_or_else(|| PolicyFacts {
+                status: -1,
+                ..Default::default()
+            });
+        let visit = |kind| {
+            ev.visit(kind)
+                .map(|v| self.visit_facts(v))
+                .unwrap_or_default()
+        };
+        Facts {
+            site: ev.target.site.clone(),
+            engine: ev.provenance.engine.to_string(),
+            reachable: first.is_some_and(|v| v.status != VisitStatus::Failed),
+            pages: first
+                .map(|v| {
+                    v.pages
+                        .iter()
+                        .filter(|p| {
+                            p.error.is_none() && p.role != crate::evidence::PageRole::Policy
+                        })
+                        .count() as u32
+                })
+                .unwrap_or(0),
+            banner,
+            banner_text,
+            policy,
+            before: visit(VisitKind::FirstVisit),
+            after_reject: visit(VisitKind::AfterReject),
+            after_accept: visit(VisitKind::AfterAccept),
+        }
+    }
+
+    fn policy_facts(&self, v: &Visit) -> PolicyFacts {
+        let lex = &self.knowledge.lexicons;
+        // The policy page is the one holding policy text; else the banner link.
+        let page = v
+            .pages
+            .iter()
+            .find(|p| p.text.is_some() || p.role == crate::evidence::PageRole::Policy);
+        let banner_link = v.banner.links.iter().find(|l| lex.is_policy_link(&l.text));
+        match (page, banner_link) {
+            (Some(p), _) => PolicyFacts {
+                linked: true,
+                url: p.url.clone(),
+                status: p.status.map(i64::from).unwrap_or(-1),
+                reachable: p.error.is_none() && p.status.is_some_and(|s| (200..300).contains(&s)),
+                text: text::read(lex, p.text.as_deref().unwrap_or("")),
+            },
+            (None, Some(link)) => PolicyFacts {
+                linked: true,
+                url: link.href.clone(),
+                status: -1,
+                reachable: false,
+                text: text::read(lex, ""),
+            },
+            (None, None) => PolicyFacts {
+                status: -1,
+                text: text::read(lex, ""),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn visit_facts(&self, v: &Visit) -> VisitFacts {
+        let k = &self.knowledge;
+        // Trackers, aggregated per host.
+        let mut trackers: BTreeMap<String, TrackerFact> = BTreeMap::new();
+        let mut third_hosts = BTreeSet::new();
+        for req in &v.requests {
+            if req.party == Party::Third {
+                third_hosts.insert(req.host.clone());
+            }
+            let Some(hit) = trackers::attribute(&k.trackers, &self.filters, req) else {
+                continue;
+            };
+            let t = trackers
+                .entry(req.host.clone())
+                .or_insert_with(|| TrackerFact {
+                    host: req.host.clone(),
+                    domain: registrable_domain(&req.host),
+                    company: hit.company.clone(),
+                    category: hit.category.as_str().to_string(),
+                    consent_required: hit.category.requires_consent(),
+                    source: hit.source.clone(),
+                    rule: hit.rule.clone().unwrap_or_default(),
+                    first_url: req.url.clone(),
+                    ..Default::default()
+                });
+            t.requests += 1;
+            let rt = serde_json::to_value(req.resource_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            if !t.resource_types.contains(&rt) {
+                t.resource_types.push(rt);
+            }
+            if !t.pages.contains(&req.page_url) {
+                t.pages.push(req.page_url.clone());
+            }
+        }
+        let trackers: Vec<TrackerFact> = trackers.into_values().collect();
+
+        // Cookies: the same name and domain counts once (the first time seen).
+        let mut seen = BTreeSet::new();
+        let mut cookies = Vec::new();
+        for c in &v.cookies {
+            if !seen.insert((c.name.clone(), c.domain.clone(), c.path.clone())) {
+                continue;
+            }
+            let lifetime = c.lifetime_days.unwrap_or(0.0);
+            let third = c.party == Party::Third;
+            let known = k.cookies.lookup(&c.name, &c.domain);
+            let tracker = k.trackers.lookup(&c.domain);
+            let (category, owner, purpose, consent_required, exemption) = match known {
+                Some(e) => {
+                    let (required, exemption) = match e.consent {
+                        ConsentNeed::Required => (true, "none"),
+                        ConsentNeed::Exempt => (false, "necessary"),
+                        // CNIL: first party, at most 13 months; the rest cannot be seen from outside.
+                        ConsentNeed::AudienceMeasurement
+                            if !third && lifetime <= THIRTEEN_MONTHS_DAYS =>
+                        {
+                            (false, "audience_measurement")
+                        }
+                        ConsentNeed::AudienceMeasurement => (true, "none"),
+                    };
+                    (
+                        e.category.as_str().to_string(),
+                        e.owner.clone(),
+                        e.purpose.clone(),
+                        required,
+                        exemption,
+                    )
+                }
+                None => match tracker {
+                    // A cookie on a tracker's domain shares the tracker's purpose.
+                    Some(t) if third => (
+                        t.category.as_str().to_string(),
+                        t.company.clone(),
+                        format!("set by a {} host", t.category.as_str().replace('_', " ")),
+                        t.category.requires_consent(),
+                        if t.category.requires_consent() {
+                            "none"
+                        } else {
+                            "unknown"
+                        },
+                    ),
+                    // An unknown third-party cookie is presumed to track; an unknown
+                    // first-party one is listed, not accused.
+                    _ if third => ("unknown".into(), String::new(), String::new(), true, "none"),
+                    _ => (
+                        "unknown".into(),
+                        String::new(),
+                        String::new(),
+                        false,
+                        "unknown",
+                    ),
+                },
+            };
+            cookies.push(CookieFact {
+                name: c.name.clone(),
+                domain: c.domain.clone(),
+                party: if third { "third" } else { "first" }.to_string(),
+                third_party: third,
+                lifetime_days: lifetime,
+                declared_lifetime_days: c.declared_lifetime_days.unwrap_or(0.0),
+                session: c.lifetime_days.is_none(),
+                over_13_months: lifetime > THIRTEEN_MONTHS_DAYS,
+                known: known.is_some(),
+                owner,
+                category,
+                purpose,
+                consent_required: consent_required && c.blocked.is_none(),
+                exemption: exemption.to_string(),
+                source: match c.source {
+                    CookieSource::Header => "header",
+                    CookieSource::Script => "script",
+                }
+                .to_string(),
+                set_by: c.set_by.clone(),
+                tracker_company: tracker.map(|t| t.company.clone()).unwrap_or_default(),
+                blocked: c.blocked.is_some(),
+            });
+        }
+        let storage: Vec<StorageFact> = v
+            .storage
+            .iter()
+            .map(|s| StorageFact {
+                origin: s.origin.clone(),
+                kind: match s.kind {
+                    StorageKind::Local => "local",
+                    StorageKind::Session => "session",
+                }
+                .to_string(),
+                key: s.key.clone(),
+                third_party: s.party == Party::Third,
+                identifier: looks_like_identifier(&s.value),
+            })
+            .collect();
+        let consent_cookies: Vec<&CookieFact> =
+            cookies.iter().filter(|c| c.consent_required).collect();
+        let companies: BTreeSet<String> = trackers
+            .iter()
+            .filter(|t| t.consent_required && !t.company.is_empty())
+            .map(|t| t.company.clone())
+            .collect();
+        VisitFacts {
+            ran: true,
+            status: match v.status {
+                VisitStatus::Complete => "complete",
+                VisitStatus::Partial => "partial",
+                VisitStatus::Failed => "failed",
+            }
+            .to_string(),
+            requests: v.requests.len() as u32,
+            cookie_count: cookies.iter().filter(|c| !c.blocked).count() as u32,
+            consent_cookie_count: consent_cookies.len() as u32,
+            third_party_cookie_count: cookies
+                .iter()
+                .filter(|c| c.third_party && !c.blocked)
+                .count() as u32,
+            max_consent_cookie_lifetime_days: consent_cookies
+                .iter()
+                .map(|c| c.lifetime_days)
+                .fold(0.0, f64::max),
+            tracker_count: trackers.iter().filter(|t| t.consent_required).count() as u32,
+            tracker_companies: companies.into_iter().collect(),
+            third_party_domain_count: third_hosts
+                .iter()
+                .map(|h| registrable_domain(h))
+                .collect::<BTreeSet<_>>()
+                .len() as u32,
+            third_party_host_count: third_hosts.len() as u32,
+            third_party_hosts: third_hosts.into_iter().collect(),
+            storage_identifier_count: storage.iter().filter(|s| s.identifier).count() as u32,
+            storage,
+            trackers,
+            cookies,
+        }
+    }
+}
+
+fn banner_facts(v: &Visit, _ev: &Evidence) -> BannerFacts {
+    let b = &v.banner;
+    let first = |role: ButtonRole| {
+        b.buttons
+            .iter()
+            .filter(move |x| x.role == role && x.layer == 1)
+    };
+    let labels = |role: ButtonRole| first(role).map(|x| x.label.clone()).collect::<Vec<_>>();
+    let rejects: Vec<_> = first(ButtonRole::Reject).collect();
+    let ratio = |f: &dyn Fn(&crate::evidence::ButtonStyle) -> f64| -> f64 {
+        let r = rejects.first().and_then(|x| x.style.as_ref());
+        let a = first(ButtonRole::Accept)
+            .next()
+            .and_then(|x| x.style.as_ref());
+        match (r, a) {
+            (Some(r), Some(a)) if f(a) > 0.0 => ((f(r) / f(a)) * 1000.0).round() / 1000.0,
+            _ => -1.0,
+        }
+    };
+    let clicks = |role: ButtonRole| -> i64 {
+        match &v.consent_action {
+            Some(a) if a.choice == role && a.succeeded => a.clicks.len() as i64,
+            _ => -1,
+        }
+    };
+    BannerFacts {
+        status: match b.status {
+            BannerStatus::Present => "present",
+            BannerStatus::Absent => "absent",
+            BannerStatus::NotDeterminable => "not_determinable",
+        }
+        .to_string(),
+        present: b.status == BannerStatus::Present,
+        determinable: b.status != BannerStatus::NotDeterminable,
+        cmp: b.cmp.clone().unwrap_or_default(),
+        language: b.language.clone().unwrap_or_default(),
+        first_level_reject: !rejects.is_empty(),
+        first_level_accept: first(ButtonRole::Accept).next().is_some(),
+        first_level_settings: first(ButtonRole::Settings).next().is_some(),
+        first_level_close: first(ButtonRole::Close).next().is_some(),
+        deeper_reject: rejects.is_empty() && b.buttons.iter().any(|x| x.role == ButtonRole::Reject),
+        reject_only_inline_link: !rejects.is_empty() && rejects.iter().all(|x| x.inline_link),
+        reject_labels: labels(ButtonRole::Reject),
+        accept_labels: labels(ButtonRole::Accept),
+        settings_labels: labels(ButtonRole::Settings),
+        reject_clicks: clicks(ButtonRole::Reject),
+        accept_clicks: clicks(ButtonRole::Accept),
+        reject_to_accept_contrast: ratio(&|s| s.contrast),
+        reject_to_accept_area: ratio(&|s| s.width * s.height),
+    }
+}
+
+/// Does a stored value look like a unique identifier (long, mixed, not a
+/// word or a flag)? UUIDs, hex or base64 ids, long numbers.
+pub fn looks_like_identifier(value: &str) -> bool {
+    let v = value.trim_matches('"');
+    if v.len() < 12 || v.len() > 512 || v.contains(' ') {
+        return false;
+    }
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    let alnum = v.chars().filter(char::is_ascii_alphanumeric).count();
+    alnum * 10 >= v.len() * 8 && digits >= 4 && !matches!(v, "true" | "false" | "null")
+}

@@ -1,0 +1,162 @@
+//! One site, end to end: crawl, analyse, judge, score.
+//!
+//! [`Auditor`] holds what is loaded once (engine, knowledge, filter lists,
+//! compiled rules) and audits any number of sites with it. `scan`, `demo`
+//! and campaigns all go through here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use url::Url;
+
+use crate::analyse::trackers::FilterList;
+use crate::analyse::Analyser;
+use crate::crawl::{build_engine, CrawlOptions, Engine, EngineChoice};
+use crate::evidence::{Evidence, ListInfo};
+use crate::knowledge::Knowledge;
+use crate::report::SiteReport;
+use crate::rules::score::score;
+use crate::rules::{Catalogue, CompiledRules};
+
+/// What an audit needs besides the URL.
+#[derive(Debug, Clone)]
+pub struct AuditConfig {
+    pub engine: EngineChoice,
+    pub crawl: CrawlOptions,
+    /// Extra rule directories (`--rules DIR`).
+    pub rule_dirs: Vec<PathBuf>,
+    /// Filter lists (`--filter-list FILE`).
+    pub filter_lists: Vec<PathBuf>,
+}
+
+/// Loaded once, used for every site.
+pub struct Auditor {
+    pub engine: Box<dyn Engine>,
+    pub analyser: Analyser,
+    pub rules: CompiledRules,
+}
+
+impl Auditor {
+    /// Load knowledge, lists and rules, and start the engine. `warn`
+    /// receives one-line notices.
+    pub fn new(config: AuditConfig, warn: &mut dyn FnMut(String)) -> Result<Self> {
+        let (analyser, rules) = load_judgement(&config.rule_dirs, &config.filter_lists)?;
+        let mut crawl = config.crawl;
+        crawl.ruleset_version = rules.version.clone();
+        crawl.lists = list_infos(&analyser);
+        let engine = build_engine(
+            config.engine,
+            Arc::new(crawl),
+            analyser.knowledge.clone(),
+            warn,
+        )?;
+        Ok(Auditor {
+            engine,
+            analyser,
+            rules,
+        })
+    }
+
+    /// Audit one site. Never fails: an unreachable site is a report that
+    /// says so.
+    pub async fn audit(&self, url: &Url) -> SiteReport {
+        let evidence = self.engine.crawl(url).await;
+        self.judge(evidence)
+    }
+
+    /// Judge stored evidence with the current rules (no crawling).
+    pub fn judge(&self, evidence: Evidence) -> SiteReport {
+        let facts = self.analyser.facts(&evidence);
+        let outcomes = self.rules.evaluate(&facts);
+        let s = score(&self.rules, &outcomes);
+        SiteReport::new(evidence, facts, &self.rules, outcomes, Some(s))
+    }
+}
+
+/// Knowledge, filter lists and compiled rules: everything judging needs.
+pub fn load_judgement(
+    rule_dirs: &[PathBuf],
+    filter_lists: &[PathBuf],
+) -> Result<(Analyser, CompiledRules)> {
+    let knowledge = Arc::new(Knowledge::builtin()?);
+    let filters = filter_lists
+        .iter()
+        .map(|p| FilterList::load(p))
+        .collect::<Result<Vec<_>>>()?;
+    let catalogue = Catalogue::load(rule_dirs)?;
+    let rules = CompiledRules::compile(&catalogue)?;
+    Ok((Analyser { knowledge, filters }, rules))
+}
+
+fn list_infos(a: &Analyser) -> Vec<ListInfo> {
+    let k = &a.knowledge;
+    let mut lists = vec![
+        ListInfo {
+            name: "builtin:trackers".into(),
+            version: k.trackers.version.clone(),
+            entries: k.trackers.len(),
+        },
+        ListInfo {
+            name: "builtin:cookies".into(),
+            version: k.cookies.version.clone(),
+            entries: k.cookies.len(),
+        },
+        ListInfo {
+            name: "builtin:cmps".into(),
+            version: k.cmps.version.clone(),
+            entries: k.cmps.entries.len(),
+        },
+    ];
+    lists.extend(a.filters.iter().map(FilterList::info));
+    lists
+}
+
+/// Read a target as a user types it: `example.fr` means `https://example.fr/`.
+pub fn parse_target(raw: &str) -> Result<Url> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        bail!("invalid URL ``: empty");
+    }
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("https://{raw}")
+    };
+    let url = Url::parse(&with_scheme).with_context(|| format!("invalid URL `{raw}`"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("invalid URL `{raw}`: only http and https sites can be audited");
+    }
+    match url.host_str() {
+        None | Some("") => bail!("invalid URL `{raw}`: no host"),
+        Some(h) if h.contains(['*', ' ']) => bail!("invalid URL `{raw}`: bad host"),
+        _ => {}
+    }
+    Ok(crate::crawl::links::canonical(url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_target;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target("example.fr").unwrap().as_str(),
+            "https://example.fr/"
+        );
+        assert_eq!(
+            parse_target("http://a.test:8080/x#y").unwrap().as_str(),
+            "http://a.test:8080/x"
+        );
+        for bad in [
+            "",
+            "ftp://x.test/",
+            "https://",
+            "http://exa mple.com",
+            "::::",
+        ] {
+            assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Command-line interface: arguments here, one module per command.
+//!
+//! Exit codes (documented in the README and tested):
+//! - 0: done;
+//! - 2: usage or configuration error (bad URL, malformed rule file...);
+//! - 3: a site could not be audited (unreachable, TLS failure, redirect
+//!   loop...). Other sites of the same run are still reported.
+
+pub mod demo;
+pub mod rules;
+pub mod scan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::crawl::EngineChoice;
+use crate::report::render::Format;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_NOT_AUDITED: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(name = "barometer", version, about = "Audit websites for GDPR data minimisation and consent: cookies, trackers, the cookie banner and its reject button.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More logs on stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit one or more sites and write a report.
+    Scan(ScanArgs),
+    /// List the rule catalogue, or explain one rule.
+    Rules(RulesArgs),
+    /// Audit a built-in sample web on loopback and write barometer-report.html.
+    Demo(DemoArgs),
+    /// Print the JSON Schema of the evidence or facts model.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Serve a test web directory over HTTPS on loopback (for development).
+    #[command(hide = true)]
+    Serve {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 8443)]
+        port: u16,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SchemaKind {
+    Evidence,
+    Facts,
+}
+
+/// Options shared by every command that crawls.
+#[derive(Debug, Args, Clone)]
+pub struct CrawlArgs {
+    /// Crawl engine.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineChoice,
+    /// Pages per visit: the home page plus same-site pages found from links.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub pages: u32,
+    /// Map host names to an address, as curl does: HOST:ADDR or HOST:PORT:ADDR;
+    /// HOST may be `*` or `*.example.com`.
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<String>,
+    /// Accept invalid or self-signed TLS certificates.
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// Timeout of one request, in seconds.
+    #[arg(long, default_value_t = 20, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+    /// Languages to ask for (Accept-Language), most preferred first.
+    #[arg(long, value_delimiter = ',', default_value = "fr,en")]
+    pub lang: Vec<String>,
+    /// Add the rules of this directory (every *.toml); an id already
+    /// in the catalogue replaces the built-in rule.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Also match requests against this EasyList/EasyPrivacy-format list.
+    #[arg(long = "filter-list", value_name = "FILE")]
+    pub filter_lists: Vec<PathBuf>,
+    /// User agent to send (recorded in the evidence).
+    #[arg(long, value_name = "UA")]
+    pub user_agent: Option<String>,
+    /// Largest page read, in MiB; a larger page is reported and not analysed.
+    #[arg(long, default_value_t = 10, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub max_body_mb: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Sites to audit (`example.fr` means https://example.fr/).
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    /// Report format [default: from the -o extension, else text].
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write the report here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule id, e.g. B202.
+    pub id: Option<String>,
+    /// Include the rules of this directory.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the HTML report.
+    #[arg(long, short = 'o', default_value = "barometer-report.html")]
+    pub output: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineChoice,
+}
+
+/// Print a one-line error and return the exit code.
+pub fn fail(code: u8, err: &anyhow::Error) -> ExitCode {
+    let text = format!("{err:#}").replace(['\n', '\r'], " ");
+    eprintln!("error: {text}");
+    ExitCode::from(code)
+}
+
+/// Print a one-line warning.
+pub fn warn(message: &str) {
+    eprintln!(
+        "warning: {}",
+        crate::report::render::escape_text(message).replace('\n', " ")
+    );
+}
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BAROMETER_LOG")
+                .unwrap_or_else(|_| level.into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Rules(args) => rules::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Schema { which } => {
+            let schema = match which {
+                SchemaKind::Evidence => crate::evidence::Evidence::json_schema(),
+                SchemaKind::Facts => crate::facts::Facts::json_schema(),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            ExitCode::from(EXIT_OK)
+        }
+        Command::Serve { dir, port } => demo::serve(&dir, port),
+    }
+}

@@ -1,0 +1,145 @@
+//! `barometer scan URL...`
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::{fail, warn, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE};
+use crate::audit::{parse_target, AuditConfig, Auditor};
+use crate::crawl::CrawlOptions;
+use crate::net::{accept_language, ResolveRule};
+use crate::report::render::{render, Format};
+use crate::report::{Report, SiteReport};
+
+impl CrawlArgs {
+    /// Turn the arguments into an audit configuration.
+    pub fn config(&self) -> Result<AuditConfig> {
+        let resolve = self
+            .resolve
+            .iter()
+            .map(|r| ResolveRule::parse(r))
+            .collect::<Result<Vec<_>>>()?;
+        let langs: Vec<String> = self
+            .lang
+            .iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if let Some(bad) = langs
+            .iter()
+            .find(|l| !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        {
+            anyhow::bail!("invalid --lang `{bad}`: expected language tags such as fr,en");
+        }
+        let crawl = CrawlOptions {
+            max_pages: self.pages as usize,
+            timeout: Duration::from_secs(self.timeout),
+            user_agent: self
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| crate::crawl::DEFAULT_USER_AGENT.to_string()),
+            accept_language: accept_language(&langs),
+            resolve,
+            insecure: self.insecure,
+            max_body_bytes: self.max_body_mb * 1024 * 1024,
+            ..CrawlOptions::default()
+        };
+        Ok(AuditConfig {
+            engine: self.engine,
+            crawl,
+            rule_dirs: self.rules.clone(),
+            filter_lists: self.filter_lists.clone(),
+        })
+    }
+}
+
+/// Print the crawl problems of a site as one-line warnings.
+pub fn print_warnings(site: &SiteReport) {
+    if let Some(error) = &site.error {
+        warn(&format!("{}: not audited: {error}", site.url));
+    }
+    for e in &site.evidence.errors {
+        if e.kind == "page_failed" && !site.audited {
+            continue;
+        }
+        warn(&format!("{}: {}", site.url, e.message));
+    }
+}
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    let config = match args.crawl.config() {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let targets = match args
+        .urls
+        .iter()
+        .map(|u| parse_target(u))
+        .collect::<Result<Vec<_>>>()
+    {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(Format::from_path))
+        .unwrap_or(Format::Text);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_USAGE, &e.into()),
+    };
+    let auditor = match Auditor::new(config, &mut |w| warn(&w)) {
+        Ok(a) => a,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let mut sites = Vec::new();
+    for url in &targets {
+        let site = runtime.block_on(auditor.audit(url));
+        print_warnings(&site);
+        sites.push(site);
+    }
+    let not_audited = sites.iter().filter(|s| !s.audited).count();
+    let report = Report::new(sites, &auditor.rules.version);
+    if let Err(e) = write_report(&report, format, args.output.as_deref()) {
+        return fail(EXIT_USAGE, &e);
+    }
+    if not_audited > 0 {
+        ExitCode::from(EXIT_NOT_AUDITED)
+    } else {
+        ExitCode::from(EXIT_OK)
+    }
+}
+
+/// Write the report to a file, or to stdout (coloured when it is a terminal
+/// and `NO_COLOR` is unset).
+pub fn write_report(
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    match output {
+        Some(path) => {
+            let text = render(report, format, false)?;
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            if format != Format::Text {
+                eprintln!("report written to {}", path.display());
+            }
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let color =
+                stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let text = render(report, format, color)?;
+            let mut lock = stdout.lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());
+        }
+    }
+    Ok(())
+}

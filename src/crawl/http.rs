@@ -1,0 +1,553 @@
+//! The http engine: fetch pages and their subresources the way a browser
+//! without JavaScript would, and record every cookie header and request.
+//!
+//! Redirects are followed by hand so that every hop, and every cookie set on
+//! the way (cookie syncing lives in redirect chains), is evidence. Bodies are
+//! read only for documents, up to `max_body_bytes`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures_util::stream::{self, StreamExt};
+use scraper::Html;
+use url::Url;
+
+use super::links::{self, Link};
+use super::{decode, set_cookie, CrawlFuture, CrawlOptions, Engine};
+use crate::analyse::banner;
+use crate::analyse::party::{party, registrable_domain};
+use crate::evidence::*;
+use crate::knowledge::Knowledge;
+use crate::net;
+
+/// More hops than any honest redirect chain needs.
+const MAX_REDIRECTS: usize = 10;
+/// Subresources fetched at once per page.
+const PARALLEL_FETCHES: usize = 8;
+/// Policy text kept as evidence, in characters.
+const POLICY_TEXT_CHARS: usize = 200_000;
+/// Largest frame document read.
+const FRAME_BODY_BYTES: u64 = 2 * 1024 * 1024;
+
+pub struct HttpEngine {
+    client: reqwest::Client,
+    opts: Arc<CrawlOptions>,
+    knowledge: Arc<Knowledge>,
+}
+
+/// The outcome of one fetch with its redirect chain.
+struct Fetched {
+    requested: Url,
+    final_url: Url,
+    status: Option<u16>,
+    redirects: Vec<Redirect>,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    truncated: bool,
+    error: Option<String>,
+    /// `(raw header, URL of the response that carried it)`.
+    set_cookies: Vec<(String, Url)>,
+}
+
+/// What one visit accumulates.
+struct VisitLog {
+    site: String,
+    requests: Vec<Request>,
+    cookies: Vec<Cookie>,
+    errors: Vec<CrawlError>,
+}
+
+impl VisitLog {
+    /// Record a fetch: one request per hop, and the cookies of every hop.
+    fn record(&mut self, f: &Fetched, kind: ResourceType, page_url: &str, initiator: Option<&str>) {
+        let now = Utc::now();
+        let mut from = initiator.map(str::to_string);
+        let hops: Vec<Url> = std::iter::once(f.requested.clone())
+            .chain(f.redirects.iter().filter_map(|r| Url::parse(&r.to).ok()))
+            .collect();
+        for (i, url) in hops.iter().enumerate() {
+            let last = i + 1 == hops.len();
+            let host = url.host_str().unwrap_or_default().to_string();
+            self.requests.push(Request {
+                url: url.to_string(),
+                party: party(&host, &self.site),
+                host,
+                method: "GET".to_string(),
+                resource_type: kind,
+                page_url: page_url.to_string(),
+                initiator: from.clone(),
+                status: if last {
+                    f.status
+                } else {
+                    f.redirects.get(i).map(|r| r.status)
+                },
+                redirects: if i == 0 {
+                    f.redirects.clone()
+                } else {
+                    Vec::new()
+                },
+                cookies_sent: Vec::new(),
+                error: if last { f.error.clone() } else { None },
+            });
+            from = Some(url.to_string());
+        }
+        for (raw, setter) in &f.set_cookies {
+            match set_cookie::parse(raw, setter, &self.site, page_url, now) {
+                Ok(cookie) => self.cookies.push(cookie),
+                Err(reason) => self.errors.push(CrawlError {
+                    kind: "malformed_set_cookie".to_string(),
+                    message: format!(
+                        "{reason} from {}: {}",
+                        setter.host_str().unwrap_or_default(),
+                        set_cookie::cut(raw, 200)
+                    ),
+                    url: Some(setter.to_string()),
+                }),
+            }
+        }
+    }
+}
+
+impl HttpEngine {
+    pub fn new(opts: Arc<CrawlOptions>, knowledge: Arc<Knowledge>) -> anyhow::Result<Self> {
+        let client = net::http_client(&net::ClientOptions {
+            user_agent: opts.user_agent.clone(),
+            accept_language: opts.accept_language.clone(),
+            insecure: opts.insecure,
+            timeout: opts.timeout,
+            resolve: opts.resolve.clone(),
+        })?;
+        Ok(HttpEngine {
+            client,
+            opts,
+            knowledge,
+        })
+    }
+
+    /// GET `url`, following redirects by hand. Reads at most `body_limit`
+    /// bytes of the final body (none when `None`).
+    async fn fetch(&self, url: Url, body_limit: Option<u64>) -> Fetched {
+        let mut out = Fetched {
+            requested: url.clone(),
+            final_url: url.clone(),
+            status: None,
+            redirects: Vec::new(),
+            content_type: None,
+            body: Vec::new(),
+            truncated: false,
+            error: None,
+            set_cookies: Vec::new(),
+        };
+        let mut seen = HashSet::from([url.clone()]);
+        let mut current = url;
+        loop {
+            let mut response = match self.client.get(current.clone()).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    out.error = Some(net::describe_error(&e));
+                    return out;
+                }
+            };
+            let status = response.status().as_u16();
+            out.status = Some(status);
+            for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+                out.set_cookies.push((
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    current.clone(),
+                ));
+            }
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| current.join(l).ok());
+            if let (true, Some(next)) = (response.status().is_redirection(), location) {
+                out.redirects.push(Redirect {
+                    from: current.to_string(),
+                    to: next.to_string(),
+                    status,
+                });
+                if !seen.insert(next.clone()) {
+                    out.error = Some(format!(
+                        "redirect loop: {next} was already visited in this chain"
+                    ));
+                    return out;
+                }
+                if out.redirects.len() > MAX_REDIRECTS {
+                    out.error = Some(format!("too many redirects (more than {MAX_REDIRECTS})"));
+                    return out;
+                }
+                current = next;
+                out.final_url = current.clone();
+                continue;
+            }
+            out.content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if let Some(limit) = body_limit {
+                loop {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => {
+                            let room = (limit as usize).saturating_sub(out.body.len());
+                            if chunk.len() > room {
+                                out.body.extend_from_slice(&chunk[..room]);
+                                out.truncated = true;
+                                break;
+                            }
+                            out.body.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            out.error =
+                                Some(format!("body cut short: {}", net::describe_error(&e)));
+                            break;
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /// Fetch a page's subresources; frames are loaded as documents and their
+    /// own subresources fetched too (one level deep).
+    async fn load_subresources(
+        &self,
+        log: &mut VisitLog,
+        doc_url: &Url,
+        mut wanted: Vec<(Url, ResourceType)>,
+        page_url: &str,
+    ) {
+        if wanted.len() > self.opts.max_subresources {
+            log.errors.push(CrawlError {
+                kind: "subresources_capped".to_string(),
+                message: format!(
+                    "{} subresources on the page; only the first {} were fetched",
+                    wanted.len(),
+                    self.opts.max_subresources
+                ),
+                url: Some(doc_url.to_string()),
+            });
+            wanted.truncate(self.opts.max_subresources);
+        }
+        let fetched: Vec<(ResourceType, Fetched)> = stream::iter(wanted)
+            .map(|(url, kind)| async move {
+                let limit = (kind == ResourceType::Subdocument).then_some(FRAME_BODY_BYTES);
+                (kind, self.fetch(url, limit).await)
+            })
+            .buffered(PARALLEL_FETCHES)
+            .collect()
+            .await;
+        let mut frames = Vec::new();
+        for (kind, f) in fetched {
+            log.record(&f, kind, page_url, Some(doc_url.as_str()));
+            if kind == ResourceType::Subdocument && f.error.is_none() && !f.body.is_empty() {
+                frames.push(f);
+            }
+        }
+        for frame in frames {
+            let wanted = {
+                let (text, _) = decode::decode_html(&frame.body, frame.content_type.as_deref());
+                links::subresources(&Html::parse_document(&text), &frame.final_url)
+            };
+            let fetched: Vec<(ResourceType, Fetched)> =
+                stream::iter(wanted.into_iter().take(self.opts.max_subresources))
+                    .map(|(url, kind)| async move { (kind, self.fetch(url, None).await) })
+                    .buffered(PARALLEL_FETCHES)
+                    .collect()
+                    .await;
+            for (kind, f) in fetched {
+                log.record(&f, kind, page_url, Some(frame.final_url.as_str()));
+            }
+        }
+    }
+
+    /// Fetch a document page and turn it into a [`Page`], with what the
+    /// crawl needs from its markup.
+    async fn load_page(
+        &self,
+        log: &mut VisitLog,
+        url: Url,
+        role: PageRole,
+        want_text: bool,
+    ) -> (Page, Option<Doc>) {
+        let f = self
+            .fetch(url.clone(), Some(self.opts.max_body_bytes))
+            .await;
+        log.record(&f, ResourceType::Document, f.requested.as_str(), None);
+        let mut page = Page {
+            role,
+            url: url.to_string(),
+            final_url: (f.final_url != url).then(|| f.final_url.to_string()),
+            status: f.status,
+            redirects: f.redirects.clone(),
+            content_type: f.content_type.clone(),
+            encoding: None,
+            bytes: f.body.len() as u64,
+            title: None,
+            text: None,
+            error: f.error.clone(),
+        };
+        if f.truncated {
+            page.error = Some(format!(
+                "document larger than the {} MiB limit (--max-body-mb); it was not analysed",
+                self.opts.max_body_bytes / (1024 * 1024)
+            ));
+            return (page, None);
+        }
+        if f.error.is_some() {
+            return (page, None);
+        }
+        let is_html = f
+            .content_type
+            .as_deref()
+            .is_none_or(|ct| ct.contains("html") || ct.starts_with("text/plain"));
+        if !is_html {
+            page.error = Some(format!(
+                "not an HTML document ({})",
+                f.content_type.as_deref().unwrap_or("?")
+            ));
+            return (page, None);
+        }
+        let (text, encoding) = decode::decode_html(&f.body, f.content_type.as_deref());
+        page.encoding = Some(encoding.name().to_string());
+        let doc = self.digest(&text, f.final_url, role == PageRole::Home, want_text);
+        page.title = doc.title.clone();
+        page.text = doc.text.clone();
+        (page, Some(doc))
+    }
+
+    /// Read what the crawl needs from a document, synchronously: the parsed
+    /// DOM is not `Send` and must not live across an await.
+    fn digest(&self, text: &str, url: Url, home: bool, want_text: bool) -> Doc {
+        let html = Html::parse_document(text);
+        let title = html
+            .select(&scraper::Selector::parse("title").expect("static selector"))
+            .next()
+            .map(|t| crate::knowledge::lexicon::normalise(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty());
+        let banner = home.then(|| {
+            banner::detect(&html, &url, &self.knowledge)
+                .unwrap_or_else(|| self.undeterminable_banner(&html, &url))
+        });
+        Doc {
+            title,
+            links: links::page_links(&html, &url),
+            subresources: links::subresources(&html, &url),
+            banner,
+            text: want_text.then(|| {
+                set_cookie::cut(
+                    &banner::visible_text(html.root_element()),
+                    POLICY_TEXT_CHARS,
+                )
+            }),
+            url,
+        }
+    }
+
+    async fn run(&self, input: &Url) -> Evidence {
+        let started_at = Utc::now();
+        let input_host = input.host_str().unwrap_or_default().to_string();
+        let mut log = VisitLog {
+            site: registrable_domain(&input_host),
+            requests: Vec::new(),
+            cookies: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut pages = Vec::new();
+        let (home, parsed) = self
+            .load_page(&mut log, input.clone(), PageRole::Home, false)
+            .await;
+        let mut final_url = None;
+        let mut banner_seen = Banner::not_seen(
+            BannerStatus::NotDeterminable,
+            "the home page could not be loaded",
+        );
+        let failed_home = parsed.is_none();
+        pages.push(home);
+        if let Some(doc) = parsed {
+            let home_url = doc.url.clone();
+            final_url = Some(home_url.to_string());
+            // The site is the registrable domain the home page landed on.
+            log.site = registrable_domain(home_url.host_str().unwrap_or_default());
+            for r in log.requests.iter_mut() {
+                r.party = party(&r.host, &log.site);
+            }
+            for c in log.cookies.iter_mut() {
+                c.party = party(&c.domain, &log.site);
+            }
+            banner_seen = doc.banner.clone().unwrap_or_else(|| {
+                Banner::not_seen(BannerStatus::NotDeterminable, "not inspected")
+            });
+            let mut page_links: Vec<Link> = doc.links;
+            self.load_subresources(&mut log, &home_url, doc.subresources, home_url.as_str())
+                .await;
+
+            // Breadth-first over same-site links.
+            let mut seen: HashSet<Url> = HashSet::from([
+                links::canonical(input.clone()),
+                links::canonical(home_url.clone()),
+            ]);
+            let mut queue: std::collections::VecDeque<Url> =
+                links::next_pages(&page_links, &log.site, &mut seen, usize::MAX).into();
+            let mut policy_link = self.policy_link(&banner_seen, &page_links);
+            let mut policy_read = false;
+            while pages.len() < self.opts.max_pages {
+                let Some(next) = queue.pop_front() else { break };
+                let is_policy = policy_link.as_ref() == Some(&next);
+                let (page, parsed) = self
+                    .load_page(&mut log, next.clone(), PageRole::Crawled, is_policy)
+                    .await;
+                if let Some(doc) = parsed {
+                    policy_read |= is_policy;
+                    queue.extend(links::next_pages(
+                        &doc.links,
+                        &log.site,
+                        &mut seen,
+                        usize::MAX,
+                    ));
+                    self.load_subresources(&mut log, &doc.url, doc.subresources, doc.url.as_str())
+                        .await;
+                    page_links.extend(doc.links);
+                    if policy_link.is_none() {
+                        policy_link = self.policy_link(&banner_seen, &page_links);
+                    }
+                }
+                pages.push(page);
+            }
+            // The privacy policy, when linked and not crawled already.
+            if let Some(policy) = policy_link.filter(|_| !policy_read) {
+                let (page, _) = self
+                    .load_page(&mut log, policy, PageRole::Policy, true)
+                    .await;
+                pages.push(page);
+            }
+        }
+        let status = if failed_home {
+            VisitStatus::Failed
+        } else if pages.iter().any(|p| p.error.is_some()) {
+            VisitStatus::Partial
+        } else {
+            VisitStatus::Complete
+        };
+        for page in &pages {
+            if let Some(error) = &page.error {
+                log.errors.push(CrawlError {
+                    kind: "page_failed".to_string(),
+                    message: error.clone(),
+                    url: Some(page.url.clone()),
+                });
+            }
+        }
+        let visit = Visit {
+            kind: VisitKind::FirstVisit,
+            status,
+            pages,
+            requests: log.requests,
+            cookies: log.cookies,
+            storage: Vec::new(),
+            banner: banner_seen,
+            consent_action: None,
+        };
+        Evidence {
+            schema_version: EVIDENCE_VERSION.to_string(),
+            provenance: Provenance {
+                tool: env!("CARGO_PKG_NAME").to_string(),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at,
+                finished_at: Utc::now(),
+                engine: EngineKind::Http,
+                browser_version: None,
+                user_agent: self.opts.user_agent.clone(),
+                accept_language: self.opts.accept_language.clone(),
+                ruleset_version: self.opts.ruleset_version.clone(),
+                lists: self.opts.lists.clone(),
+                resolve: self.opts.resolve.iter().map(ToString::to_string).collect(),
+                insecure: self.opts.insecure,
+                max_pages: self.opts.max_pages,
+            },
+            target: Target {
+                input_url: input.to_string(),
+                final_url,
+                site: log.site,
+            },
+            visits: vec![visit],
+            errors: log.errors,
+        }
+    }
+
+    /// The banner status when the static HTML shows none: never "absent".
+    fn undeterminable_banner(&self, html: &Html, url: &Url) -> Banner {
+        let cmps = &self.knowledge.cmps;
+        let script_sel = scraper::Selector::parse("script").expect("static selector");
+        let cmp = html.select(&script_sel).find_map(|s| {
+            if let Some(src) = s.value().attr("src") {
+                let host = url
+                    .join(src)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_default();
+                cmps.by_script_host(&host)
+                    .or_else(|| cmps.by_script_text(src))
+            } else {
+                cmps.by_script_text(&s.text().collect::<String>())
+            }
+        });
+        let mut b = Banner::not_seen(
+            BannerStatus::NotDeterminable,
+            match cmp {
+                Some(c) => format!(
+                    "no banner in the static HTML, but the {} consent platform is loaded by script: not determinable without a browser",
+                    c.name
+                ),
+                None => "no banner in the static HTML; a banner injected by JavaScript is not determinable without a browser".to_string(),
+            },
+        );
+        b.cmp = cmp.map(|c| c.name.clone());
+        b.page_url = Some(url.to_string());
+        b
+    }
+
+    /// The privacy or cookie policy link: from the banner first, then the page.
+    fn policy_link(&self, banner: &Banner, page_links: &[Link]) -> Option<Url> {
+        let lex = &self.knowledge.lexicons;
+        banner
+            .links
+            .iter()
+            .filter(|l| lex.is_policy_link(&l.text))
+            .find_map(|l| Url::parse(&l.href).ok().map(links::canonical))
+            .or_else(|| {
+                page_links
+                    .iter()
+                    .find(|l| {
+                        matches!(l.url.scheme(), "http" | "https") && lex.is_policy_link(&l.text)
+                    })
+                    .map(|l| l.url.clone())
+            })
+    }
+}
+
+/// What the crawl keeps of a parsed document.
+struct Doc {
+    url: Url,
+    title: Option<String>,
+    links: Vec<Link>,
+    subresources: Vec<(Url, ResourceType)>,
+    /// The banner, for the home page.
+    banner: Option<Banner>,
+    /// Visible text, when asked for (policy pages).
+    text: Option<String>,
+}
+
+impl Engine for HttpEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Http
+    }
+
+    fn crawl<'a>(&'a self, url: &'a Url) -> CrawlFuture<'a> {
+        Box::pin(self.run(url))
+    }
+}

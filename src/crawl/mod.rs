@@ -1,0 +1,135 @@
+//! Crawl engines: visit a site and fill the [`Evidence`].
+//!
+//! An engine hides behind one small trait, [`Engine`]. The http engine
+//! (reqwest + scraper) runs no JavaScript; the chrome engine drives a real
+//! browser. Only `src/crawl/chrome*` may speak the DevTools protocol. Engines
+//! observe; they never score.
+
+pub mod decode;
+pub mod http;
+pub mod links;
+pub mod set_cookie;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use url::Url;
+
+use crate::evidence::{EngineKind, Evidence, ListInfo, VisitKind};
+use crate::knowledge::Knowledge;
+use crate::net::ResolveRule;
+
+/// A desktop Chrome user agent: sites serve their ordinary page (and banner)
+/// to it. The exact string is recorded in the evidence.
+pub const DEFAULT_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+/// Everything an engine needs to know, besides the URL.
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Pages per visit, home page included.
+    pub max_pages: usize,
+    /// Timeout of one request.
+    pub timeout: Duration,
+    pub user_agent: String,
+    pub accept_language: String,
+    pub resolve: Vec<ResolveRule>,
+    pub insecure: bool,
+    /// Largest document body read; a larger one is cut and flagged.
+    pub max_body_bytes: u64,
+    /// Largest number of subresources fetched per page.
+    pub max_subresources: usize,
+    /// Visits to make (the http engine can only make `first_visit`).
+    pub visits: Vec<VisitKind>,
+    /// Stamped into provenance.
+    pub ruleset_version: String,
+    pub lists: Vec<ListInfo>,
+}
+
+impl Default for CrawlOptions {
+    fn default() -> Self {
+        CrawlOptions {
+            max_pages: 3,
+            timeout: Duration::from_secs(20),
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            accept_language: "fr, en;q=0.9".to_string(),
+            resolve: Vec::new(),
+            insecure: false,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_subresources: 300,
+            visits: vec![VisitKind::FirstVisit],
+            ruleset_version: String::new(),
+            lists: Vec::new(),
+        }
+    }
+}
+
+/// A boxed future, so that engines can sit behind `dyn Engine`.
+pub type CrawlFuture<'a> = Pin<Box<dyn Future<Output = Evidence> + Send + 'a>>;
+
+/// A way of visiting sites.
+///
+/// `crawl` never fails: whatever went wrong is recorded in the returned
+/// evidence (a failed visit, a page with an error), so no observation is lost
+/// and the caller decides what a failure means for its exit code.
+pub trait Engine: Send + Sync {
+    fn kind(&self) -> EngineKind;
+    fn crawl<'a>(&'a self, url: &'a Url) -> CrawlFuture<'a>;
+}
+
+/// Which engine the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// chrome when a Chromium binary is found and the engine is available, else http.
+    Auto,
+    Http,
+    Chrome,
+}
+
+/// Find a Chromium binary: `--chrome PATH`, then `$CHROME`, then `PATH`.
+pub fn find_chrome(explicit: Option<&PathBuf>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.clone());
+    }
+    if let Some(p) = std::env::var_os("CHROME").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// Build the engine the user chose. `warn` receives one-line notices.
+pub fn build_engine(
+    choice: EngineChoice,
+    opts: Arc<CrawlOptions>,
+    knowledge: Arc<Knowledge>,
+    warn: &mut dyn FnMut(String),
+) -> Result<Box<dyn Engine>> {
+    match choice {
+        EngineChoice::Http => Ok(Box::new(http::HttpEngine::new(opts, knowledge)?)),
+        EngineChoice::Chrome => bail!(
+            "the chrome engine is not available in this build yet; use --engine http (static HTML, no JavaScript)"
+        ),
+        EngineChoice::Auto => {
+            warn("using the http engine: JavaScript is not run, so script-set cookies and script-injected banners are not seen".to_string());
+            Ok(Box::new(http::HttpEngine::new(opts, knowledge)?))
+        }
+    }
+}

@@ -1,0 +1,522 @@
+//! The evidence model: everything a crawl observed, and nothing it judged.
+//!
+//! `Evidence` is the one interface between crawling and judging. Engines fill
+//! it; analysis, rules and reports only read it. It is versioned
+//! ([`EVIDENCE_VERSION`]) and documented as a JSON Schema in
+//! `docs/evidence.schema.json`, which a test keeps in sync with these types.
+//!
+//! Two principles shape it:
+//! - **Provenance first.** A regulator asks "what tool, which version, when,
+//!   from where, with which lists": [`Provenance`] answers.
+//! - **Nothing is dropped silently.** A fetch that failed is a [`Request`] or
+//!   [`Page`] with an `error`; a header we could not parse is a
+//!   [`CrawlError`]. Absence of evidence must never look like a clean site.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Version of the evidence format. Bump the minor version for additive
+/// changes, the major version when a field changes meaning or disappears.
+pub const EVIDENCE_VERSION: &str = "1.0";
+
+/// Everything observed while auditing one site.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Evidence {
+    /// Format version, see [`EVIDENCE_VERSION`].
+    pub schema_version: String,
+    pub provenance: Provenance,
+    pub target: Target,
+    /// One entry per visit. The http engine makes a single `first_visit`;
+    /// the browser engine adds `after_reject` and `after_accept`.
+    pub visits: Vec<Visit>,
+    /// Problems that are not tied to one request: unparsable headers,
+    /// truncated bodies, engine failures.
+    #[serde(default)]
+    pub errors: Vec<CrawlError>,
+}
+
+/// Who observed what, when, and how.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Provenance {
+    pub tool: String,
+    pub tool_version: String,
+    /// UTC time the audit of this site started.
+    pub started_at: DateTime<Utc>,
+    /// UTC time the audit of this site ended.
+    pub finished_at: DateTime<Utc>,
+    pub engine: EngineKind,
+    /// Browser version string when a browser was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_version: Option<String>,
+    pub user_agent: String,
+    pub accept_language: String,
+    /// Version of the rule catalogue the audit was judged with.
+    pub ruleset_version: String,
+    /// Knowledge and filter lists in force (built-in and user-supplied).
+    pub lists: Vec<ListInfo>,
+    /// Host-to-address overrides in force (`--resolve`).
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    /// Whether certificate errors were ignored (`--insecure`).
+    #[serde(default)]
+    pub insecure: bool,
+    /// Maximum number of pages per visit.
+    pub max_pages: usize,
+}
+
+/// A knowledge or filter list used by the audit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ListInfo {
+    /// `builtin:trackers`, `builtin:cookies`, or the file path of a filter list.
+    pub name: String,
+    /// Version string declared by the list, or a content digest.
+    pub version: String,
+    /// Number of entries (rules) loaded from it.
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    /// reqwest + scraper: no JavaScript.
+    Http,
+    /// Headless Chromium driven over the DevTools protocol.
+    Chrome,
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EngineKind::Http => "http",
+            EngineKind::Chrome => "chrome",
+        })
+    }
+}
+
+/// The site under audit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Target {
+    /// URL as given by the user (after normalisation).
+    pub input_url: String,
+    /// URL of the home page after redirects, when it could be fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    /// Registrable domain (eTLD+1) of the final URL: the "first party".
+    pub site: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitKind {
+    /// Arrive and make no choice.
+    FirstVisit,
+    /// Arrive, click "reject", browse.
+    AfterReject,
+    /// Arrive, click "accept", browse.
+    AfterAccept,
+}
+
+impl VisitKind {
+    pub const ALL: [VisitKind; 3] = [
+        VisitKind::FirstVisit,
+        VisitKind::AfterReject,
+        VisitKind::AfterAccept,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitKind::FirstVisit => "first_visit",
+            VisitKind::AfterReject => "after_reject",
+            VisitKind::AfterAccept => "after_accept",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitStatus {
+    /// Every planned page was fetched.
+    Complete,
+    /// Some pages or subresources failed or timed out; what was seen is kept.
+    Partial,
+    /// The entry page could not be fetched at all.
+    Failed,
+}
+
+/// One visit of the site in a fresh state (no cookies, no storage).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Visit {
+    pub kind: VisitKind,
+    pub status: VisitStatus,
+    /// Pages loaded, in order: the home page first.
+    pub pages: Vec<Page>,
+    /// Every request made for those pages, first- and third-party.
+    pub requests: Vec<Request>,
+    /// Every cookie observed, however it was set.
+    pub cookies: Vec<Cookie>,
+    /// Web storage entries (browser engine only).
+    #[serde(default)]
+    pub storage: Vec<StorageItem>,
+    /// The consent banner as seen on the entry page.
+    pub banner: Banner,
+    /// The consent action performed in this visit, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_action: Option<ConsentAction>,
+}
+
+/// What the engine clicked to express a choice.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ConsentAction {
+    pub choice: ButtonRole,
+    /// Labels clicked, in order.
+    pub clicks: Vec<String>,
+    pub succeeded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRole {
+    /// The page the user asked for.
+    Home,
+    /// A same-site page found by following links.
+    Crawled,
+    /// The privacy or cookie policy linked from the site.
+    Policy,
+}
+
+/// A document fetched as a top-level page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Page {
+    pub role: PageRole,
+    /// URL requested.
+    pub url: String,
+    /// URL after redirects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    /// HTTP status of the final response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Redirect hops, in order.
+    #[serde(default)]
+    pub redirects: Vec<Redirect>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Character encoding used to decode the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Size of the body read, in bytes.
+    #[serde(default)]
+    pub bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Visible text of the page (kept for policy pages only, capped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Why the page could not be fetched or was cut short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One redirect hop.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Redirect {
+    pub from: String,
+    pub to: String,
+    pub status: u16,
+}
+
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    Document,
+    Subdocument,
+    Script,
+    Image,
+    Stylesheet,
+    Font,
+    Media,
+    Xhr,
+    Fetch,
+    Beacon,
+    Websocket,
+    Other,
+}
+
+impl ResourceType {
+    /// The request type name used by EasyList-format filter options.
+    pub fn filter_list_name(self) -> &'static str {
+        match self {
+            ResourceType::Document => "document",
+            ResourceType::Subdocument => "subdocument",
+            ResourceType::Script => "script",
+            ResourceType::Image => "image",
+            ResourceType::Stylesheet => "stylesheet",
+            ResourceType::Font => "font",
+            ResourceType::Media => "media",
+            ResourceType::Xhr | ResourceType::Fetch => "xmlhttprequest",
+            ResourceType::Beacon => "ping",
+            ResourceType::Websocket => "websocket",
+            ResourceType::Other => "other",
+        }
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// Same registrable domain (eTLD+1) as the audited site.
+    First,
+    /// Any other registrable domain.
+    Third,
+}
+
+/// One network request.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Request {
+    pub url: String,
+    pub host: String,
+    pub method: String,
+    pub resource_type: ResourceType,
+    pub party: Party,
+    /// The top-level page this request belongs to.
+    pub page_url: String,
+    /// The document or script that caused the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initiator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Redirect hops followed for this request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<Redirect>,
+    /// Names of the cookies sent with the request, where known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cookies_sent: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSource {
+    /// A `Set-Cookie` response header.
+    Header,
+    /// `document.cookie` or the Cookie Store API.
+    Script,
+}
+
+/// One cookie, as declared by the site.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Cookie {
+    pub name: String,
+    /// Value, cut to 256 characters.
+    pub value: String,
+    /// Domain the cookie belongs to, without a leading dot.
+    pub domain: String,
+    pub path: String,
+    /// True when no `Domain` attribute was given: only the setting host gets it back.
+    pub host_only: bool,
+    /// Lifetime as declared, in days; `None` for a session cookie.
+    /// `Max-Age` wins over `Expires`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_lifetime_days: Option<f64>,
+    /// Lifetime a current browser keeps it: the declared one capped at 400 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<f64>,
+    pub secure: bool,
+    pub http_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_site: Option<String>,
+    pub party: Party,
+    pub source: CookieSource,
+    /// URL of the response (or script) that set it.
+    pub set_by: String,
+    /// Top-level page being loaded when it was set.
+    pub page_url: String,
+    /// The raw `Set-Cookie` header, cut to 512 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Why the browser refused to store it, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageKind {
+    Local,
+    Session,
+}
+
+/// One web-storage entry.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StorageItem {
+    pub origin: String,
+    pub kind: StorageKind,
+    pub key: String,
+    /// Value, cut to 256 characters.
+    pub value: String,
+    pub party: Party,
+    /// Storage partition key, for third-party frames.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BannerStatus {
+    /// A consent banner was found.
+    Present,
+    /// The rendered page was inspected and holds no consent banner.
+    Absent,
+    /// No banner in what this engine can see (static HTML), but one may be
+    /// injected by JavaScript. Never reported as "absent".
+    NotDeterminable,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonRole {
+    /// Refuses consent ("Tout refuser", "Continuer sans accepter", "Reject all").
+    Reject,
+    /// Gives consent.
+    Accept,
+    /// Opens a second layer of choices.
+    Settings,
+    /// Closes the banner without a choice.
+    Close,
+    /// Anything else (a link to the policy, a pay-or-accept offer).
+    Other,
+}
+
+impl ButtonRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ButtonRole::Reject => "reject",
+            ButtonRole::Accept => "accept",
+            ButtonRole::Settings => "settings",
+            ButtonRole::Close => "close",
+            ButtonRole::Other => "other",
+        }
+    }
+}
+
+/// A clickable element of the banner.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BannerButton {
+    /// Visible label (or aria-label / title when there is no text).
+    pub label: String,
+    pub role: ButtonRole,
+    /// Element name: `button`, `a`, `input`, or the tag carrying `role=button`.
+    pub element: String,
+    /// True when it is a plain link inside running text rather than a button.
+    pub inline_link: bool,
+    /// Layer the element sits on: 1 for the first screen of the banner.
+    pub layer: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// On-screen geometry and colours (browser engine only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<ButtonStyle>,
+}
+
+/// How a button looks on screen.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ButtonStyle {
+    pub width: f64,
+    pub height: f64,
+    pub color: String,
+    pub background: String,
+    pub font_size_px: f64,
+    /// WCAG contrast ratio between text and background.
+    pub contrast: f64,
+}
+
+/// A link inside the banner (policy, partner list...).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BannerLink {
+    pub text: String,
+    pub href: String,
+}
+
+/// The consent banner as observed on a page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Banner {
+    pub status: BannerStatus,
+    /// Why the status was chosen, in words.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// CSS-like path of the banner's container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Consent platform recognised from its markup or scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmp: Option<String>,
+    /// Where the banner lives: `document`, `shadow_root`, or an iframe URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Visible text, whitespace-normalised, cut to 5,000 characters.
+    #[serde(default)]
+    pub text: String,
+    /// Lexicon language that matched the text best.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub buttons: Vec<BannerButton>,
+    #[serde(default)]
+    pub links: Vec<BannerLink>,
+    /// Screenshot files (browser engine only), relative to the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screenshots: Vec<String>,
+}
+
+impl Banner {
+    pub fn not_seen(status: BannerStatus, reason: impl Into<String>) -> Self {
+        Banner {
+            status,
+            reason: reason.into(),
+            page_url: None,
+            selector: None,
+            cmp: None,
+            location: None,
+            text: String::new(),
+            language: None,
+            buttons: Vec::new(),
+            links: Vec::new(),
+            screenshots: Vec::new(),
+        }
+    }
+}
+
+/// A problem met during the crawl that is not one request's failure.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct CrawlError {
+    /// Stable machine-readable kind: `malformed_set_cookie`, `body_truncated`,
+    /// `page_failed`, `engine`...
+    pub kind: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Evidence {
+    /// The visit of the given kind, if it was made.
+    pub fn visit(&self, kind: VisitKind) -> Option<&Visit> {
+        self.visits.iter().find(|v| v.kind == kind)
+    }
+
+    /// The JSON Schema of this model, as written to `docs/evidence.schema.json`.
+    pub fn json_schema() -> serde_json::Value {
+        let schema = schemars::schema_for!(Evidence);
+        serde_json::to_value(schema).expect("a schema is always serialisable")
+    }
+}

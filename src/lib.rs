@@ -1,0 +1,34 @@
+//! gdpr-barometer: audit websites for GDPR data minimisation and consent.
+//!
+//! The pipeline, top to bottom:
+//!
+//! ```text
+//! targets ─▶ crawl (engine: http | chrome) ─▶ Evidence
+//!        ─▶ analyse (party, trackers, cookies, banner, text) ─▶ Facts
+//!        ─▶ rules (CEL conditions from rules/catalogue) ─▶ findings + score
+//!        ─▶ report (templates from reports/)
+//! ```
+//!
+//! - [`evidence`]: what was observed; the only interface between crawling
+//!   and judging. Versioned, with a JSON Schema in `docs/`.
+//! - [`crawl`]: engines behind the [`crawl::Engine`] trait.
+//! - [`knowledge`]: trackers, cookies, consent platforms, lexicons, all data
+//!   in `rules/`.
+//! - [`analyse`]: evidence to [`facts::Facts`].
+//! - [`rules`]: the catalogue, its CEL engine and the score.
+//! - [`report`]: one model, rendered in every format.
+//! - [`audit`]: the pipeline for one site.
+//! - [`testweb`]: a local HTTPS web for the demo, tests and benchmarks.
+
+pub mod analyse;
+pub mod audit;
+pub mod cli;
+pub mod crawl;
+pub mod demo;
+pub mod evidence;
+pub mod facts;
+pub mod knowledge;
+pub mod net;
+pub mod report;
+pub mod rules;
+pub mod testweb;

@@ -1,0 +1,265 @@
+//! Network plumbing shared by the engines: `--resolve` overrides and the
+//! HTTP client.
+//!
+//! `--resolve` follows curl: `HOST:ADDR` or `HOST:PORT:ADDR`, where HOST may
+//! be `*` (every host) or `*.example.com` (the domain and everything below
+//! it). It lets the same binary audit a local test web, a staging server
+//! behind a production name, or a site pinned to one front end.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+
+/// One `--resolve` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolveRule {
+    /// `*`, `*.suffix`, or an exact host name (lower case).
+    pub host: String,
+    /// Only for URLs with this port, when given.
+    pub port: Option<u16>,
+    pub addr: IpAddr,
+}
+
+impl ResolveRule {
+    /// Parse `HOST:ADDR` or `HOST:PORT:ADDR` (IPv6 addresses may be bracketed).
+    pub fn parse(spec: &str) -> Result<Self> {
+        let bad = || {
+            anyhow!("invalid --resolve `{spec}`: expected HOST:ADDR or HOST:PORT:ADDR, e.g. `*.test:127.0.0.1`")
+        };
+        let (host, rest) = spec.split_once(':').ok_or_else(bad)?;
+        let host = host.trim().to_ascii_lowercase();
+        if host.is_empty()
+            || host.contains(['/', ' '])
+            || (host.contains('*') && host != "*" && !host.starts_with("*."))
+        {
+            return Err(bad());
+        }
+        let parse_addr = |s: &str| -> Option<IpAddr> {
+            s.trim_start_matches('[').trim_end_matches(']').parse().ok()
+        };
+        if let Some(addr) = parse_addr(rest) {
+            return Ok(ResolveRule {
+                host,
+                port: None,
+                addr,
+            });
+        }
+        let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+        let port: u16 = port.parse().map_err(|_| bad())?;
+        let addr = parse_addr(addr).ok_or_else(bad)?;
+        Ok(ResolveRule {
+            host,
+            port: Some(port),
+            addr,
+        })
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        match self.host.strip_prefix("*.") {
+            _ if self.host == "*" => true,
+            Some(suffix) => crate::knowledge::host_within(host, suffix),
+            None => self.host == host,
+        }
+    }
+}
+
+impl std::fmt::Display for ResolveRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{}:{}", self.host, p, self.addr),
+            None => write!(f, "{}:{}", self.host, self.addr),
+        }
+    }
+}
+
+/// The override for `host` (and `port`), if any; the first match wins.
+pub fn lookup(rules: &[ResolveRule], host: &str, port: Option<u16>) -> Option<IpAddr> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    rules
+        .iter()
+        .find(|r| r.matches(&host) && (r.port.is_none() || r.port == port))
+        .map(|r| r.addr)
+}
+
+/// A DNS resolver that applies overrides, then falls back to the system.
+///
+/// reqwest's own `resolve()` has no wildcards, hence this. Ports given in
+/// rules are checked per request in [`crate::crawl::http`]; here the port of
+/// the URL is kept, as curl does.
+struct OverrideResolver {
+    rules: Arc<Vec<ResolveRule>>,
+}
+
+impl reqwest::dns::Resolve for OverrideResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let pinned = self
+            .rules
+            .iter()
+            .find(|r| r.port.is_none() && r.matches(&host.to_ascii_lowercase()))
+            .map(|r| r.addr);
+        Box::pin(async move {
+            if let Some(addr) = pinned {
+                let addrs: reqwest::dns::Addrs =
+                    Box::new(std::iter::once(SocketAddr::new(addr, 0)));
+                return Ok(addrs);
+            }
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if found.is_empty() {
+                return Err(format!("no address found for {host}").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// Options for the HTTP client.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub user_agent: String,
+    pub accept_language: String,
+    pub insecure: bool,
+    pub timeout: Duration,
+    pub resolve: Vec<ResolveRule>,
+}
+
+/// Build the HTTP client: no automatic redirects (chains are evidence), no
+/// cookie store (cookies are evidence, sent back explicitly), overrides.
+pub fn http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        opts.accept_language
+            .parse()
+            .map_err(|_| anyhow!("invalid Accept-Language `{}`", opts.accept_language))?,
+    );
+    let mut builder = reqwest::Client::builder()
+        .user_agent(opts.user_agent.clone())
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(opts.timeout)
+        .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(4)
+        .danger_accept_invalid_certs(opts.insecure)
+        .dns_resolver(Arc::new(OverrideResolver {
+            rules: Arc::new(opts.resolve.clone()),
+        }));
+    // Rules bound to a port are applied exactly, through reqwest's own table.
+    for rule in opts
+        .resolve
+        .iter()
+        .filter(|r| r.port.is_some() && !r.host.contains('*'))
+    {
+        builder = builder.resolve(
+            &rule.host,
+            SocketAddr::new(rule.addr, rule.port.unwrap_or(0)),
+        );
+    }
+    if opts
+        .resolve
+        .iter()
+        .any(|r| r.port.is_some() && r.host.contains('*'))
+    {
+        bail!("--resolve with a wildcard host and a port is not supported; drop the port");
+    }
+    Ok(builder.build()?)
+}
+
+/// Build `Accept-Language` from `--lang fr,en`: `fr, en;q=0.9`.
+pub fn accept_language(langs: &[String]) -> String {
+    langs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.clone()
+            } else {
+                format!("{l};q={:.1}", (10 - i.min(9)) as f32 / 10.0)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Describe an HTTP error in one line, naming its root cause (TLS,
+/// connection refused, DNS...) rather than reqwest's generic wrapper.
+pub fn describe_error(err: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !causes.iter().any(|c: &String| c.contains(&text)) {
+            causes.push(text);
+        }
+        source = e.source();
+    }
+    let root = causes.last().cloned().unwrap_or_default();
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if root.contains("certificate")
+        || root.contains("Certificate")
+        || root.contains("UnknownIssuer")
+    {
+        "TLS certificate rejected (use --insecure to accept self-signed certificates)"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    format!("{kind}: {root}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_resolve_rules() {
+        let r = ResolveRule::parse("*:127.0.0.1").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("*", None));
+        let r = ResolveRule::parse("Example.COM:443:10.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.port, r.addr.to_string().as_str()),
+            ("example.com", Some(443), "10.0.0.1")
+        );
+        let r = ResolveRule::parse("a.test:[::1]").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        let r = ResolveRule::parse("a.test:::1").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        for bad in [
+            "",
+            "host",
+            "host:",
+            "host:notanip",
+            "ho*st:1.2.3.4",
+            "h:99999:1.2.3.4",
+        ] {
+            assert!(ResolveRule::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcard_lookup() {
+        let rules = vec![
+            ResolveRule::parse("*.test:127.0.0.2").unwrap(),
+            ResolveRule::parse("*:127.0.0.1").unwrap(),
+        ];
+        assert_eq!(
+            lookup(&rules, "www.site-a.test", None).unwrap().to_string(),
+            "127.0.0.2"
+        );
+        assert_eq!(
+            lookup(&rules, "example.com", None).unwrap().to_string(),
+            "127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn accept_language_weights() {
+        assert_eq!(accept_language(&["fr".into(), "en".into()]), "fr, en;q=0.9");
+    }
+}

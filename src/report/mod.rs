@@ -1,0 +1,199 @@
+//! The report model: one serialisable structure every format renders.
+//!
+//! HTML, Markdown and text are handlebars templates in `reports/`; JSON is
+//! the model itself. Because every format reads the same model, they never
+//! disagree. See [`render`] for the escaping rules of each format.
+
+pub mod render;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::Evidence;
+use crate::facts::Facts;
+use crate::rules::engine::{item_label, CompiledRules, RuleOutcome, RuleStatus};
+use crate::rules::score::Score;
+use crate::rules::{Confidence, LegalReference, Severity};
+
+/// The report of one run (one or many sites).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub tool: String,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub ruleset_version: String,
+    pub summary: Summary,
+    pub sites: Vec<SiteReport>,
+    /// How the score is computed, shown in every report.
+    pub scoring: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub sites: usize,
+    pub audited: usize,
+    pub not_audited: usize,
+    pub findings: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+/// Everything known about one site.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SiteReport {
+    pub url: String,
+    pub site: String,
+    /// False when the home page could not be loaded.
+    pub audited: bool,
+    /// Why the site could not be audited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
+    /// Failed rules, most severe first.
+    pub findings: Vec<Finding>,
+    /// Every rule's outcome, including passes and non-applicable ones.
+    pub rules: Vec<RuleLine>,
+    pub facts: Facts,
+    pub evidence: Evidence,
+}
+
+/// A broken rule, with everything needed to act on it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub weight: u32,
+    pub message: String,
+    /// What broke the rule, as the rule's `evidence` expression lists it.
+    pub evidence: Vec<serde_json::Value>,
+    /// The same, as short labels.
+    pub evidence_labels: Vec<String>,
+    pub references: Vec<LegalReference>,
+    pub jurisdictions: Vec<String>,
+    pub remediation: String,
+}
+
+/// One rule's outcome, for the "all rules" table.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RuleLine {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: RuleStatus,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+pub const SCORING: &str = "Score = 100 minus the weight of every failed rule (critical 30, high 15, medium 8, low 3, info 0 unless the rule sets its own weight), floored at 0. Grades: A 90-100, B 75-89, C 55-74, D 35-54, E 0-34. Rules that do not apply, or need a visit the engine did not make, take nothing off.";
+
+impl SiteReport {
+    /// Assemble a site's report from its evidence, facts and rule outcomes.
+    pub fn new(
+        evidence: Evidence,
+        facts: Facts,
+        rules: &CompiledRules,
+        outcomes: Vec<RuleOutcome>,
+        score: Option<Score>,
+    ) -> Self {
+        let mut findings = Vec::new();
+        let mut lines = Vec::new();
+        for o in outcomes {
+            let Some(rule) = rules.rules.iter().map(|r| &r.rule).find(|r| r.id == o.id) else {
+                continue;
+            };
+            if o.status == RuleStatus::Fail {
+                findings.push(Finding {
+                    rule_id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    severity: rule.severity,
+                    confidence: rule.confidence,
+                    weight: rule.weight(),
+                    message: o.detail.clone(),
+                    evidence_labels: o.evidence.iter().map(item_label).collect(),
+                    evidence: o.evidence.clone(),
+                    references: rule.references.clone(),
+                    jurisdictions: rule.jurisdictions.clone(),
+                    remediation: rule.remediation.clone(),
+                });
+            }
+            lines.push(RuleLine {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                status: o.status,
+                detail: o.detail,
+            });
+        }
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule_id.cmp(&b.rule_id))
+        });
+        let audited = facts.reachable;
+        let error = (!audited).then(|| {
+            evidence
+                .visits
+                .first()
+                .and_then(|v| v.pages.first())
+                .and_then(|p| {
+                    p.error
+                        .clone()
+                        .or_else(|| p.status.map(|s| format!("HTTP status {s}")))
+                })
+                .unwrap_or_else(|| "the site could not be loaded".to_string())
+        });
+        SiteReport {
+            url: evidence.target.input_url.clone(),
+            site: evidence.target.site.clone(),
+            audited,
+            error,
+            score: if audited { score } else { None },
+            findings: if audited { findings } else { Vec::new() },
+            rules: lines,
+            facts,
+            evidence,
+        }
+    }
+}
+
+impl Report {
+    pub fn new(sites: Vec<SiteReport>, ruleset_version: &str) -> Self {
+        let mut s = Summary {
+            sites: sites.len(),
+            ..Summary::default()
+        };
+        for site in &sites {
+            if site.audited {
+                s.audited += 1;
+            } else {
+                s.not_audited += 1;
+            }
+            for f in &site.findings {
+                s.findings += 1;
+                match f.severity {
+                    Severity::Critical => s.critical += 1,
+                    Severity::High => s.high += 1,
+                    Severity::Medium => s.medium += 1,
+                    Severity::Low => s.low += 1,
+                    Severity::Info => s.info += 1,
+                }
+            }
+        }
+        Report {
+            tool: env!("CARGO_PKG_NAME").to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            generated_at: Utc::now(),
+            ruleset_version: ruleset_version.to_string(),
+            summary: s,
+            sites,
+            scoring: SCORING.to_string(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Render the report model with the templates of `reports/`.
+//!
+//! Everything in a report that comes from an audited site (cookie names,
+//! banner text, URLs) is hostile input. Each format has its own escaping,
+//! applied to every `{{value}}`:
+//! - HTML: handlebars' HTML escaping;
+//! - Markdown: HTML-significant and Markdown-significant characters are
+//!   escaped, line breaks folded, so a value can neither inject markup nor
+//!   break a table;
+//! - text: control characters are dropped, so a page cannot send escape
+//!   sequences to the terminal.
+//!
+//! Templates never use triple braces for site data; the only raw output is
+//! the colour helper, which sanitises its own input.
+
+use anyhow::{Context, Result};
+use handlebars::{handlebars_helper, Handlebars};
+use include_dir::{include_dir, Dir};
+use serde::Serialize;
+
+use super::Report;
+
+/// The `reports/` directory, embedded at build time.
+pub static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/reports");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Coloured terminal summary, one line per finding.
+    Text,
+    /// The full report model: evidence, facts, findings and score.
+    Json,
+    /// One self-contained HTML file.
+    Html,
+    /// Markdown, for tickets and articles.
+    Md,
+}
+
+impl Format {
+    /// Guess the format from an output file name.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "html" | "htm" => Some(Format::Html),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Md),
+            "txt" => Some(Format::Text),
+            _ => None,
+        }
+    }
+}
+
+/// Escape for Markdown (and the HTML Markdown allows).
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Drop control characters (terminal escape sequences among them).
+pub fn escape_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect()
+}
+
+handlebars_helper!(upper: |s: str| s.to_uppercase());
+handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars_helper!(len: |v: Json| match v { serde_json::Value::Array(a) => a.len(), serde_json::Value::Object(o) => o.len(), _ => 0 });
+handlebars_helper!(join: |v: Json, sep: str| match v {
+    serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(sep),
+    other => other.as_str().unwrap_or_default().to_string(),
+});
+handlebars_helper!(days: |v: Json| match v.as_f64() {
+    Some(d) if d > 0.0 => if d >= 1.0 { format!("{} d", (d * 10.0).round() / 10.0) } else { format!("{} h", (d * 24.0).round()) },
+    _ => "session".to_string(),
+});
+handlebars_helper!(yesno: |v: bool| if v { "yes" } else { "no" });
+handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
+
+/// Colour for the text format: `{{{paint "red" value}}}`. The value is
+/// sanitised here because triple braces bypass escaping.
+fn paint(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let colour = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+    let value = h.param(1).map(|p| p.value()).cloned().unwrap_or_default();
+    let text = escape_text(
+        value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string())
+            .as_str(),
+    );
+    let enabled = ctx
+        .data()
+        .get("color")
+        .and_then(|c| c.as_bool())
+        .unwrap_or(false);
+    let code = match colour {
+        "red" | "critical" => "1;31",
+        "high" => "31",
+        "yellow" | "medium" => "33",
+        "blue" | "low" => "34",
+        "dim" | "info" => "2",
+        "green" => "32",
+        "bold" => "1",
+        _ => "",
+    };
+    if enabled && !code.is_empty() {
+        out.write(&format!("\x1b[{code}m{text}\x1b[0m"))?;
+    } else {
+        out.write(&text)?;
+    }
+    Ok(())
+}
+
+fn registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(false);
+    hb.register_escape_fn(escape);
+    hb.register_helper("upper", Box::new(upper));
+    hb.register_helper("eq", Box::new(eq));
+    hb.register_helper("len", Box::new(len));
+    hb.register_helper("join", Box::new(join));
+    hb.register_helper("days", Box::new(days));
+    hb.register_helper("yesno", Box::new(yesno));
+    hb.register_helper("gt", Box::new(gt));
+    hb.register_helper("paint", Box::new(paint));
+    for f in TEMPLATES.files() {
+        let name = f.path().to_string_lossy().to_string();
+        if let Some(stem) = name.strip_suffix(".hbs") {
+            let text = f
+                .contents_utf8()
+                .with_context(|| format!("reports/{name} is not UTF-8"))?;
+            hb.register_template_string(stem, text)
+                .with_context(|| format!("reports/{name}: template error"))?;
+        }
+    }
+    Ok(hb)
+}
+
+#[derive(Serialize)]
+struct View<'a> {
+    report: &'a Report,
+    color: bool,
+}
+
+/// Render `report` in `format`. `color` only affects `text`.
+pub fn render(report: &Report, format: Format, color: bool) -> Result<String> {
+    let view = View { report, color };
+    match format {
+        Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
+        Format::Html => Ok(registry(handlebars::html_escape)?.render("site.html", &view)?),
+        Format::Md => Ok(registry(escape_markdown)?.render("site.md", &view)?),
+        Format::Text => Ok(registry(escape_text)?.render("site.txt", &view)?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cannot_break_out() {
+        assert_eq!(
+            escape_markdown("a|b<script>\n`x`"),
+            "a\\|b&lt;script&gt; \\`x\\`"
+        );
+    }
+
+    #[test]
+    fn text_drops_escape_sequences() {
+        assert_eq!(escape_text("\x1b[31mred\x07"), "[31mred");
+    }
+}

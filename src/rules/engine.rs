@@ -1,0 +1,219 @@
+//! Compile rule conditions once, evaluate them over many sites.
+
+use anyhow::{anyhow, Result};
+use cel::{Context, Program, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Catalogue, Rule};
+use crate::facts::Facts;
+
+/// A rule with its expressions compiled.
+pub struct CompiledRule {
+    pub rule: Rule,
+    applies: Option<Program>,
+    condition: Program,
+    evidence: Option<Program>,
+}
+
+/// The whole catalogue, compiled.
+pub struct CompiledRules {
+    pub rules: Vec<CompiledRule>,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleStatus {
+    /// The site follows the rule.
+    Pass,
+    /// The site breaks the rule: a finding.
+    Fail,
+    /// The rule does not apply, or needs a visit that was not made.
+    NotApplicable,
+    /// The rule could not be evaluated (a user rule naming an unknown fact).
+    Error,
+}
+
+/// The result of one rule on one site.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RuleOutcome {
+    pub id: String,
+    pub status: RuleStatus,
+    /// Rendered message for failures; the reason for n/a and errors.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// What broke the rule (from its `evidence` expression).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<serde_json::Value>,
+}
+
+fn compile(rule: &Rule, what: &str, source: &str) -> Result<Program> {
+    Program::compile(source).map_err(|e| {
+        let first = e.to_string().lines().next().unwrap_or("").to_string();
+        anyhow!(
+            "{} (rule {}): invalid `{what}` expression: {first}",
+            rule.origin,
+            rule.id
+        )
+    })
+}
+
+impl CompiledRules {
+    pub fn compile(catalogue: &Catalogue) -> Result<Self> {
+        let rules = catalogue
+            .rules
+            .iter()
+            .map(|rule| {
+                Ok(CompiledRule {
+                    applies: rule
+                        .applies
+                        .as_deref()
+                        .map(|s| compile(rule, "applies", s))
+                        .transpose()?,
+                    condition: compile(rule, "condition", &rule.condition)?,
+                    evidence: rule
+                        .evidence
+                        .as_deref()
+                        .map(|s| compile(rule, "evidence", s))
+                        .transpose()?,
+                    rule: rule.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CompiledRules {
+            rules,
+            version: catalogue.version.clone(),
+        })
+    }
+
+    /// Evaluate every rule over one site's facts.
+    pub fn evaluate(&self, facts: &Facts) -> Vec<RuleOutcome> {
+        let value = serde_json::to_value(facts).expect("facts always serialise");
+        let mut ctx = Context::default();
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                ctx.add_variable_from_value(k, json_to_cel(&v));
+            }
+        }
+        self.rules.iter().map(|r| r.evaluate(&ctx, facts)).collect()
+    }
+}
+
+impl CompiledRule {
+    fn evaluate(&self, ctx: &Context<'_, '_>, facts: &Facts) -> RuleOutcome {
+        let id = self.rule.id.clone();
+        let outcome = |status, detail: String| RuleOutcome {
+            id: id.clone(),
+            status,
+            detail,
+            evidence: Vec::new(),
+        };
+        if let Some(missing) = self
+            .rule
+            .requires
+            .iter()
+            .find(|v| !facts.visit(v).is_some_and(|f| f.ran))
+        {
+            return outcome(
+                RuleStatus::NotApplicable,
+                format!("needs the {missing} visit (browser engine)"),
+            );
+        }
+        if let Some(applies) = &self.applies {
+            match applies.execute(ctx) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false)) => {
+                    return outcome(
+                        RuleStatus::NotApplicable,
+                        "does not apply to this site".to_string(),
+                    )
+                }
+                Ok(other) => {
+                    return outcome(
+                        RuleStatus::Error,
+                        format!("`applies` gave {other:?}, not a boolean"),
+                    )
+                }
+                Err(e) => return outcome(RuleStatus::Error, format!("`applies` failed: {e}")),
+            }
+        }
+        match self.condition.execute(ctx) {
+            Ok(Value::Bool(false)) => outcome(RuleStatus::Pass, String::new()),
+            Ok(Value::Bool(true)) => {
+                let evidence = match &self.evidence {
+                    Some(p) => match p
+                        .execute(ctx)
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| v.json().map_err(|e| e.to_string()))
+                    {
+                        Ok(serde_json::Value::Array(items)) => items,
+                        Ok(other) => vec![other],
+                        Err(e) => {
+                            return outcome(RuleStatus::Error, format!("`evidence` failed: {e}"))
+                        }
+                    },
+                    None => Vec::new(),
+                };
+                RuleOutcome {
+                    id: id.clone(),
+                    status: RuleStatus::Fail,
+                    detail: render_message(&self.rule.message, &evidence),
+                    evidence,
+                }
+            }
+            Ok(other) => outcome(
+                RuleStatus::Error,
+                format!("`condition` gave {other:?}, not a boolean"),
+            ),
+            Err(e) => outcome(RuleStatus::Error, format!("`condition` failed: {e}")),
+        }
+    }
+}
+
+/// Convert JSON to a CEL value. Whole numbers become ints, so that
+/// `before.tracker_count > 0` compares int with int.
+fn json_to_cel(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::String(s.clone().into()),
+        serde_json::Value::Array(items) => {
+            Value::List(items.iter().map(json_to_cel).collect::<Vec<_>>().into())
+        }
+        serde_json::Value::Object(map) => {
+            let m: std::collections::HashMap<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), json_to_cel(v)))
+                .collect();
+            Value::Map(m.into())
+        }
+    }
+}
+
+/// A readable label for one evidence item.
+pub fn item_label(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(m) => ["label", "name", "host", "key", "url"]
+            .iter()
+            .find_map(|k| m.get(*k).and_then(|x| x.as_str()).map(str::to_string))
+            .unwrap_or_else(|| v.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Fill `{count}` and `{list}` (at most 10 items, then "and N more").
+pub fn render_message(template: &str, evidence: &[serde_json::Value]) -> String {
+    let mut labels: Vec<String> = evidence.iter().map(item_label).take(10).collect();
+    if evidence.len() > 10 {
+        labels.push(format!("and {} more", evidence.len() - 10));
+    }
+    template
+        .replace("{count}", &evidence.len().to_string())
+        .replace("{list}", &labels.join(", "))
+}

@@ -1,0 +1,388 @@
+//! A local web of many sites, served over HTTPS on loopback.
+//!
+//! The demo (`barometer demo`), the integration tests and the benchmarks
+//! all audit this web, with `--resolve '*:127.0.0.1' --insecure`, so that
+//! nothing ever needs the internet. A web is a directory with one folder per
+//! host name:
+//!
+//! ```text
+//! web/
+//!   www.site-a.test/
+//!     index.html          served at /
+//!     about.html          served at /about.html and /about
+//!     site.toml           optional: routes with status, headers, bodies
+//!   www.google-analytics.com/
+//!     collect.gif
+//! ```
+//!
+//! `site.toml` holds `[[route]]` entries (see [`RouteSpec`]). In text bodies
+//! and header values, `{{PORT}}` becomes the server's port, so pages can
+//! link to `https://tracker.test:{{PORT}}/p.gif`. The certificate is made
+//! at start-up (self-signed, with every host as a subject name).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// One route of a host, from `site.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    /// Path, without query string.
+    pub path: String,
+    #[serde(default = "default_status")]
+    pub status: u16,
+    /// Extra headers, e.g. `[["Set-Cookie", "a=1; Max-Age=60"]]`. Repeat a
+    /// name to send it twice.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// File of the host folder to serve.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Inline body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A body of this many bytes (`<!-- x -->` padding inside an HTML page).
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Redirect target (sets `Location`).
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+fn default_status() -> u16 {
+    200
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    #[serde(default)]
+    route: Vec<RouteSpec>,
+}
+
+/// One host: its files and routes.
+#[derive(Debug, Default, Clone)]
+pub struct Site {
+    files: HashMap<String, Vec<u8>>,
+    routes: Vec<RouteSpec>,
+}
+
+/// A set of hosts.
+#[derive(Debug, Default, Clone)]
+pub struct Web {
+    sites: HashMap<String, Site>,
+}
+
+/// A request the server answered, for tests that check what was fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub host: String,
+    pub path: String,
+    pub cookie: Option<String>,
+}
+
+impl Web {
+    /// Read a web from a directory on disk.
+    pub fn from_dir(root: &Path) -> Result<Self> {
+        let mut files = Vec::new();
+        collect(root, root, &mut files)?;
+        Self::from_files(files.into_iter())
+    }
+
+    /// Read a web embedded in the binary.
+    pub fn from_embedded(dir: &include_dir::Dir<'static>) -> Result<Self> {
+        let mut files = Vec::new();
+        collect_embedded(dir, &mut files);
+        Self::from_files(files.into_iter())
+    }
+
+    /// Build from `(host/relative/path, bytes)` pairs.
+    pub fn from_files(files: impl Iterator<Item = (String, Vec<u8>)>) -> Result<Self> {
+        let mut web = Web::default();
+        for (path, bytes) in files {
+            let Some((host, rel)) = path.split_once('/') else {
+                continue;
+            };
+            let site = web.sites.entry(host.to_ascii_lowercase()).or_default();
+            if rel == "site.toml" {
+                let text =
+                    String::from_utf8(bytes).with_context(|| format!("{path} is not UTF-8"))?;
+                let parsed: SiteFile =
+                    toml::from_str(&text).with_context(|| format!("invalid {path}"))?;
+                site.routes = parsed.route;
+            } else {
+                site.files.insert(rel.to_string(), bytes);
+            }
+        }
+        if web.sites.is_empty() {
+            bail!("the test web is empty: expected one folder per host");
+        }
+        Ok(web)
+    }
+
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts: Vec<String> = self.sites.keys().cloned().collect();
+        hosts.sort();
+        hosts
+    }
+
+    /// Add or replace a host in memory (tests build sites on the fly).
+    pub fn insert(&mut self, host: &str, path: &str, body: &str) {
+        self.sites
+            .entry(host.to_string())
+            .or_default()
+            .files
+            .insert(
+                path.trim_start_matches('/').to_string(),
+                body.as_bytes().to_vec(),
+            );
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(root, &path, out)?;
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .expect("below root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read(&path)?));
+        }
+    }
+    Ok(())
+}
+
+fn collect_embedded(dir: &include_dir::Dir<'static>, out: &mut Vec<(String, Vec<u8>)>) {
+    for f in dir.files() {
+        out.push((
+            f.path().to_string_lossy().replace('\\', "/"),
+            f.contents().to_vec(),
+        ));
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+/// A running server. Dropping it stops it.
+pub struct Server {
+    pub addr: SocketAddr,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Server {
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `https://HOST:PORT/` for a host of the web.
+    pub fn url(&self, host: &str) -> String {
+        format!("https://{host}:{}/", self.port())
+    }
+
+    /// Requests answered so far.
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().expect("hits lock").clone()
+    }
+
+    /// Serve `web` on 127.0.0.1, on `port` (0 for any free port).
+    pub async fn start(web: Web, port: u16) -> Result<Server> {
+        let mut names = web.hosts();
+        names.push("localhost".to_string());
+        let cert = rcgen::generate_simple_self_signed(names)
+            .context("cannot make the test certificate")?;
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .context("cannot bind the test web")?;
+        let addr = listener.local_addr()?;
+        let web = Arc::new(web);
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let task_hits = hits.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                let web = web.clone();
+                let hits = task_hits.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper::service::service_fn(move |req| {
+                        let web = web.clone();
+                        let hits = hits.clone();
+                        async move {
+                            Ok::<_, std::convert::Infallible>(answer(&web, &hits, addr.port(), req))
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Server { addr, hits, task })
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript",
+        "css" => "text/css",
+        "json" => "application/json",
+        "gif" => "image/gif",
+        "png" => "image/png",
+        "svg" => "image/svg+xml",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn is_text(ct: &str) -> bool {
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("javascript")
+        || ct.contains("svg")
+}
+
+fn answer(
+    web: &Web,
+    hits: &Mutex<Vec<Hit>>,
+    port: u16,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let path = req.uri().path().to_string();
+    let cookie = req
+        .headers()
+        .get(hyper::header::COOKIE)
+        .and_then(|c| c.to_str().ok())
+        .map(str::to_string);
+    hits.lock().expect("hits lock").push(Hit {
+        host: host.clone(),
+        path: path.clone(),
+        cookie,
+    });
+    let port_s = port.to_string();
+    let fill = |s: &str| s.replace("{{PORT}}", &port_s);
+    let Some(site) = web.sites.get(&host) else {
+        return plain(421, format!("no such host in the test web: {host}"));
+    };
+    if let Some(route) = site.routes.iter().find(|r| r.path == path) {
+        let (body, ct): (Vec<u8>, String) = if let Some(size) = route.size {
+            let mut b = b"<!doctype html><html><body><p>big page</p><!--".to_vec();
+            b.resize(size as usize - 3, b'x');
+            b.extend_from_slice(b"-->");
+            (b, "text/html; charset=utf-8".into())
+        } else if let Some(file) = &route.file {
+            match site.files.get(file) {
+                Some(b) => (b.clone(), content_type(file).to_string()),
+                None => return plain(500, format!("site.toml names a missing file {file}")),
+            }
+        } else {
+            (
+                route.body.clone().unwrap_or_default().into_bytes(),
+                "text/html; charset=utf-8".into(),
+            )
+        };
+        let ct = route.content_type.clone().unwrap_or(ct);
+        let body = if is_text(&ct) && route.size.is_none() {
+            fill(&String::from_utf8_lossy(&body)).into_bytes()
+        } else {
+            body
+        };
+        let mut resp = Response::builder()
+            .status(route.status)
+            .header("content-type", ct);
+        if let Some(loc) = &route.location {
+            resp = resp.header("location", fill(loc));
+        }
+        for (name, value) in &route.headers {
+            resp = resp.header(name.as_str(), fill(value));
+        }
+        return resp
+            .body(Full::new(Bytes::from(body)))
+            .unwrap_or_else(|e| plain(500, e.to_string()));
+    }
+    let rel = path.trim_start_matches('/');
+    let candidates = if rel.is_empty() || rel.ends_with('/') {
+        vec![format!("{rel}index.html")]
+    } else {
+        vec![
+            rel.to_string(),
+            format!("{rel}.html"),
+            format!("{rel}/index.html"),
+        ]
+    };
+    for c in candidates {
+        if let Some(bytes) = site.files.get(&c) {
+            let ct = content_type(&c);
+            let body = if is_text(ct) {
+                fill(&String::from_utf8_lossy(bytes)).into_bytes()
+            } else {
+                bytes.clone()
+            };
+            return Response::builder()
+                .status(200)
+                .header("content-type", ct)
+                .body(Full::new(Bytes::from(body)))
+                .unwrap_or_else(|e| plain(500, e.to_string()));
+        }
+    }
+    plain(404, "not found".to_string())
+}
+
+fn plain(status: u16, text: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    *r.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
