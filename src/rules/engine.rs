@@ -207,7 +207,8 @@ pub fn item_label(v: &serde_json::Value) -> String {
     }
 }
 
-/// Fill `{count}` and `{list}` (at most 10 items, then "and N more").
+/// Fill `{count}` and `{list}` (at most 10 items, then "and N more";
+/// "none" when there is no evidence).
 pub fn render_message(template: &str, evidence: &[serde_json::Value]) -> String {
     let mut labels: Vec<String> = evidence.iter().map(item_label).take(10).collect();
     if evidence.len() > 10 {

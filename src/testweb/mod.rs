@@ -330,8 +330,8 @@ fn answer(
             )
         };
         let ct = route.content_type.clone().unwrap_or(ct);
-        let body = if is_text(&ct) && route.size.is_none() {
-            fill(&String::from_utf8_lossy(&body)).into_bytes()
+        let body = if route.size.is_none() {
+            fill_port(body, &ct, &port_s)
         } else {
             body
         };
@@ -361,11 +361,7 @@ fn answer(
     for c in candidates {
         if let Some(bytes) = site.files.get(&c) {
             let ct = content_type(&c);
-            let body = if is_text(ct) {
-                fill(&String::from_utf8_lossy(bytes)).into_bytes()
-            } else {
-                bytes.clone()
-            };
+            let body = fill_port(bytes.clone(), ct, &port_s);
             return Response::builder()
                 .status(200)
                 .header("content-type", ct)
@@ -374,6 +370,16 @@ fn answer(
         }
     }
     plain(404, "not found".to_string())
+}
+
+/// Replace `{{PORT}}` in text bodies. Bodies that are not UTF-8 (legacy
+/// encodings under test) are served byte for byte.
+fn fill_port(body: Vec<u8>, content_type: &str, port: &str) -> Vec<u8> {
+    match String::from_utf8(body) {
+        Ok(text) if is_text(content_type) => text.replace("{{PORT}}", port).into_bytes(),
+        Ok(text) => text.into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
 }
 
 fn plain(status: u16, text: String) -> Response<Full<Bytes>> {

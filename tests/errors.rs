@@ -1,0 +1,128 @@
+//! Bad input: one line on stderr, a non-zero exit, never a panic.
+
+mod common;
+
+use common::*;
+
+fn one_error_line(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "expected one error line, got: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    errors[0].to_string()
+}
+
+#[test]
+fn invalid_url_is_a_usage_error() {
+    let out = barometer(&["scan", "http://exa mple.com", "--engine", "http"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("invalid URL"));
+    let out = barometer(&["scan", "ftp://example.com/", "--engine", "http"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn unreachable_host_exits_3_with_a_report() {
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (out, report) = scan(&format!("https://www.nowhere.test:{port}/"), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.lines().any(|l| l.starts_with("warning: ")
+            && l.contains("not audited")
+            && l.contains("connection failed")),
+        "{err}"
+    );
+    let r = report.expect("the report is still written");
+    assert_eq!(r["sites"][0]["audited"], false);
+    assert_eq!(r["summary"]["not_audited"], 1);
+}
+
+#[test]
+fn tls_failure_without_insecure() {
+    let out = barometer(&[
+        "scan",
+        &web().url("www.site-de.test"),
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("TLS certificate rejected (use --insecure"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn redirect_loop_is_detected() {
+    let (out, report) = scan(&web().url("www.loop.test"), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("redirect loop"), "{}", stderr(&out));
+    let page = &report.unwrap()["sites"][0]["evidence"]["visits"][0]["pages"][0];
+    assert_eq!(page["redirects"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn fifty_megabyte_page_is_refused_without_reading_it_all() {
+    let (out, report) = scan(&web().url("www.big.test"), &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("larger than the 10 MiB limit"),
+        "{}",
+        stderr(&out)
+    );
+    let page = &report.unwrap()["sites"][0]["evidence"]["visits"][0]["pages"][0];
+    assert_eq!(page["bytes"], 10 * 1024 * 1024);
+}
+
+#[test]
+fn one_bad_site_does_not_lose_the_others() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (out, report) = scan(
+        &format!("https://down.test:{port}/"),
+        &[&web().url("www.site-de.test")],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let r = report.unwrap();
+    assert_eq!(r["summary"]["sites"], 2);
+    assert_eq!(r["summary"]["audited"], 1);
+    assert_eq!(r["sites"][1]["score"]["value"], 100);
+}
+
+#[test]
+fn bad_resolve_and_missing_filter_list() {
+    let out = barometer(&["scan", "https://a.test/", "--resolve", "nonsense"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("invalid --resolve"));
+    let out = barometer(&[
+        "scan",
+        "https://a.test/",
+        "--engine",
+        "http",
+        "--filter-list",
+        "/nonexistent/list.txt",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("/nonexistent/list.txt"));
+}
+
+#[test]
+fn chrome_engine_is_a_clear_error_until_it_lands() {
+    let out = barometer(&["scan", "https://a.test/", "--engine", "chrome"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_error_line(&out).contains("--engine http"));
+}

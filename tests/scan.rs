@@ -1,0 +1,339 @@
+//! `barometer scan` with the http engine, against the local test web.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn french_site_cookies_trackers_banner_and_findings() {
+    let web = web();
+    // The bare domain redirects to www: the chain is evidence.
+    let (out, report) = scan(&web.url("site-fr.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    assert_eq!(site["site"], "site-fr.test");
+    let home = &site["evidence"]["visits"][0]["pages"][0];
+    assert_eq!(home["redirects"][0]["status"], 301);
+    assert_eq!(home["redirects"][0]["to"], web.url("www.site-fr.test"));
+
+    assert_eq!(
+        cookies(&r),
+        vec![
+            (
+                "PHPSESSID".to_string(),
+                "www.site-fr.test".to_string(),
+                "first".to_string(),
+                0.0
+            ),
+            (
+                "_ga".to_string(),
+                "site-fr.test".to_string(),
+                "first".to_string(),
+                400.0
+            ),
+            (
+                "fr".to_string(),
+                "facebook.com".to_string(),
+                "third".to_string(),
+                90.0
+            ),
+        ]
+    );
+    let before = &site["facts"]["before"];
+    let ga = before["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "_ga")
+        .unwrap();
+    assert_eq!(ga["declared_lifetime_days"], 730.0);
+    assert_eq!(ga["consent_required"], true);
+    assert_eq!(ga["over_13_months"], true);
+    let sess = before["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "PHPSESSID")
+        .unwrap();
+    assert_eq!(
+        (
+            sess["consent_required"].as_bool(),
+            sess["exemption"].as_str()
+        ),
+        (Some(false), Some("necessary"))
+    );
+
+    assert_eq!(
+        trackers(&r),
+        vec![
+            (
+                "www.facebook.com".to_string(),
+                "Meta".to_string(),
+                "advertising".to_string()
+            ),
+            (
+                "www.google-analytics.com".to_string(),
+                "Google".to_string(),
+                "analytics".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        before["third_party_hosts"],
+        serde_json::json!(["www.facebook.com", "www.google-analytics.com"])
+    );
+
+    let banner = &site["facts"]["banner"];
+    assert_eq!(banner["status"], "present");
+    assert_eq!(banner["first_level_reject"], true);
+    assert_eq!(banner["reject_labels"], serde_json::json!(["tout refuser"]));
+    assert_eq!(
+        banner["accept_labels"],
+        serde_json::json!(["tout accepter"])
+    );
+    assert_eq!(banner["language"], "fr");
+    assert_eq!(site["facts"]["banner_text"]["partner_count"], 12);
+    assert_eq!(
+        site["facts"]["policy"]["url"],
+        format!("{}confidentialite", web.url("www.site-fr.test"))
+    );
+    assert_eq!(site["facts"]["policy"]["text"]["cross_site"], true);
+
+    // Pages: home plus two same-site pages, never logout, mail, tel, pdf or other sites.
+    let pages: Vec<&str> = site["evidence"]["visits"][0]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
+    let base = web.url("www.site-fr.test");
+    assert_eq!(
+        pages,
+        vec![
+            web.url("site-fr.test"),
+            format!("{base}page-2"),
+            format!("{base}page-3"),
+            format!("{base}confidentialite")
+        ]
+    );
+
+    assert_eq!(finding_ids(&r), vec!["C101", "C102", "C104"]);
+    let score = &site["score"];
+    assert_eq!(score["value"], 100 - 30 - 30 - 8);
+    assert_eq!(score["grade"], "E");
+}
+
+#[test]
+fn english_banner_without_first_level_reject() {
+    let (out, report) = scan(&web().url("www.site-en.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let banner = &r["sites"][0]["facts"]["banner"];
+    assert_eq!(banner["first_level_reject"], false);
+    assert_eq!(banner["deeper_reject"], true);
+    assert_eq!(banner["accept_labels"], serde_json::json!(["accept all"]));
+    assert_eq!(
+        banner["settings_labels"],
+        serde_json::json!(["manage settings"])
+    );
+    assert_eq!(
+        r["sites"][0]["facts"]["banner_text"]["implied_consent"],
+        true
+    );
+    let ids = finding_ids(&r);
+    for id in ["B202", "B204"] {
+        assert!(ids.contains(&id.to_string()), "{id} missing from {ids:?}");
+    }
+    assert!(!ids.contains(&"C101".to_string()));
+}
+
+#[test]
+fn german_clean_site_has_no_finding() {
+    let (out, report) = scan(&web().url("www.site-de.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let banner = &r["sites"][0]["facts"]["banner"];
+    assert_eq!(
+        banner["reject_labels"],
+        serde_json::json!(["alle ablehnen"])
+    );
+    assert_eq!(banner["language"], "de");
+    assert_eq!(finding_ids(&r), Vec::<String>::new());
+    assert_eq!(r["sites"][0]["score"]["value"], 100);
+    assert_eq!(r["sites"][0]["score"]["grade"], "A");
+}
+
+#[test]
+fn script_injected_banner_is_not_determinable() {
+    let (out, report) = scan(&web().url("www.site-js.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let banner = &r["sites"][0]["facts"]["banner"];
+    assert_eq!(banner["status"], "not_determinable");
+    assert_eq!(banner["cmp"], "Didomi");
+    let reason = r["sites"][0]["evidence"]["visits"][0]["banner"]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("not determinable without a browser"),
+        "{reason}"
+    );
+    // Never "no banner": the rule needing a determinable banner does not apply.
+    let b201 = r["sites"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "B201")
+        .unwrap();
+    assert_eq!(b201["status"], "not_applicable");
+}
+
+#[test]
+fn non_utf8_page_is_decoded() {
+    let (out, report) = scan(&web().url("www.latin1.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    assert_eq!(
+        r["sites"][0]["evidence"]["visits"][0]["pages"][0]["encoding"],
+        "windows-1252"
+    );
+    let banner = &r["sites"][0]["facts"]["banner"];
+    assert_eq!(
+        banner["reject_labels"],
+        serde_json::json!(["continuer sans accepter"])
+    );
+    assert_eq!(banner["settings_labels"], serde_json::json!(["paramétrer"]));
+}
+
+#[test]
+fn malformed_set_cookie_is_reported_not_fatal() {
+    let (out, report) = scan(&web().url("www.malformed-cookie.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let warning: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("malformed Set-Cookie"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{err}");
+    assert!(warning[0].starts_with("warning: ") && warning[0].contains("garbage-without-equals"));
+    let r = report.unwrap();
+    assert_eq!(
+        cookies(&r),
+        vec![(
+            "ok".to_string(),
+            "www.malformed-cookie.test".to_string(),
+            "first".to_string(),
+            0.04
+        )]
+    );
+    assert_eq!(
+        r["sites"][0]["evidence"]["errors"][0]["kind"],
+        "malformed_set_cookie"
+    );
+}
+
+#[test]
+fn filter_list_attributes_unlisted_tracker_with_its_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("privacy.txt");
+    std::fs::write(
+        &list,
+        "[Adblock Plus 2.0]\n! Title: test list\n||unlisted-tracker.test^$image,third-party\n",
+    )
+    .unwrap();
+    let (out, report) = scan(
+        &web().url("www.no-policy.test"),
+        &["--filter-list", list.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let t = &r["sites"][0]["facts"]["before"]["trackers"][0];
+    assert_eq!(t["host"], "pixel.unlisted-tracker.test");
+    assert_eq!(t["category"], "filter_list");
+    assert_eq!(t["rule"], "||unlisted-tracker.test^$image,third-party");
+    assert_eq!(t["source"], list.to_str().unwrap());
+    let ids = finding_ids(&r);
+    assert!(
+        ids.contains(&"C102".to_string()) && ids.contains(&"T305".to_string()),
+        "{ids:?}"
+    );
+    // Without the list, the same host is just a third-party host.
+    let (_, report) = scan(&web().url("www.no-policy.test"), &[]);
+    assert_eq!(
+        report.unwrap()["sites"][0]["facts"]["before"]["trackers"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn hostile_content_is_escaped_in_html_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    for (ext, raw, escaped) in [
+        (
+            "html",
+            "<script>alert(1)</script>",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+        (
+            "md",
+            "<script>alert(1)</script>",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+    ] {
+        let path = dir.path().join(format!("r.{ext}"));
+        let out = barometer(&[
+            "scan",
+            &web().url("www.hostile.test"),
+            "--engine",
+            "http",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(raw), "raw script in {ext}");
+        assert!(
+            text.contains(escaped),
+            "escaped cookie name missing in {ext}"
+        );
+        assert!(
+            !text.contains("<img src=x"),
+            "banner HTML injected in {ext}"
+        );
+        assert!(
+            !text.contains("href=\"javascript:"),
+            "javascript: link in {ext}"
+        );
+    }
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("&lt;img src&#x3D;x onerror&#x3D;alert(2)&gt;"),
+        "banner text shown escaped"
+    );
+    assert!(
+        !html.contains("<script src") && !html.contains("<link rel=\"stylesheet\""),
+        "report must be self-contained"
+    );
+}
+
+#[test]
+fn text_output_lists_findings_and_summary() {
+    let out = barometer(&[
+        "scan",
+        &web().url("www.site-en.test"),
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("HIGH B202"), "{text}");
+    assert!(text.contains("1 of 1 site(s) audited"), "{text}");
+    assert!(!text.contains('\x1b'), "NO_COLOR must disable colours");
+}

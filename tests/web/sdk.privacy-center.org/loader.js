@@ -1,0 +1,1 @@
+/* consent platform loader stand-in */
