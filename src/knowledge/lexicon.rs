@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Context, Result};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
@@ -106,11 +108,55 @@ struct ButtonSection {
     exclude: Vec<String>,
 }
 
-/// A pattern with the language it came from.
+/// A group of patterns matched at once with a [`RegexSet`]; the single
+/// regex of a pattern is compiled only when that pattern matched and its
+/// position is needed. Compiling ~800 Unicode patterns up front cost about
+/// half a second; most are never needed for a given page.
 #[derive(Debug)]
-struct Pattern {
-    language: String,
-    regex: Regex,
+struct PatternGroup {
+    set: RegexSet,
+    languages: Vec<String>,
+    /// The pattern belongs to its language alone (no other lexicon has it):
+    /// a hit is a clue to the text's language.
+    unique: Vec<bool>,
+    single: Vec<OnceLock<Regex>>,
+}
+
+impl PatternGroup {
+    /// Compile `(language, pattern)` pairs; on failure, name the culprit.
+    fn new(key: &str, patterns: Vec<(String, String)>, all: &[(String, String)]) -> Result<Self> {
+        let set = match RegexSet::new(patterns.iter().map(|(_, p)| p)) {
+            Ok(set) => set,
+            Err(e) => {
+                for (lang, p) in &patterns {
+                    check(p, &format!("rules/lexicon/{lang}.toml"), key)?;
+                }
+                return Err(e).context(format!(
+                    "lexicon patterns of `{key}` do not compile together"
+                ));
+            }
+        };
+        Ok(PatternGroup {
+            single: patterns.iter().map(|_| OnceLock::new()).collect(),
+            unique: patterns
+                .iter()
+                .map(|(lang, p)| !all.iter().any(|(l, q)| q == p && l != lang))
+                .collect(),
+            languages: patterns.into_iter().map(|(l, _)| l).collect(),
+            set,
+        })
+    }
+
+    fn regex(&self, i: usize) -> &Regex {
+        self.single[i].get_or_init(|| {
+            Regex::new(&self.set.patterns()[i]).expect("compiled in the set already")
+        })
+    }
+
+    /// Indices of the patterns matching `text`, in file order.
+    fn matching(&self, text: &str) -> impl Iterator<Item = usize> + '_ {
+        self.set.matches(text).into_iter()
+    }
 }
 
 /// One hit of a text category.
@@ -125,22 +171,53 @@ pub struct TextMatch {
 
 /// All lexicons, merged. Classification does not depend on the declared
 /// page language: sites mix languages, and a French site may say "OK".
+///
+/// Patterns are matched against [`normalise`]d (lower-case) text, so they
+/// are compiled case-sensitively and must be written in lower case.
 #[derive(Debug)]
 pub struct Lexicons {
     pub languages: Vec<String>,
-    /// Patterns that belong to one language only, to guess a text's language.
-    markers: Vec<Pattern>,
-    banner_set: RegexSet,
-    buttons: Vec<(ButtonRole, RegexSet)>,
-    exclude: RegexSet,
-    text: BTreeMap<TextCategory, Vec<Pattern>>,
-    partner_count: Vec<Pattern>,
+    banner: PatternGroup,
+    buttons: Vec<(ButtonRole, PatternGroup)>,
+    exclude: PatternGroup,
+    text: BTreeMap<TextCategory, PatternGroup>,
+    partner_count: PatternGroup,
 }
 
-fn compile(pattern: &str, origin: &str, key: &str) -> Result<Regex> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .build()
+/// Does a pattern have upper-case letters outside escapes (`\S`, `\u00A0`,
+/// `\p{Lu}`)? Such a pattern can never match lower-cased text.
+fn has_uppercase_literal(pattern: &str) -> bool {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            i += 1;
+            match chars.get(i) {
+                Some('u' | 'x' | 'p' | 'P') if chars.get(i + 1) == Some(&'{') => {
+                    while i < chars.len() && chars[i] != '}' {
+                        i += 1;
+                    }
+                }
+                Some('u') => i += 4,
+                Some('x') => i += 2,
+                Some('p' | 'P') => i += 1,
+                _ => {}
+            }
+        } else if chars[i].is_uppercase() {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Check one pattern; only called on the error path or for suspicious ones.
+fn check(pattern: &str, origin: &str, key: &str) -> Result<()> {
+    if has_uppercase_literal(pattern) {
+        bail!("{origin}: pattern in `{key}` has upper-case letters (text is lower-cased before matching): {pattern}");
+    }
+    Regex::new(pattern)
+        .map(|_| ())
         .with_context(|| format!("{origin}: invalid pattern in `{key}`: {pattern}"))
 }
 
@@ -161,107 +238,71 @@ impl Lexicons {
     /// Build from `(origin, toml text)` pairs.
     pub fn from_sources(files: &[(String, String)]) -> Result<Self> {
         let mut languages = Vec::new();
-        let mut banner_keywords = Vec::new();
-        let mut buttons: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-        let mut text: BTreeMap<TextCategory, Vec<Pattern>> = BTreeMap::new();
-        let mut partner_count = Vec::new();
+        let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut all_patterns: Vec<(String, String)> = Vec::new();
         for (origin, source) in files {
             let file: LexiconFile =
                 toml::from_str(source).with_context(|| format!("{origin}: invalid lexicon"))?;
             let lang = file.language.clone();
-            for p in &file.banner.keywords {
-                banner_keywords.push(Pattern {
-                    language: lang.clone(),
-                    regex: compile(p, origin, "banner.keywords")?,
-                });
-                all_patterns.push((lang.clone(), p.clone()));
-            }
-            for (key, list) in [
-                ("reject", &file.buttons.reject),
-                ("accept", &file.buttons.accept),
-                ("settings", &file.buttons.settings),
-                ("close", &file.buttons.close),
-                ("exclude", &file.buttons.exclude),
-            ] {
+            let mut add = |key: &str, list: &[String]| -> Result<()> {
                 for p in list {
-                    compile(p, origin, &format!("buttons.{key}"))?;
-                    all_patterns.push((lang.clone(), p.clone()));
-                }
-                buttons.entry(key).or_default().extend(list.iter().cloned());
-            }
-            for (key, list) in &file.text {
-                if key == "partner_count" {
-                    for p in list {
-                        let regex = compile(p, origin, "text.partner_count")?;
-                        if regex.captures_len() != 2 {
-                            bail!("{origin}: text.partner_count pattern `{p}` needs exactly one capture group");
-                        }
-                        partner_count.push(Pattern {
-                            language: lang.clone(),
-                            regex,
-                        });
+                    // Cheap checks here; compilation errors surface when the sets are built.
+                    if has_uppercase_literal(p) {
+                        check(p, origin, key)?;
                     }
-                    continue;
-                }
-                let Some(category) = TextCategory::ALL.into_iter().find(|c| c.key() == key) else {
-                    bail!("{origin}: unknown key `text.{key}`");
-                };
-                for p in list {
+                    groups
+                        .entry(key.to_string())
+                        .or_default()
+                        .push((lang.clone(), p.clone()));
                     all_patterns.push((lang.clone(), p.clone()));
-                    let regex = compile(p, origin, &format!("text.{key}"))?;
-                    text.entry(category).or_default().push(Pattern {
-                        language: lang.clone(),
-                        regex,
-                    });
                 }
+                Ok(())
+            };
+            add("banner.keywords", &file.banner.keywords)?;
+            add("buttons.reject", &file.buttons.reject)?;
+            add("buttons.accept", &file.buttons.accept)?;
+            add("buttons.settings", &file.buttons.settings)?;
+            add("buttons.close", &file.buttons.close)?;
+            add("buttons.exclude", &file.buttons.exclude)?;
+            for (key, list) in &file.text {
+                if key != "partner_count" && !TextCategory::ALL.iter().any(|c| c.key() == key) {
+                    bail!("{origin}: unknown key `text.{key}`");
+                }
+                add(&format!("text.{key}"), list)?;
             }
             languages.push(lang);
         }
-        let set = |patterns: &[String]| -> Result<RegexSet> {
-            Ok(RegexSetBuilder::new(patterns)
-                .case_insensitive(true)
-                .build()?)
+        let group = |key: &str| {
+            PatternGroup::new(
+                key,
+                groups.get(key).cloned().unwrap_or_default(),
+                &all_patterns,
+            )
         };
-        let mut markers = Vec::new();
-        for (lang, p) in &all_patterns {
-            let shared = all_patterns.iter().any(|(l, q)| q == p && l != lang);
-            if !shared
-                && !markers
-                    .iter()
-                    .any(|m: &Pattern| m.regex.as_str() == p && m.language == *lang)
-            {
-                markers.push(Pattern {
-                    language: lang.clone(),
-                    regex: compile(p, "lexicon", "marker")?,
-                });
+        let buttons = vec![
+            (ButtonRole::Reject, group("buttons.reject")?),
+            (ButtonRole::Accept, group("buttons.accept")?),
+            (ButtonRole::Settings, group("buttons.settings")?),
+            (ButtonRole::Close, group("buttons.close")?),
+        ];
+        let mut text = BTreeMap::new();
+        for category in TextCategory::ALL {
+            text.insert(category, group(&format!("text.{}", category.key()))?);
+        }
+        let partner_count = group("text.partner_count")?;
+        for (i, p) in partner_count.set.patterns().iter().enumerate() {
+            if partner_count.regex(i).captures_len() != 2 {
+                bail!(
+                    "rules/lexicon/{}.toml: text.partner_count pattern `{p}` needs exactly one capture group",
+                    partner_count.languages[i]
+                );
             }
         }
-        let banner_set = set(&banner_keywords
-            .iter()
-            .map(|p| p.regex.as_str().to_string())
-            .collect::<Vec<_>>())?;
-        let role_sets = [
-            (ButtonRole::Reject, "reject"),
-            (ButtonRole::Accept, "accept"),
-            (ButtonRole::Settings, "settings"),
-            (ButtonRole::Close, "close"),
-        ]
-        .into_iter()
-        .map(|(role, key)| {
-            Ok((
-                role,
-                set(buttons.get(key).map(Vec::as_slice).unwrap_or(&[]))?,
-            ))
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let exclude = set(buttons.get("exclude").map(Vec::as_slice).unwrap_or(&[]))?;
         Ok(Lexicons {
             languages,
-            markers,
-            banner_set,
-            buttons: role_sets,
-            exclude,
+            banner: group("banner.keywords")?,
+            exclude: group("buttons.exclude")?,
+            buttons,
             text,
             partner_count,
         })
@@ -272,32 +313,36 @@ impl Lexicons {
     /// accepting" is a refusal.
     pub fn classify_button(&self, label: &str) -> ButtonRole {
         let label = normalise(label);
-        if label.is_empty() || label.chars().count() > 80 || self.exclude.is_match(&label) {
+        if label.is_empty() || label.chars().count() > 80 || self.exclude.set.is_match(&label) {
             return ButtonRole::Other;
         }
         self.buttons
             .iter()
-            .find(|(_, set)| set.is_match(&label))
+            .find(|(_, group)| group.set.is_match(&label))
             .map(|(role, _)| *role)
             .unwrap_or(ButtonRole::Other)
     }
 
     /// Does normalised `text` speak of cookies or consent?
     pub fn mentions_banner_words(&self, normalised: &str) -> bool {
-        self.banner_set.is_match(normalised)
+        self.banner.set.is_match(normalised)
     }
 
     /// The language whose own words (those no other lexicon shares) match
-    /// most often; ties go to the language listed first.
+    /// most; ties go to the language listed first.
     pub fn guess_language(&self, normalised: &str) -> Option<String> {
+        let groups = std::iter::once(&self.banner)
+            .chain(self.buttons.iter().map(|(_, g)| g))
+            .chain(self.text.values());
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for g in groups {
+            for i in g.matching(normalised).filter(|&i| g.unique[i]) {
+                *counts.entry(g.languages[i].as_str()).or_default() += 1;
+            }
+        }
         let mut best: Option<(&str, usize)> = None;
         for lang in &self.languages {
-            let n: usize = self
-                .markers
-                .iter()
-                .filter(|p| p.language == *lang)
-                .map(|p| p.regex.find_iter(normalised).count())
-                .sum();
+            let n = counts.get(lang.as_str()).copied().unwrap_or(0);
             if n > 0 && best.is_none_or(|(_, b)| n > b) {
                 best = Some((lang, n));
             }
@@ -308,13 +353,16 @@ impl Lexicons {
     /// Every distinct hit of `category` in normalised `text`.
     pub fn find_all(&self, category: TextCategory, normalised: &str) -> Vec<TextMatch> {
         let mut hits: Vec<TextMatch> = Vec::new();
-        for p in self.text.get(&category).into_iter().flatten() {
-            for m in p.regex.find_iter(normalised) {
+        let Some(group) = self.text.get(&category) else {
+            return hits;
+        };
+        for i in group.matching(normalised) {
+            for m in group.regex(i).find_iter(normalised) {
                 if hits.iter().any(|h| h.phrase == m.as_str()) {
                     continue;
                 }
                 hits.push(TextMatch {
-                    language: p.language.clone(),
+                    language: group.languages[i].clone(),
                     phrase: m.as_str().to_string(),
                     sentence: sentence_around(normalised, m.start(), m.end()),
                 });
@@ -323,31 +371,31 @@ impl Lexicons {
         hits
     }
 
-    /// The first hit of `category` in normalised `text`.
+    /// The first hit of `category` in normalised `text` (first pattern in
+    /// file order).
     pub fn find(&self, category: TextCategory, normalised: &str) -> Option<TextMatch> {
-        self.text
-            .get(&category)
-            .into_iter()
-            .flatten()
-            .find_map(|p| {
-                p.regex.find(normalised).map(|m| TextMatch {
-                    language: p.language.clone(),
-                    phrase: m.as_str().to_string(),
-                    sentence: sentence_around(normalised, m.start(), m.end()),
-                })
-            })
+        let group = self.text.get(&category)?;
+        let i = group.matching(normalised).next()?;
+        let m = group.regex(i).find(normalised)?;
+        Some(TextMatch {
+            language: group.languages[i].clone(),
+            phrase: m.as_str().to_string(),
+            sentence: sentence_around(normalised, m.start(), m.end()),
+        })
     }
 
     /// Does `label` name a privacy or cookie policy?
     pub fn is_policy_link(&self, label: &str) -> bool {
-        self.find(TextCategory::PolicyLink, &normalise(label))
-            .is_some()
+        self.text
+            .get(&TextCategory::PolicyLink)
+            .is_some_and(|g| g.set.is_match(&normalise(label)))
     }
 
     /// The number of partners stated in the text ("nos 843 partenaires").
     pub fn partner_count(&self, normalised: &str) -> Option<(u32, TextMatch)> {
-        self.partner_count.iter().find_map(|p| {
-            let caps = p.regex.captures(normalised)?;
+        let g = &self.partner_count;
+        g.matching(normalised).find_map(|i| {
+            let caps = g.regex(i).captures(normalised)?;
             let digits: String = caps
                 .get(1)?
                 .as_str()
@@ -359,7 +407,7 @@ impl Lexicons {
             Some((
                 n,
                 TextMatch {
-                    language: p.language.clone(),
+                    language: g.languages[i].clone(),
                     phrase: whole.as_str().to_string(),
                     sentence: sentence_around(normalised, whole.start(), whole.end()),
                 },

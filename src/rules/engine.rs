@@ -1,7 +1,14 @@
 //! Compile rule conditions once, evaluate them over many sites.
 
 use anyhow::{anyhow, Result};
-use cel::{Context, Program, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
+use cel::common::value::Val;
+use cel::{Context, Env, Program, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +27,8 @@ pub struct CompiledRule {
 pub struct CompiledRules {
     pub rules: Vec<CompiledRule>,
     pub version: String,
+    /// The CEL standard library, built once (about 20 µs each time).
+    env: Arc<Env>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -84,16 +93,17 @@ impl CompiledRules {
         Ok(CompiledRules {
             rules,
             version: catalogue.version.clone(),
+            env: Arc::new(Env::stdlib()),
         })
     }
 
     /// Evaluate every rule over one site's facts.
     pub fn evaluate(&self, facts: &Facts) -> Vec<RuleOutcome> {
         let value = serde_json::to_value(facts).expect("facts always serialise");
-        let mut ctx = Context::default();
-        if let serde_json::Value::Object(map) = value {
+        let mut ctx = Context::with_env(self.env.clone());
+        if let serde_json::Value::Object(map) = &value {
             for (k, v) in map {
-                ctx.add_variable_from_value(k, json_to_cel(&v));
+                ctx.add_variable_as_val(k.as_str(), json_to_val(v));
             }
         }
         self.rules.iter().map(|r| r.evaluate(&ctx, facts)).collect()
@@ -171,27 +181,26 @@ impl CompiledRule {
     }
 }
 
-/// Convert JSON to a CEL value. Whole numbers become ints, so that
-/// `before.tracker_count > 0` compares int with int.
-fn json_to_cel(v: &serde_json::Value) -> Value {
+/// Convert JSON to a CEL value that borrows its strings from the JSON.
+/// Whole numbers become ints, so that `before.tracker_count > 0` compares
+/// int with int. Going through `cel::Value` instead costs two deep copies.
+fn json_to_val(v: &serde_json::Value) -> Box<dyn Val + '_> {
     match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Null => Box::new(CelNull),
+        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
         serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            Some(i) => Box::new(CelInt::from(i)),
+            None => Box::new(CelDouble::from(n.as_f64().unwrap_or(0.0))),
         },
-        serde_json::Value::String(s) => Value::String(s.clone().into()),
-        serde_json::Value::Array(items) => {
-            Value::List(items.iter().map(json_to_cel).collect::<Vec<_>>().into())
-        }
-        serde_json::Value::Object(map) => {
-            let m: std::collections::HashMap<String, Value> = map
-                .iter()
-                .map(|(k, v)| (k.clone(), json_to_cel(v)))
-                .collect();
-            Value::Map(m.into())
-        }
+        serde_json::Value::String(s) => Box::new(CelString::from(s.as_str())),
+        serde_json::Value::Array(items) => Box::new(CelList::from(
+            items.iter().map(json_to_val).collect::<Vec<_>>(),
+        )),
+        serde_json::Value::Object(map) => Box::new(CelMap::from(
+            map.iter()
+                .map(|(k, v)| (CelMapKey::from(k.as_str()), json_to_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
 }
 
