@@ -169,6 +169,17 @@ pub fn http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
     Ok(builder.build()?)
 }
 
+/// Pay the one-off cost of the TLS stack's first use (random generator
+/// seeding and key-exchange set-up, ~30 ms) so it can overlap other start-up work.
+pub fn warm_up_tls() {
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    let mut seed = [0u8; 32];
+    let _ = provider.secure_random.fill(&mut seed);
+    if let Some(kx) = provider.kx_groups.first() {
+        let _ = kx.start();
+    }
+}
+
 /// Build `Accept-Language` from `--lang fr,en`: `fr, en;q=0.9`.
 pub fn accept_language(langs: &[String]) -> String {
     langs

@@ -93,10 +93,14 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e.into()),
     };
+    // The first TLS handshake of a process pays ~30 ms of one-off crypto
+    // initialisation; do it while the knowledge and rules load.
+    let warm = std::thread::spawn(crate::net::warm_up_tls);
     let auditor = match Auditor::new(config, &mut |w| warn(&w)) {
         Ok(a) => a,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    let _ = warm.join();
     let mut sites = Vec::new();
     for url in &targets {
         let site = runtime.block_on(auditor.audit(url));
