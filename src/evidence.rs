@@ -393,6 +393,8 @@ pub enum ButtonRole {
     Settings,
     /// Closes the banner without a choice.
     Close,
+    /// Saves the choices made on a settings layer.
+    Save,
     /// Anything else (a link to the policy, a pay-or-accept offer).
     Other,
 }
@@ -404,6 +406,7 @@ impl ButtonRole {
             ButtonRole::Accept => "accept",
             ButtonRole::Settings => "settings",
             ButtonRole::Close => "close",
+            ButtonRole::Save => "save",
             ButtonRole::Other => "other",
         }
     }

@@ -87,10 +87,10 @@ fn french_site_cookies_trackers_banner_and_findings() {
     let banner = &site["facts"]["banner"];
     assert_eq!(banner["status"], "present");
     assert_eq!(banner["first_level_reject"], true);
-    assert_eq!(banner["reject_labels"], serde_json::json!(["tout refuser"]));
+    assert_eq!(banner["reject_labels"], serde_json::json!(["Tout refuser"]));
     assert_eq!(
         banner["accept_labels"],
-        serde_json::json!(["tout accepter"])
+        serde_json::json!(["Tout accepter"])
     );
     assert_eq!(banner["language"], "fr");
     assert_eq!(site["facts"]["banner_text"]["partner_count"], 12);
@@ -132,10 +132,10 @@ fn english_banner_without_first_level_reject() {
     let banner = &r["sites"][0]["facts"]["banner"];
     assert_eq!(banner["first_level_reject"], false);
     assert_eq!(banner["deeper_reject"], true);
-    assert_eq!(banner["accept_labels"], serde_json::json!(["accept all"]));
+    assert_eq!(banner["accept_labels"], serde_json::json!(["Accept all"]));
     assert_eq!(
         banner["settings_labels"],
-        serde_json::json!(["manage settings"])
+        serde_json::json!(["Manage settings"])
     );
     assert_eq!(
         r["sites"][0]["facts"]["banner_text"]["implied_consent"],
@@ -156,7 +156,7 @@ fn german_clean_site_has_no_finding() {
     let banner = &r["sites"][0]["facts"]["banner"];
     assert_eq!(
         banner["reject_labels"],
-        serde_json::json!(["alle ablehnen"])
+        serde_json::json!(["Alle ablehnen"])
     );
     assert_eq!(banner["language"], "de");
     assert_eq!(finding_ids(&r), Vec::<String>::new());
@@ -201,9 +201,9 @@ fn non_utf8_page_is_decoded() {
     let banner = &r["sites"][0]["facts"]["banner"];
     assert_eq!(
         banner["reject_labels"],
-        serde_json::json!(["continuer sans accepter"])
+        serde_json::json!(["Continuer sans accepter"])
     );
-    assert_eq!(banner["settings_labels"], serde_json::json!(["paramétrer"]));
+    assert_eq!(banner["settings_labels"], serde_json::json!(["Paramétrer"]));
 }
 
 #[test]

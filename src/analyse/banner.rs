@@ -23,7 +23,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use crate::evidence::{Banner, BannerButton, BannerLink, BannerStatus, ButtonRole};
-use crate::knowledge::lexicon::normalise;
+use crate::knowledge::lexicon::{collapse_whitespace, normalise};
 use crate::knowledge::Knowledge;
 
 /// Attribute words that name a consent container.
@@ -47,11 +47,12 @@ const MAX_BANNER_CHARS: usize = 6000;
 /// Longest banner text kept as evidence.
 const KEEP_TEXT_CHARS: usize = 5000;
 
-/// Visible text of an element: script, style and template contents skipped.
+/// Visible text of an element, white space collapsed, case kept: script,
+/// style and template contents skipped.
 pub fn visible_text(el: ElementRef<'_>) -> String {
     let mut out = String::new();
     collect_text(*el, &mut out);
-    normalise(&out)
+    collapse_whitespace(&out)
 }
 
 fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
@@ -92,7 +93,12 @@ fn label_of(el: ElementRef<'_>) -> String {
     }
     ["value", "aria-label", "title", "alt"]
         .iter()
-        .find_map(|a| el.value().attr(a).map(normalise).filter(|s| !s.is_empty()))
+        .find_map(|a| {
+            el.value()
+                .attr(a)
+                .map(collapse_whitespace)
+                .filter(|s| !s.is_empty())
+        })
         .unwrap_or_default()
 }
 
@@ -197,7 +203,7 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
                 break;
             }
             let named = structure_words(anc) || is_dialog(anc);
-            if named || lex.mentions_banner_words(&text) {
+            if named || lex.mentions_banner_words(&normalise(&text)) {
                 // Grow to the outermost named ancestor that is still banner-sized.
                 let mut best = anc;
                 let mut up = parent_element(anc);
@@ -212,7 +218,7 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
                 }
                 let score = 3
                     + u32::from(named) * 2
-                    + u32::from(lex.mentions_banner_words(&visible_text(best))) * 2;
+                    + u32::from(lex.mentions_banner_words(&normalise(&visible_text(best)))) * 2;
                 candidates.push(Candidate {
                     el: best,
                     cmp: None,
@@ -296,7 +302,7 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
             style: None,
         });
     }
-    let language = lex.guess_language(&text);
+    let language = lex.guess_language(&normalise(&text));
     let kept: String = text.chars().take(KEEP_TEXT_CHARS).collect();
     Some(Banner {
         status: BannerStatus::Present,
@@ -356,9 +362,9 @@ mod tests {
         assert_eq!(
             roles,
             [
-                ("tout accepter", ButtonRole::Accept, 1),
-                ("tout refuser", ButtonRole::Reject, 1),
-                ("paramétrer", ButtonRole::Settings, 1)
+                ("Tout accepter", ButtonRole::Accept, 1),
+                ("Tout refuser", ButtonRole::Reject, 1),
+                ("Paramétrer", ButtonRole::Settings, 1)
             ]
         );
         assert_eq!(b.selector.as_deref(), Some("div#cookie-banner"));

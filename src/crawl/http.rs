@@ -327,7 +327,7 @@ impl HttpEngine {
         let title = html
             .select(&scraper::Selector::parse("title").expect("static selector"))
             .next()
-            .map(|t| crate::knowledge::lexicon::normalise(&t.text().collect::<String>()))
+            .map(|t| crate::knowledge::lexicon::collapse_whitespace(&t.text().collect::<String>()))
             .filter(|t| !t.is_empty());
         let banner = home.then(|| {
             banner::detect(&html, &url, &self.knowledge)

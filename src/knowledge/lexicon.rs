@@ -20,6 +20,16 @@ pub const BUILTIN_LANGUAGES: [&str; 6] = ["fr", "en", "de", "es", "it", "nl"];
 /// Lower-case, fold typographic apostrophes and spaces, collapse runs of
 /// white space: the form every lexicon pattern is written against.
 pub fn normalise(text: &str) -> String {
+    fold(text, true)
+}
+
+/// Collapse runs of white space and fold typographic spaces, keeping case:
+/// labels and texts as a person reads them, for evidence.
+pub fn collapse_whitespace(text: &str) -> String {
+    fold(text, false)
+}
+
+fn fold(text: &str, lower: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in text.chars() {
@@ -36,7 +46,11 @@ pub fn normalise(text: &str) -> String {
             out.push(' ');
             space = false;
         }
-        out.extend(c.to_lowercase());
+        if lower {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
     }
     out
 }
@@ -105,6 +119,9 @@ struct ButtonSection {
     accept: Vec<String>,
     settings: Vec<String>,
     close: Vec<String>,
+    /// Saves the choices of a settings layer.
+    #[serde(default)]
+    save: Vec<String>,
     exclude: Vec<String>,
 }
 
@@ -263,6 +280,7 @@ impl Lexicons {
             add("buttons.accept", &file.buttons.accept)?;
             add("buttons.settings", &file.buttons.settings)?;
             add("buttons.close", &file.buttons.close)?;
+            add("buttons.save", &file.buttons.save)?;
             add("buttons.exclude", &file.buttons.exclude)?;
             for (key, list) in &file.text {
                 if key != "partner_count" && !TextCategory::ALL.iter().any(|c| c.key() == key) {
@@ -284,6 +302,7 @@ impl Lexicons {
             (ButtonRole::Accept, group("buttons.accept")?),
             (ButtonRole::Settings, group("buttons.settings")?),
             (ButtonRole::Close, group("buttons.close")?),
+            (ButtonRole::Save, group("buttons.save")?),
         ];
         let mut text = BTreeMap::new();
         for category in TextCategory::ALL {
