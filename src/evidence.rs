@@ -297,6 +297,9 @@ pub struct Request {
     /// Redirect hops followed for this request.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<Redirect>,
+    /// Made after the consent click of this visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_choice: bool,
     /// Names of the cookies sent with the request, where known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cookies_sent: Vec<String>,
@@ -347,6 +350,9 @@ pub struct Cookie {
     /// Why the browser refused to store it, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
+    /// Written (or rewritten) after the consent click of this visit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_choice: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -429,6 +435,10 @@ pub struct BannerButton {
     /// On-screen geometry and colours (browser engine only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<ButtonStyle>,
+    /// The browser's handle on the element, to click it; never serialised.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub node: Option<i64>,
 }
 
 /// How a button looks on screen.

@@ -122,6 +122,9 @@ pub struct PolicyFacts {
 pub struct VisitFacts {
     /// Whether this visit was made.
     pub ran: bool,
+    /// For `after_reject` and `after_accept`: the consent click succeeded.
+    /// Their lists then hold only what happened after the click.
+    pub choice_made: bool,
     /// `complete`, `partial`, `failed`, or "" when not made.
     pub status: String,
     pub requests: u32,

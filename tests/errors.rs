@@ -121,8 +121,15 @@ fn bad_resolve_and_missing_filter_list() {
 }
 
 #[test]
-fn chrome_engine_is_a_clear_error_until_it_lands() {
-    let out = barometer(&["scan", "https://a.test/", "--engine", "chrome"]);
+fn missing_chromium_is_a_clear_error() {
+    let out = barometer(&[
+        "scan",
+        "https://a.test/",
+        "--engine",
+        "chrome",
+        "--chrome",
+        "/nonexistent/chromium",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(one_error_line(&out).contains("--engine http"));
+    assert!(one_error_line(&out).contains("no Chromium at /nonexistent/chromium"));
 }

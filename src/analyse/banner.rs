@@ -300,6 +300,10 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
             layer,
             href,
             style: None,
+            node: el
+                .value()
+                .attr("data-barometer-node")
+                .and_then(|n| n.parse().ok()),
         });
     }
     let language = lex.guess_language(&normalise(&text));
@@ -314,7 +318,14 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
         page_url: Some(page_url.to_string()),
         selector: Some(describe(container)),
         cmp: chosen.cmp,
-        location: Some("document".to_string()),
+        location: Some(
+            // The nearest shadow root or frame document holding the banner.
+            std::iter::once(container)
+                .chain(container.ancestors().filter_map(ElementRef::wrap))
+                .find_map(|e| e.value().attr("data-barometer-in"))
+                .unwrap_or("document")
+                .to_string(),
+        ),
         text: kept,
         language,
         buttons,

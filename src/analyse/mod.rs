@@ -113,10 +113,23 @@ impl Analyser {
 
     fn visit_facts(&self, v: &Visit) -> VisitFacts {
         let k = &self.knowledge;
+        // After a consent click, judge only what the choice led to.
+        let chose = v.kind != VisitKind::FirstVisit
+            && v.consent_action.as_ref().is_some_and(|a| a.succeeded);
+        let requests: Vec<&crate::evidence::Request> = v
+            .requests
+            .iter()
+            .filter(|r| !chose || r.after_choice)
+            .collect();
+        let visit_cookies: Vec<&crate::evidence::Cookie> = v
+            .cookies
+            .iter()
+            .filter(|c| !chose || c.after_choice)
+            .collect();
         // Trackers, aggregated per host.
         let mut trackers: BTreeMap<String, TrackerFact> = BTreeMap::new();
         let mut third_hosts = BTreeSet::new();
-        for req in &v.requests {
+        for req in requests.iter().copied() {
             if req.party == Party::Third {
                 third_hosts.insert(req.host.clone());
             }
@@ -153,7 +166,7 @@ impl Analyser {
         // Cookies: the same name and domain counts once (the first time seen).
         let mut seen = BTreeSet::new();
         let mut cookies = Vec::new();
-        for c in &v.cookies {
+        for c in visit_cookies.iter().copied() {
             if !seen.insert((c.name.clone(), c.domain.clone(), c.path.clone())) {
                 continue;
             }
@@ -256,13 +269,14 @@ impl Analyser {
             .collect();
         VisitFacts {
             ran: true,
+            choice_made: chose,
             status: match v.status {
                 VisitStatus::Complete => "complete",
                 VisitStatus::Partial => "partial",
                 VisitStatus::Failed => "failed",
             }
             .to_string(),
-            requests: v.requests.len() as u32,
+            requests: requests.len() as u32,
             cookie_count: cookies.iter().filter(|c| !c.blocked).count() as u32,
             consent_cookie_count: consent_cookies.len() as u32,
             third_party_cookie_count: cookies
@@ -290,7 +304,7 @@ impl Analyser {
     }
 }
 
-fn banner_facts(v: &Visit, _ev: &Evidence) -> BannerFacts {
+fn banner_facts(v: &Visit, ev: &Evidence) -> BannerFacts {
     let b = &v.banner;
     let first = |role: ButtonRole| {
         b.buttons
@@ -309,11 +323,14 @@ fn banner_facts(v: &Visit, _ev: &Evidence) -> BannerFacts {
             _ => -1.0,
         }
     };
+    // Clicks are measured in the consent visits.
     let clicks = |role: ButtonRole| -> i64 {
-        match &v.consent_action {
-            Some(a) if a.choice == role && a.succeeded => a.clicks.len() as i64,
-            _ => -1,
-        }
+        ev.visits
+            .iter()
+            .filter_map(|x| x.consent_action.as_ref())
+            .find(|a| a.choice == role && a.succeeded)
+            .map(|a| a.clicks.len() as i64)
+            .unwrap_or(-1)
     };
     BannerFacts {
         status: match b.status {

@@ -92,9 +92,38 @@ pub struct CrawlArgs {
     /// User agent to send (recorded in the evidence).
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
+    /// Chromium binary for the browser engine [default: $CHROME, then PATH].
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+    /// Browser engine: seconds to wait for a banner after the page has loaded.
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    pub settle: f64,
+    /// Browser engine: which consent visits to make besides the first one.
+    #[arg(long, value_enum, default_value = "all")]
+    pub consent: ConsentVisits,
+    /// Browser engine: time budget of one visit, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub visit_timeout: u64,
+    /// Browser engine: block third-party cookies (by default they are
+    /// allowed, as in a default desktop browser).
+    #[arg(long)]
+    pub block_third_party_cookies: bool,
     /// Largest page read, in MiB; a larger page is reported and not analysed.
     #[arg(long, default_value_t = 10, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_body_mb: u64,
+}
+
+/// The consent visits of the browser engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConsentVisits {
+    /// Only the first visit (no click).
+    None,
+    /// First visit, then a visit that clicks reject.
+    Reject,
+    /// First visit, then a visit that clicks accept.
+    Accept,
+    /// All three visits.
+    All,
 }
 
 #[derive(Debug, Args)]
@@ -151,8 +180,8 @@ pub fn warn(message: &str) {
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,headless_chrome=off",
+        1 => "info,headless_chrome=off",
         _ => "debug",
     };
     let _ = tracing_subscriber::fmt()

@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{fail, warn, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE};
+use super::{
+    fail, warn, ConsentVisits, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE,
+};
 use crate::audit::{parse_target, AuditConfig, Auditor};
 use crate::crawl::CrawlOptions;
+use crate::evidence::VisitKind;
 use crate::net::{accept_language, ResolveRule};
 use crate::report::render::{render, Format};
 use crate::report::{Report, SiteReport};
@@ -44,6 +47,16 @@ impl CrawlArgs {
             resolve,
             insecure: self.insecure,
             max_body_bytes: self.max_body_mb * 1024 * 1024,
+            visits: match self.consent {
+                ConsentVisits::None => vec![VisitKind::FirstVisit],
+                ConsentVisits::Reject => vec![VisitKind::FirstVisit, VisitKind::AfterReject],
+                ConsentVisits::Accept => vec![VisitKind::FirstVisit, VisitKind::AfterAccept],
+                ConsentVisits::All => VisitKind::ALL.to_vec(),
+            },
+            settle: Duration::from_secs_f64(self.settle.clamp(0.0, 60.0)),
+            visit_timeout: Duration::from_secs(self.visit_timeout),
+            block_third_party_cookies: self.block_third_party_cookies,
+            chrome: self.chrome.clone(),
             ..CrawlOptions::default()
         };
         Ok(AuditConfig {

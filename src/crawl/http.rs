@@ -88,6 +88,7 @@ impl VisitLog {
                     Vec::new()
                 },
                 cookies_sent: Vec::new(),
+                after_choice: false,
                 error: if last { f.error.clone() } else { None },
             });
             from = Some(url.to_string());

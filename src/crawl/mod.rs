@@ -5,6 +5,7 @@
 //! browser. Only `src/crawl/chrome*` may speak the DevTools protocol. Engines
 //! observe; they never score.
 
+pub mod chrome;
 pub mod decode;
 pub mod http;
 pub mod links;
@@ -45,6 +46,16 @@ pub struct CrawlOptions {
     pub max_subresources: usize,
     /// Visits to make (the http engine can only make `first_visit`).
     pub visits: Vec<VisitKind>,
+    /// Browser engine: how long to wait for a banner after the load event.
+    pub settle: Duration,
+    /// Browser engine: time budget of one visit; pages beyond it are skipped
+    /// and the visit is marked partial.
+    pub visit_timeout: Duration,
+    /// Browser engine: block third-party cookies (a default desktop browser
+    /// of the audited public does not).
+    pub block_third_party_cookies: bool,
+    /// Browser engine: the Chromium binary (`--chrome`).
+    pub chrome: Option<PathBuf>,
     /// Stamped into provenance.
     pub ruleset_version: String,
     pub lists: Vec<ListInfo>,
@@ -61,7 +72,11 @@ impl Default for CrawlOptions {
             insecure: false,
             max_body_bytes: 10 * 1024 * 1024,
             max_subresources: 300,
-            visits: vec![VisitKind::FirstVisit],
+            visits: VisitKind::ALL.to_vec(),
+            settle: Duration::from_secs(3),
+            visit_timeout: Duration::from_secs(30),
+            block_third_party_cookies: false,
+            chrome: None,
             ruleset_version: String::new(),
             lists: Vec::new(),
         }
@@ -122,13 +137,18 @@ pub fn build_engine(
     knowledge: Arc<Knowledge>,
     warn: &mut dyn FnMut(String),
 ) -> Result<Box<dyn Engine>> {
-    match choice {
-        EngineChoice::Http => Ok(Box::new(http::HttpEngine::new(opts, knowledge)?)),
-        EngineChoice::Chrome => bail!(
-            "the chrome engine is not available in this build yet; use --engine http (static HTML, no JavaScript)"
+    let chrome = find_chrome(opts.chrome.as_ref());
+    match (choice, chrome) {
+        (EngineChoice::Http, _) => Ok(Box::new(http::HttpEngine::new(opts, knowledge)?)),
+        (EngineChoice::Chrome | EngineChoice::Auto, Some(path)) if path.is_file() => {
+            Ok(Box::new(chrome::ChromeEngine::new(path, opts, knowledge)))
+        }
+        (EngineChoice::Chrome, Some(path)) => bail!("no Chromium at {}", path.display()),
+        (EngineChoice::Chrome, None) => bail!(
+            "Chromium not found (tried --chrome, $CHROME, then chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install -y chromium` or use --engine http"
         ),
-        EngineChoice::Auto => {
-            warn("using the http engine: JavaScript is not run, so script-set cookies and script-injected banners are not seen".to_string());
+        (EngineChoice::Auto, _) => {
+            warn("Chromium not found: using the http engine (no JavaScript: script-set cookies and script-injected banners are not seen); install it with `apt-get install -y chromium`".to_string());
             Ok(Box::new(http::HttpEngine::new(opts, knowledge)?))
         }
     }

@@ -88,6 +88,7 @@ pub fn parse(
         page_url: page_url.to_string(),
         raw: Some(cut(raw, 512)),
         blocked,
+        after_choice: false,
         name,
         domain,
     })

@@ -1,0 +1,61 @@
+//! Raw DevTools methods, for calls whose typed form in headless_chrome is
+//! wrong or missing for Chromium 156 (see the notes in the README): each
+//! returns the raw JSON answer.
+
+use headless_chrome::protocol::cdp::types::Method;
+use serde::Serialize;
+use serde_json::Value;
+
+macro_rules! raw_method {
+    ($(#[$doc:meta])* $name:ident, $cdp:literal { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Serialize)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name { $(pub $field: $ty),* }
+        impl Method for $name {
+            const NAME: &'static str = $cdp;
+            type ReturnObject = Value;
+        }
+    };
+}
+
+raw_method!(
+    /// The whole cookie jar, third-party cookies included (the typed
+    /// `Storage.getCookies` fails to parse).
+    GetAllCookies, "Network.getAllCookies" {}
+);
+raw_method!(
+    /// The full DOM with shadow roots (closed too) and frame documents; the
+    /// typed call cannot express `depth: -1`.
+    GetDocument, "DOM.getDocument" { depth: i64, pierce: bool }
+);
+raw_method!(GetBoxModel, "DOM.getBoxModel" { backend_node_id: i64 });
+raw_method!(ScrollIntoView, "DOM.scrollIntoViewIfNeeded" { backend_node_id: i64 });
+raw_method!(ResolveNode, "DOM.resolveNode" { backend_node_id: i64 });
+raw_method!(CallFunctionOn, "Runtime.callFunctionOn" { object_id: String, function_declaration: String, return_by_value: bool });
+raw_method!(MouseEvent, "Input.dispatchMouseEvent" { r#type: &'static str, x: f64, y: f64, button: &'static str, click_count: u32 });
+raw_method!(NetworkEnable, "Network.enable" {});
+raw_method!(PageEnable, "Page.enable" {});
+raw_method!(UserAgentOverride, "Network.setUserAgentOverride" { user_agent: String, accept_language: String });
+raw_method!(GetFrameTree, "Page.getFrameTree" {});
+raw_method!(StorageKeyForFrame, "Storage.getStorageKeyForFrame" { frame_id: String });
+raw_method!(DomStorageItems, "DOMStorage.getDOMStorageItems" { storage_id: StorageId });
+raw_method!(HandleDialog, "Page.handleJavaScriptDialog" { accept: bool });
+raw_method!(Screenshot, "Page.captureScreenshot" { format: &'static str, quality: u32, capture_beyond_viewport: bool });
+raw_method!(ScreenshotClip, "Page.captureScreenshot" { format: &'static str, quality: u32, clip: Clip });
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageId {
+    pub storage_key: String,
+    pub is_local_storage: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Clip {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub scale: f64,
+}

@@ -1,0 +1,1275 @@
+//! The chrome engine: a real Chromium, driven over the DevTools protocol,
+//! makes up to three visits of each site in fresh browser contexts:
+//! `first_visit` (no choice), `after_reject` and `after_accept`.
+//!
+//! Only this module knows CDP. What it measured on Chromium 156 (see
+//! `docs/chrome.md`):
+//! - a fresh headless profile blocks third-party cookies; we write
+//!   `cookie_controls_mode = 0` into the profile's Preferences before launch
+//!   so the audit sees what a default desktop browser sees
+//!   (`--block-third-party-cookies` writes 1);
+//! - cross-origin frames run out of process and would hide their requests
+//!   and DOM; we launch with site isolation off so the banner of a CMP in an
+//!   iframe is readable and clickable. This removes a security layer of the
+//!   browser: only audit sites you would open anyway;
+//! - consent libraries that see `navigator.webdriver` hide their banner; we
+//!   launch without the automation flag;
+//! - several typed calls are broken; [`cdp`] holds raw ones.
+//!
+//! headless_chrome is blocking; each site runs on a blocking thread.
+
+mod cdp;
+pub mod flatten;
+
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::protocol::cdp::Network::ResourceType as CdpType;
+use headless_chrome::{Browser, LaunchOptions, Tab};
+use scraper::Html;
+use serde_json::Value;
+use url::Url;
+
+use super::{links, set_cookie, CrawlFuture, CrawlOptions, Engine};
+use crate::analyse::banner;
+use crate::analyse::party::{party, registrable_domain};
+use crate::evidence::*;
+use crate::knowledge::Knowledge;
+
+/// Wait after a consent click before browsing on, so tags react.
+const AFTER_CLICK: Duration = Duration::from_millis(800);
+/// Quiet time after a page's load event before it is captured.
+const PAGE_SETTLE: Duration = Duration::from_millis(400);
+/// How often the banner is looked for while settling.
+const POLL: Duration = Duration::from_millis(250);
+
+pub struct ChromeEngine {
+    chrome: PathBuf,
+    opts: Arc<CrawlOptions>,
+    knowledge: Arc<Knowledge>,
+}
+
+/// One request as the browser reported it.
+#[derive(Debug, Clone)]
+struct Seen {
+    url: String,
+    method: String,
+    kind: ResourceType,
+    page_url: String,
+    initiator: Option<String>,
+    status: Option<u16>,
+    error: Option<String>,
+}
+
+/// What the event listener collects during a visit.
+#[derive(Debug, Default)]
+struct Capture {
+    requests: Vec<Seen>,
+    by_id: HashMap<String, usize>,
+    /// Raw `Set-Cookie` lines with the URL of the response that carried them.
+    set_cookie: Vec<(String, String)>,
+    /// Cookies the browser refused, with its reasons.
+    blocked: Vec<(String, String, String)>,
+    page_url: String,
+    main_frame: String,
+    dialogs: u32,
+    popups: Vec<String>,
+    /// The top-level page fired its load event.
+    loaded: bool,
+}
+
+fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceType {
+    match t {
+        Some(CdpType::Document) if main_frame => ResourceType::Document,
+        Some(CdpType::Document) => ResourceType::Subdocument,
+        Some(CdpType::Stylesheet) => ResourceType::Stylesheet,
+        Some(CdpType::Image) => ResourceType::Image,
+        Some(CdpType::Media) => ResourceType::Media,
+        Some(CdpType::Font) => ResourceType::Font,
+        Some(CdpType::Script) => ResourceType::Script,
+        Some(CdpType::Xhr) => ResourceType::Xhr,
+        Some(CdpType::Fetch) => ResourceType::Fetch,
+        Some(CdpType::Ping) => ResourceType::Beacon,
+        Some(CdpType::WebSocket) => ResourceType::Websocket,
+        _ => ResourceType::Other,
+    }
+}
+
+impl Capture {
+    fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::NetworkRequestWillBeSent(e) => {
+                let p = &e.params;
+                let id = p.request_id.clone();
+                if let (Some(redirect), Some(&i)) = (&p.redirect_response, self.by_id.get(&id)) {
+                    self.requests[i].status = Some(redirect.status as u16);
+                }
+                let main = p.frame_id.as_deref() == Some(self.main_frame.as_str());
+                let initiator = p.initiator.url.clone().or_else(|| {
+                    p.initiator
+                        .stack
+                        .as_ref()
+                        .and_then(|s| s.call_frames.first().map(|f| f.url.clone()))
+                });
+                self.requests.push(Seen {
+                    url: p.request.url.clone(),
+                    method: p.request.method.clone(),
+                    kind: resource_type(p.Type.as_ref(), main),
+                    page_url: self.page_url.clone(),
+                    initiator: initiator.filter(|u| !u.is_empty()),
+                    status: None,
+                    error: None,
+                });
+                self.by_id.insert(id, self.requests.len() - 1);
+            }
+            Event::NetworkResponseReceived(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].status = Some(e.params.response.status as u16);
+                }
+            }
+            Event::NetworkLoadingFailed(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].error = Some(e.params.error_text.clone());
+                }
+            }
+            Event::NetworkResponseReceivedExtraInfo(e) => {
+                let url = self
+                    .by_id
+                    .get(&e.params.request_id)
+                    .map(|&i| self.requests[i].url.clone())
+                    .unwrap_or_default();
+                if let Some(headers) = e.params.headers.0.as_ref().and_then(Value::as_object) {
+                    for (k, v) in headers {
+                        if k.eq_ignore_ascii_case("set-cookie") {
+                            for line in v.as_str().unwrap_or("").lines() {
+                                self.set_cookie.push((line.to_string(), url.clone()));
+                            }
+                        }
+                    }
+                }
+                for b in &e.params.blocked_cookies {
+                    let reasons = b
+                        .blocked_reasons
+                        .iter()
+                        .map(|r| format!("{r:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.blocked
+                        .push((b.cookie_line.clone(), url.clone(), reasons));
+                }
+            }
+            Event::PageLoadEventFired(_) => self.loaded = true,
+            Event::PageJavascriptDialogOpening(_) => self.dialogs += 1,
+            Event::PageWindowOpen(e) => self.popups.push(e.params.url.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// A visit in progress: its tab and what the listener collected.
+struct Session {
+    tab: Arc<Tab>,
+    capture: Arc<Mutex<Capture>>,
+}
+
+impl Session {
+    /// An element's border box in page coordinates (the browser reports
+    /// in-process frames' elements in page coordinates already).
+    fn page_box(&self, node: i64) -> Option<(f64, f64, f64, f64)> {
+        box_of(&self.tab, node)
+    }
+}
+
+impl ChromeEngine {
+    pub fn new(chrome: PathBuf, opts: Arc<CrawlOptions>, knowledge: Arc<Knowledge>) -> Self {
+        ChromeEngine {
+            chrome,
+            opts,
+            knowledge,
+        }
+    }
+
+    /// Launch Chromium with a fresh profile (kept alive by the returned dir).
+    fn launch(&self) -> Result<(Browser, tempfile::TempDir), String> {
+        let profile = tempfile::Builder::new()
+            .prefix("barometer-chrome-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a browser profile: {e}"))?;
+        let mode = if self.opts.block_third_party_cookies {
+            1
+        } else {
+            0
+        };
+        let default = profile.path().join("Default");
+        std::fs::create_dir_all(&default).map_err(|e| e.to_string())?;
+        std::fs::write(
+            default.join("Preferences"),
+            format!("{{\"profile\":{{\"cookie_controls_mode\":{mode}}}}}"),
+        )
+        .map_err(|e| format!("cannot write the browser profile: {e}"))?;
+        let mut args: Vec<OsString> = vec![
+            "--disable-gpu".into(),
+            "--disable-component-update".into(),
+            "--disable-quic".into(),
+            "--disable-blink-features=AutomationControlled".into(),
+            "--disable-site-isolation-trials".into(),
+            "--disable-features=TranslateUI,IsolateOrigins,site-per-process".into(),
+            format!(
+                "--lang={}",
+                self.opts
+                    .accept_language
+                    .split(',')
+                    .next()
+                    .unwrap_or("en")
+                    .trim()
+            )
+            .into(),
+            "--mute-audio".into(),
+        ];
+        let rules: Vec<String> = self
+            .opts
+            .resolve
+            .iter()
+            .flat_map(|r| {
+                let target = match r.port {
+                    Some(p) => format!("{}:{p}", r.addr),
+                    None => r.addr.to_string(),
+                };
+                let mut v = vec![format!("MAP {} {target}", r.host)];
+                if let Some(base) = r.host.strip_prefix("*.") {
+                    v.push(format!("MAP {base} {target}"));
+                }
+                v
+            })
+            .collect();
+        if !rules.is_empty() {
+            args.push(format!("--host-resolver-rules={}", rules.join(", ")).into());
+        }
+        let ignore: Vec<OsString> = vec![
+            "--enable-automation".into(),
+            "--disable-features=TranslateUI,BlinkGenPropertyTrees".into(),
+        ];
+        let options = LaunchOptions {
+            headless: true,
+            sandbox: false,
+            path: Some(self.chrome.clone()),
+            user_data_dir: Some(profile.path().to_path_buf()),
+            window_size: Some((1366, 900)),
+            ignore_certificate_errors: self.opts.insecure,
+            idle_browser_timeout: Duration::from_secs(3600),
+            args: args.iter().map(|a| a.as_os_str()).collect(),
+            ignore_default_args: ignore.iter().map(|a| a.as_os_str()).collect(),
+            ..LaunchOptions::default()
+        };
+        let browser = Browser::new(options)
+            .map_err(|e| format!("cannot start Chromium ({}): {e}", self.chrome.display()))?;
+        Ok((browser, profile))
+    }
+
+    /// Open a tab in a fresh browser context, with the listener attached.
+    fn session(&self, browser: &Browser, user_agent: &str) -> Result<Session, String> {
+        let context = browser
+            .new_context()
+            .map_err(|e| format!("cannot create a browser context: {e}"))?;
+        let tab = context
+            .new_tab()
+            .map_err(|e| format!("cannot open a tab: {e}"))?;
+        tab.set_default_timeout(self.opts.timeout);
+        let capture = Arc::new(Mutex::new(Capture {
+            main_frame: tab.get_target_id().clone(),
+            ..Capture::default()
+        }));
+        let listener = capture.clone();
+        let weak_tab = Arc::downgrade(&tab);
+        tab.add_event_listener(Arc::new(move |event: &Event| {
+            if let Ok(mut c) = listener.lock() {
+                c.on_event(event);
+            }
+            // A JavaScript dialog blocks the page: dismiss it, from another
+            // thread (this one delivers the answer we would wait for).
+            if matches!(event, Event::PageJavascriptDialogOpening(_)) {
+                let weak_tab = weak_tab.clone();
+                std::thread::spawn(move || {
+                    if let Some(tab) = weak_tab.upgrade() {
+                        let _ = tab.call_method(cdp::HandleDialog { accept: false });
+                    }
+                });
+            }
+        }))
+        .map_err(|e| e.to_string())?;
+        tab.call_method(cdp::NetworkEnable {})
+            .map_err(|e| e.to_string())?;
+        tab.call_method(cdp::PageEnable {})
+            .map_err(|e| e.to_string())?;
+        tab.call_method(cdp::UserAgentOverride {
+            user_agent: user_agent.to_string(),
+            accept_language: self.opts.accept_language.clone(),
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(Session { tab, capture })
+    }
+
+    fn crawl_blocking(&self, input: &Url) -> Evidence {
+        let started_at = Utc::now();
+        let mut errors = Vec::new();
+        let mut visits = Vec::new();
+        let mut browser_version = None;
+        let mut user_agent = self.opts.user_agent.clone();
+        let mut final_url = None;
+        let mut site = registrable_domain(input.host_str().unwrap_or_default());
+        match self.launch() {
+            Err(e) => errors.push(CrawlError {
+                kind: "engine".into(),
+                message: e,
+                url: None,
+            }),
+            Ok((mut browser, mut profile)) => {
+                if let Ok(v) = browser.get_version() {
+                    browser_version = Some(v.product.clone());
+                    user_agent = v.user_agent.replace("HeadlessChrome", "Chrome");
+                }
+                for kind in &self.opts.visits {
+                    let mut outcome = self.visit(&browser, input, *kind, &user_agent);
+                    if let Err(e) = &outcome {
+                        // The browser may have died: start a new one and try once more.
+                        errors.push(CrawlError {
+                            kind: "engine".into(),
+                            message: format!("{}: {e}; retrying", kind.as_str()),
+                            url: None,
+                        });
+                        match self.launch() {
+                            Ok((b, p)) => {
+                                browser = b;
+                                profile = p;
+                                outcome = self.visit(&browser, input, *kind, &user_agent);
+                            }
+                            Err(e) => outcome = Err(e),
+                        }
+                    }
+                    match outcome {
+                        Ok((visit, landed)) => {
+                            if *kind == VisitKind::FirstVisit {
+                                if let Some(u) = landed {
+                                    site = registrable_domain(u.host_str().unwrap_or_default());
+                                    final_url = Some(u.to_string());
+                                }
+                            }
+                            visits.push(visit);
+                        }
+                        Err(e) => {
+                            errors.push(CrawlError {
+                                kind: "engine".into(),
+                                message: format!("{}: {e}", kind.as_str()),
+                                url: Some(input.to_string()),
+                            });
+                            visits.push(failed_visit(*kind, input, &e));
+                        }
+                    }
+                }
+                drop(browser);
+                drop(profile);
+            }
+        }
+        if visits.is_empty() {
+            visits.push(failed_visit(
+                VisitKind::FirstVisit,
+                input,
+                "the browser could not be started",
+            ));
+        }
+        // Party is relative to where the home page landed.
+        for v in visits.iter_mut() {
+            for r in v.requests.iter_mut() {
+                r.party = party(&r.host, &site);
+            }
+            for c in v.cookies.iter_mut() {
+                c.party = party(&c.domain, &site);
+            }
+            for s in v.storage.iter_mut() {
+                let host = Url::parse(&s.origin)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_default();
+                s.party = party(&host, &site);
+            }
+            for p in &v.pages {
+                if let Some(e) = &p.error {
+                    errors.push(CrawlError {
+                        kind: "page_failed".into(),
+                        message: format!("{}: {e}", v.kind.as_str()),
+                        url: Some(p.url.clone()),
+                    });
+                }
+            }
+        }
+        Evidence {
+            schema_version: EVIDENCE_VERSION.to_string(),
+            provenance: Provenance {
+                tool: env!("CARGO_PKG_NAME").to_string(),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at,
+                finished_at: Utc::now(),
+                engine: EngineKind::Chrome,
+                browser_version,
+                user_agent,
+                accept_language: self.opts.accept_language.clone(),
+                ruleset_version: self.opts.ruleset_version.clone(),
+                lists: self.opts.lists.clone(),
+                resolve: self.opts.resolve.iter().map(ToString::to_string).collect(),
+                insecure: self.opts.insecure,
+                max_pages: self.opts.max_pages,
+            },
+            target: Target {
+                input_url: input.to_string(),
+                final_url,
+                site,
+            },
+            visits,
+            errors,
+        }
+    }
+
+    /// Load a page, wait for its load event (bounded by the request
+    /// timeout), then a short quiet time. headless_chrome's own wait needs
+    /// near network silence (over a second even on a tiny page); a page that
+    /// never finishes loading still yields what it did load.
+    fn load(&self, s: &Session, url: &str) -> Result<(), String> {
+        {
+            let mut c = s.capture.lock().map_err(|e| e.to_string())?;
+            c.page_url = url.to_string();
+            c.loaded = false;
+        }
+        s.tab
+            .navigate_to(url)
+            .map_err(|e| format!("navigation failed: {e}"))?;
+        let deadline = Instant::now() + self.opts.timeout;
+        loop {
+            if s.capture.lock().map_err(|e| e.to_string())?.loaded {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "no load event within {} s; kept what had loaded",
+                    self.opts.timeout.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        std::thread::sleep(PAGE_SETTLE);
+        Ok(())
+    }
+
+    /// The rendered DOM, flattened (shadow roots and frames inlined).
+    fn snapshot(&self, s: &Session) -> Result<String, String> {
+        let doc = s
+            .tab
+            .call_method(cdp::GetDocument {
+                depth: -1,
+                pierce: true,
+            })
+            .map_err(|e| format!("cannot read the DOM: {e}"))?;
+        Ok(flatten::flatten(&doc["root"]))
+    }
+
+    /// Look for the banner until it shows or the settle time runs out.
+    fn find_banner(&self, s: &Session, page: &Url) -> Result<(Banner, Vec<links::Link>), String> {
+        let deadline = Instant::now() + self.opts.settle;
+        loop {
+            let flat = self.snapshot(s)?;
+            let (found, page_links) = {
+                let html = Html::parse_document(&flat);
+                (
+                    banner::detect(&html, page, &self.knowledge),
+                    links::page_links(&html, page),
+                )
+            };
+            if let Some(mut b) = found {
+                self.measure(s, &mut b);
+                if b.buttons.iter().any(|x| x.layer == 1) || Instant::now() >= deadline {
+                    return Ok((b, page_links));
+                }
+            } else if Instant::now() >= deadline {
+                let mut b = Banner::not_seen(
+                    BannerStatus::Absent,
+                    format!(
+                        "no consent banner in the rendered page after {:.1} s",
+                        self.opts.settle.as_secs_f64()
+                    ),
+                );
+                b.page_url = Some(page.to_string());
+                return Ok((b, page_links));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Which buttons are on screen (first layer), and how they look.
+    fn measure(&self, s: &Session, b: &mut Banner) {
+        for button in b.buttons.iter_mut() {
+            let Some(node) = button.node else { continue };
+            match s.page_box(node) {
+                Some((_, _, w, h)) if w > 1.0 && h > 1.0 => {
+                    button.layer = 1;
+                    button.style = style_of(&s.tab, node, w, h);
+                }
+                _ => button.layer = 2,
+            }
+        }
+    }
+
+    /// Click the way to `choice`: the first-level button, else through the
+    /// settings layer (open it, then reject/accept all, or save with
+    /// everything unticked). Returns the labels clicked.
+    fn choose(
+        &self,
+        s: &Session,
+        page: &Url,
+        banner: &Banner,
+        choice: ButtonRole,
+    ) -> ConsentAction {
+        let mut clicks = Vec::new();
+        let direct = banner
+            .buttons
+            .iter()
+            .find(|b| b.role == choice && b.layer == 1 && b.node.is_some());
+        if let Some(b) = direct {
+            return match click(s, b.node.unwrap_or_default()) {
+                Ok(()) => ConsentAction {
+                    choice,
+                    clicks: vec![b.label.clone()],
+                    succeeded: true,
+                    error: None,
+                },
+                Err(e) => ConsentAction {
+                    choice,
+                    clicks,
+                    succeeded: false,
+                    error: Some(e),
+                },
+            };
+        }
+        let Some(settings) = banner
+            .buttons
+            .iter()
+            .find(|b| b.role == ButtonRole::Settings && b.layer == 1 && b.node.is_some())
+        else {
+            return ConsentAction {
+                choice,
+                clicks,
+                succeeded: false,
+                error: Some(format!(
+                    "no {} button and no settings button on the first layer",
+                    choice.as_str()
+                )),
+            };
+        };
+        if let Err(e) = click(s, settings.node.unwrap_or_default()) {
+            return ConsentAction {
+                choice,
+                clicks,
+                succeeded: false,
+                error: Some(e),
+            };
+        }
+        clicks.push(settings.label.clone());
+        std::thread::sleep(Duration::from_millis(500));
+        let second = self
+            .snapshot(s)
+            .ok()
+            .and_then(|flat| banner::detect(&Html::parse_document(&flat), page, &self.knowledge));
+        let Some(mut second) = second else {
+            return ConsentAction {
+                choice,
+                clicks,
+                succeeded: false,
+                error: Some("the settings layer could not be read".into()),
+            };
+        };
+        self.measure(s, &mut second);
+        let target = second
+            .buttons
+            .iter()
+            .find(|b| b.role == choice && b.layer == 1)
+            .or_else(|| {
+                if choice == ButtonRole::Reject {
+                    second
+                        .buttons
+                        .iter()
+                        .find(|b| b.role == ButtonRole::Save && b.layer == 1)
+                } else {
+                    None
+                }
+            });
+        match target.and_then(|b| b.node.map(|n| (b, n))) {
+            Some((b, n)) => match click(s, n) {
+                Ok(()) => {
+                    clicks.push(b.label.clone());
+                    ConsentAction {
+                        choice,
+                        clicks,
+                        succeeded: true,
+                        error: None,
+                    }
+                }
+                Err(e) => ConsentAction {
+                    choice,
+                    clicks,
+                    succeeded: false,
+                    error: Some(e),
+                },
+            },
+            None => ConsentAction {
+                choice,
+                clicks,
+                succeeded: false,
+                error: Some(format!(
+                    "no {} button on the settings layer",
+                    choice.as_str()
+                )),
+            },
+        }
+    }
+
+    fn visit(
+        &self,
+        browser: &Browser,
+        input: &Url,
+        kind: VisitKind,
+        user_agent: &str,
+    ) -> Result<(Visit, Option<Url>), String> {
+        let started = Instant::now();
+        let s = self.session(browser, user_agent)?;
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "session open");
+        let result = self.visit_in(&s, input, kind, started);
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "visit done");
+        // Contexts share nothing; they go when the browser of this site closes.
+        let _ = s.tab.close(false);
+        result
+    }
+
+    fn visit_in(
+        &self,
+        s: &Session,
+        input: &Url,
+        kind: VisitKind,
+        started: Instant,
+    ) -> Result<(Visit, Option<Url>), String> {
+        let budget = self.opts.visit_timeout;
+        let mut pages = Vec::new();
+        let mut jar: Vec<Value> = Vec::new();
+        let home_error = self.load(s, input.as_str()).err();
+        let landed = Url::parse(&s.tab.get_url())
+            .ok()
+            .filter(|u| u.scheme() != "about" && u.scheme() != "chrome-error");
+        let home_status = {
+            let c = s.capture.lock().map_err(|e| e.to_string())?;
+            c.requests
+                .iter()
+                .rev()
+                .find(|r| r.kind == ResourceType::Document)
+                .and_then(|r| r.status)
+        };
+        let Some(home_url) = landed
+            .clone()
+            .filter(|_| home_error.is_none() || home_status.is_some())
+        else {
+            let error = home_error.unwrap_or_else(|| "the page did not load".into());
+            let c = s.capture.lock().map_err(|e| e.to_string())?;
+            let doc_error = c
+                .requests
+                .iter()
+                .find(|r| r.kind == ResourceType::Document)
+                .and_then(|r| r.error.clone());
+            return Ok((failed_visit(kind, input, &doc_error.unwrap_or(error)), None));
+        };
+        pages.push(Page {
+            role: PageRole::Home,
+            url: input.to_string(),
+            final_url: (home_url != *input).then(|| home_url.to_string()),
+            status: home_status,
+            redirects: Vec::new(),
+            content_type: None,
+            encoding: None,
+            bytes: 0,
+            title: s.tab.get_title().ok().filter(|t| !t.is_empty()),
+            text: None,
+            error: home_error,
+        });
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
+        let (mut banner_seen, page_links) = self.find_banner(s, &home_url)?;
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), status = ?banner_seen.status, "banner looked for");
+        if banner_seen.status == BannerStatus::Present {
+            banner_seen.screenshots = self.screenshots(s, &banner_seen);
+        }
+        // What existed before the click, to tell what the choice changed.
+        let before_click_requests = s.capture.lock().map_err(|e| e.to_string())?.requests.len();
+        let before_click_jar: BTreeSet<(String, String, String)> = all_cookies(&s.tab)
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_string(),
+                    c["domain"]
+                        .as_str()
+                        .unwrap_or("")
+                        .trim_start_matches('.')
+                        .to_string(),
+                    c["value"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let action = match kind {
+            VisitKind::FirstVisit => None,
+            VisitKind::AfterReject | VisitKind::AfterAccept
+                if banner_seen.status != BannerStatus::Present =>
+            {
+                Some(ConsentAction {
+                    choice: if kind == VisitKind::AfterReject {
+                        ButtonRole::Reject
+                    } else {
+                        ButtonRole::Accept
+                    },
+                    clicks: Vec::new(),
+                    succeeded: false,
+                    error: Some("no banner to click".into()),
+                })
+            }
+            VisitKind::AfterReject => {
+                Some(self.choose(s, &home_url, &banner_seen, ButtonRole::Reject))
+            }
+            VisitKind::AfterAccept => {
+                Some(self.choose(s, &home_url, &banner_seen, ButtonRole::Accept))
+            }
+        };
+        if action.as_ref().is_some_and(|a| a.succeeded) {
+            std::thread::sleep(AFTER_CLICK);
+        }
+        jar.extend(all_cookies(&s.tab));
+        // Browse on, as the http engine chooses pages.
+        let site = registrable_domain(home_url.host_str().unwrap_or_default());
+        let mut seen = std::collections::HashSet::from([
+            links::canonical(input.clone()),
+            links::canonical(home_url.clone()),
+        ]);
+        let next = links::next_pages(
+            &page_links,
+            &site,
+            &mut seen,
+            self.opts.max_pages.saturating_sub(1),
+        );
+        let mut partial = false;
+        for url in next {
+            if started.elapsed() > budget {
+                partial = true;
+                break;
+            }
+            let error = self.load(s, url.as_str()).err();
+            let status = s.capture.lock().ok().and_then(|c| {
+                c.requests
+                    .iter()
+                    .rev()
+                    .find(|r| r.kind == ResourceType::Document)
+                    .and_then(|r| r.status)
+            });
+            pages.push(Page {
+                role: PageRole::Crawled,
+                url: url.to_string(),
+                final_url: Url::parse(&s.tab.get_url())
+                    .ok()
+                    .filter(|u| *u != url)
+                    .map(|u| u.to_string()),
+                status,
+                redirects: Vec::new(),
+                content_type: None,
+                encoding: None,
+                bytes: 0,
+                title: s.tab.get_title().ok().filter(|t| !t.is_empty()),
+                text: None,
+                error,
+            });
+            jar.extend(all_cookies(&s.tab));
+        }
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), pages = pages.len(), "pages browsed");
+        let storage = storage_items(&s.tab);
+        tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "storage read");
+        let capture = s.capture.lock().map_err(|e| e.to_string())?;
+        let chose = action.as_ref().is_some_and(|a| a.succeeded);
+        let mut cookies = cookies_from(&jar, &capture, &site, home_url.as_str());
+        if chose {
+            for c in cookies.iter_mut() {
+                c.after_choice = !before_click_jar.contains(&(
+                    c.name.clone(),
+                    c.domain.clone(),
+                    c.value.clone(),
+                ));
+            }
+        }
+        let requests = capture
+            .requests
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.url.starts_with("http"))
+            .map(|(i, r)| {
+                let host = Url::parse(&r.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_default();
+                Request {
+                    url: r.url.clone(),
+                    party: party(&host, &site),
+                    host,
+                    method: r.method.clone(),
+                    resource_type: r.kind,
+                    page_url: r.page_url.clone(),
+                    initiator: r.initiator.clone(),
+                    status: r.status,
+                    redirects: Vec::new(),
+                    cookies_sent: Vec::new(),
+                    after_choice: chose && i >= before_click_requests,
+                    error: r.error.clone(),
+                }
+            })
+            .collect();
+        let status = if partial || pages.iter().any(|p| p.error.is_some()) {
+            VisitStatus::Partial
+        } else {
+            VisitStatus::Complete
+        };
+        Ok((
+            Visit {
+                kind,
+                status,
+                pages,
+                requests,
+                cookies,
+                storage,
+                banner: banner_seen,
+                consent_action: action,
+            },
+            landed,
+        ))
+    }
+
+    /// A viewport screenshot and a close-up of the banner, as data URIs.
+    fn screenshots(&self, s: &Session, b: &Banner) -> Vec<String> {
+        let mut shots = Vec::new();
+        if let Ok(v) = s.tab.call_method(cdp::Screenshot {
+            format: "jpeg",
+            quality: 70,
+            capture_beyond_viewport: false,
+        }) {
+            if let Some(data) = v["data"].as_str() {
+                shots.push(format!("data:image/jpeg;base64,{data}"));
+            }
+        }
+        // Close-up: the box around every first-layer button, with margin.
+        let boxes: Vec<(f64, f64, f64, f64)> = b
+            .buttons
+            .iter()
+            .filter_map(|x| x.node.and_then(|n| s.page_box(n)))
+            .collect();
+        if !boxes.is_empty() {
+            let x0 = boxes.iter().map(|b| b.0).fold(f64::MAX, f64::min) - 200.0;
+            let y0 = boxes.iter().map(|b| b.1).fold(f64::MAX, f64::min) - 150.0;
+            let x1 = boxes.iter().map(|b| b.0 + b.2).fold(0.0, f64::max) + 200.0;
+            let y1 = boxes.iter().map(|b| b.1 + b.3).fold(0.0, f64::max) + 40.0;
+            let clip = cdp::Clip {
+                x: x0.max(0.0),
+                y: y0.max(0.0),
+                width: (x1 - x0.max(0.0)).min(1366.0),
+                height: (y1 - y0.max(0.0)).min(900.0),
+                scale: 1.0,
+            };
+            if let Ok(v) = s.tab.call_method(cdp::ScreenshotClip {
+                format: "jpeg",
+                quality: 80,
+                clip,
+            }) {
+                if let Some(data) = v["data"].as_str() {
+                    shots.push(format!("data:image/jpeg;base64,{data}"));
+                }
+            }
+        }
+        shots
+    }
+}
+
+fn failed_visit(kind: VisitKind, input: &Url, error: &str) -> Visit {
+    Visit {
+        kind,
+        status: VisitStatus::Failed,
+        pages: vec![Page {
+            role: PageRole::Home,
+            url: input.to_string(),
+            final_url: None,
+            status: None,
+            redirects: Vec::new(),
+            content_type: None,
+            encoding: None,
+            bytes: 0,
+            title: None,
+            text: None,
+            error: Some(error.to_string()),
+        }],
+        requests: Vec::new(),
+        cookies: Vec::new(),
+        storage: Vec::new(),
+        banner: Banner::not_seen(
+            BannerStatus::NotDeterminable,
+            "the home page could not be loaded",
+        ),
+        consent_action: None,
+    }
+}
+
+/// `(x, y, width, height)` of an element's border box, if it is rendered.
+fn box_of(tab: &Tab, node: i64) -> Option<(f64, f64, f64, f64)> {
+    let m = tab
+        .call_method(cdp::GetBoxModel {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let q: Vec<f64> = m["model"]["border"]
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    if q.len() != 8 {
+        return None;
+    }
+    let xs = [q[0], q[2], q[4], q[6]];
+    let ys = [q[1], q[3], q[5], q[7]];
+    let x = xs.iter().cloned().fold(f64::MAX, f64::min);
+    let y = ys.iter().cloned().fold(f64::MAX, f64::min);
+    Some((
+        x,
+        y,
+        xs.iter().cloned().fold(0.0, f64::max) - x,
+        ys.iter().cloned().fold(0.0, f64::max) - y,
+    ))
+}
+
+/// Colours and contrast of a button, from its computed style.
+fn style_of(tab: &Tab, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
+    let obj = tab
+        .call_method(cdp::ResolveNode {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let object_id = obj["object"]["objectId"].as_str()?.to_string();
+    let f = "function() { let s = getComputedStyle(this); let bg = 'rgba(0, 0, 0, 0)'; \
+             for (let e = this; e && e.nodeType === 1; e = e.parentElement || (e.getRootNode() && e.getRootNode().host)) { \
+               let c = getComputedStyle(e).backgroundColor; if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; } } \
+             return [s.color, bg, parseFloat(s.fontSize)]; }";
+    let r = tab
+        .call_method(cdp::CallFunctionOn {
+            object_id,
+            function_declaration: f.to_string(),
+            return_by_value: true,
+        })
+        .ok()?;
+    let v = r["result"]["value"].as_array()?;
+    let color = v.first()?.as_str()?.to_string();
+    let background = v
+        .get(1)?
+        .as_str()
+        .unwrap_or("rgb(255, 255, 255)")
+        .to_string();
+    let background = if background == "rgba(0, 0, 0, 0)" {
+        "rgb(255, 255, 255)".to_string()
+    } else {
+        background
+    };
+    let contrast = contrast_ratio(&color, &background).unwrap_or(1.0);
+    Some(ButtonStyle {
+        width: w.round(),
+        height: h.round(),
+        color,
+        background,
+        font_size_px: v.get(2)?.as_f64().unwrap_or(0.0),
+        contrast,
+    })
+}
+
+/// WCAG 2 contrast ratio of two CSS `rgb()`/`rgba()` colours.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    fn lum(c: &str) -> Option<f64> {
+        let inner = c.split_once('(')?.1.trim_end_matches(')');
+        let parts: Vec<f64> = inner
+            .split([',', ' ', '/'])
+            .filter(|p| !p.is_empty())
+            .take(3)
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        let f = |v: f64| {
+            let v = v / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        Some(0.2126 * f(parts[0]) + 0.7152 * f(parts[1]) + 0.0722 * f(parts[2]))
+    }
+    let (la, lb) = (lum(a)?, lum(b)?);
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    Some(((hi + 0.05) / (lo + 0.05) * 100.0).round() / 100.0)
+}
+
+/// A trusted click in the middle of an element.
+fn click(s: &Session, node: i64) -> Result<(), String> {
+    let tab = &s.tab;
+    let _ = tab.call_method(cdp::ScrollIntoView {
+        backend_node_id: node,
+    });
+    let (x, y, w, h) = s.page_box(node).ok_or("the element is not on screen")?;
+    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+        tab.call_method(cdp::MouseEvent {
+            r#type: kind,
+            x: cx,
+            y: cy,
+            button: if kind == "mouseMoved" { "none" } else { "left" },
+            click_count: 1,
+        })
+        .map_err(|e| format!("click failed: {e}"))?;
+    }
+    Ok(())
+}
+
+fn all_cookies(tab: &Tab) -> Vec<Value> {
+    tab.call_method(cdp::GetAllCookies {})
+        .ok()
+        .and_then(|v| v["cookies"].as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// Cookies of the jar, each marked as set by a header (when a `Set-Cookie`
+/// line with its name was seen) or by script; refused ones kept with the
+/// browser's reasons.
+fn cookies_from(jar: &[Value], capture: &Capture, site: &str, page_url: &str) -> Vec<Cookie> {
+    let now = Utc::now();
+    let mut out: Vec<Cookie> = Vec::new();
+    let mut keys = BTreeSet::new();
+    for c in jar {
+        let name = c["name"].as_str().unwrap_or_default().to_string();
+        let domain = c["domain"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('.')
+            .to_string();
+        let path = c["path"].as_str().unwrap_or("/").to_string();
+        if !keys.insert((name.clone(), domain.clone(), path.clone())) {
+            continue;
+        }
+        let header = capture.set_cookie.iter().find(|(line, url)| {
+            line.split('=').next().map(str::trim) == Some(name.as_str())
+                && Url::parse(url)
+                    .ok()
+                    .and_then(|u| {
+                        u.host_str()
+                            .map(|h| crate::knowledge::host_within(h, &domain))
+                    })
+                    .unwrap_or(false)
+        });
+        let session = c["session"].as_bool().unwrap_or(false);
+        let lifetime = (!session)
+            .then(|| {
+                c["expires"]
+                    .as_f64()
+                    .map(|e| ((e - now.timestamp() as f64) / 86_400.0 * 100.0).round() / 100.0)
+            })
+            .flatten();
+        let declared = header
+            .and_then(|(line, url)| {
+                Url::parse(url)
+                    .ok()
+                    .and_then(|u| set_cookie::parse(line, &u, site, page_url, now).ok())
+            })
+            .and_then(|p| p.declared_lifetime_days)
+            .or(lifetime);
+        out.push(Cookie {
+            value: set_cookie::cut(c["value"].as_str().unwrap_or_default(), 256),
+            host_only: !c["domain"].as_str().unwrap_or_default().starts_with('.'),
+            declared_lifetime_days: declared,
+            lifetime_days: lifetime,
+            secure: c["secure"].as_bool().unwrap_or(false),
+            http_only: c["httpOnly"].as_bool().unwrap_or(false),
+            same_site: c["sameSite"].as_str().map(str::to_string),
+            party: party(&domain, site),
+            source: if header.is_some() {
+                CookieSource::Header
+            } else {
+                CookieSource::Script
+            },
+            set_by: header
+                .map(|(_, u)| u.clone())
+                .unwrap_or_else(|| page_url.to_string()),
+            page_url: page_url.to_string(),
+            raw: header.map(|(l, _)| set_cookie::cut(l, 512)),
+            blocked: None,
+            after_choice: false,
+            name,
+            domain,
+            path,
+        });
+    }
+    for (line, url, reasons) in &capture.blocked {
+        let Ok(u) = Url::parse(url) else { continue };
+        if let Ok(mut c) = set_cookie::parse(line, &u, site, page_url, now) {
+            if keys.insert((
+                c.name.clone(),
+                c.domain.clone(),
+                format!("blocked:{}", c.path),
+            )) {
+                c.blocked = Some(reasons.clone());
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// localStorage and sessionStorage of every frame (partitioned keys of
+/// third-party frames included).
+fn storage_items(tab: &Tab) -> Vec<StorageItem> {
+    let mut frames = Vec::new();
+    if let Ok(tree) = tab.call_method(cdp::GetFrameTree {}) {
+        fn walk(node: &Value, out: &mut Vec<(String, String)>) {
+            if let (Some(id), Some(origin)) = (
+                node["frame"]["id"].as_str(),
+                node["frame"]["securityOrigin"].as_str(),
+            ) {
+                out.push((id.to_string(), origin.to_string()));
+            }
+            for child in node["childFrames"].as_array().into_iter().flatten() {
+                walk(child, out);
+            }
+        }
+        walk(&tree["frameTree"], &mut frames);
+    }
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (frame, origin) in frames {
+        let Ok(key) = tab.call_method(cdp::StorageKeyForFrame { frame_id: frame }) else {
+            continue;
+        };
+        let Some(storage_key) = key["storageKey"].as_str().map(str::to_string) else {
+            continue;
+        };
+        if !seen.insert(storage_key.clone()) {
+            continue;
+        }
+        for local in [true, false] {
+            let Ok(items) = tab.call_method(cdp::DomStorageItems {
+                storage_id: cdp::StorageId {
+                    storage_key: storage_key.clone(),
+                    is_local_storage: local,
+                },
+            }) else {
+                continue;
+            };
+            for entry in items["entries"].as_array().into_iter().flatten() {
+                let (Some(k), Some(v)) = (entry[0].as_str(), entry[1].as_str()) else {
+                    continue;
+                };
+                out.push(StorageItem {
+                    origin: origin.clone(),
+                    kind: if local {
+                        StorageKind::Local
+                    } else {
+                        StorageKind::Session
+                    },
+                    key: k.to_string(),
+                    value: set_cookie::cut(v, 256),
+                    party: Party::First,
+                    partition: storage_key.contains('^').then(|| storage_key.clone()),
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Engine for ChromeEngine {
+    fn kind(&self) -> EngineKind {
+        EngineKind::Chrome
+    }
+
+    fn crawl<'a>(&'a self, url: &'a Url) -> CrawlFuture<'a> {
+        let engine = ChromeEngine {
+            chrome: self.chrome.clone(),
+            opts: self.opts.clone(),
+            knowledge: self.knowledge.clone(),
+        };
+        let url = url.clone();
+        Box::pin(async move {
+            let input = url.clone();
+            tokio::task::spawn_blocking(move || engine.crawl_blocking(&url))
+                .await
+                .unwrap_or_else(|e| {
+                    let mut ev = ChromeEngine::panicked(&input);
+                    ev.errors.push(CrawlError {
+                        kind: "engine".into(),
+                        message: format!("the browser worker failed: {e}"),
+                        url: None,
+                    });
+                    ev
+                })
+        })
+    }
+}
+
+impl ChromeEngine {
+    fn panicked(input: &Url) -> Evidence {
+        let now = Utc::now();
+        Evidence {
+            schema_version: EVIDENCE_VERSION.to_string(),
+            provenance: Provenance {
+                tool: env!("CARGO_PKG_NAME").to_string(),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at: now,
+                finished_at: now,
+                engine: EngineKind::Chrome,
+                browser_version: None,
+                user_agent: String::new(),
+                accept_language: String::new(),
+                ruleset_version: String::new(),
+                lists: Vec::new(),
+                resolve: Vec::new(),
+                insecure: false,
+                max_pages: 0,
+            },
+            target: Target {
+                input_url: input.to_string(),
+                final_url: None,
+                site: registrable_domain(input.host_str().unwrap_or_default()),
+            },
+            visits: vec![failed_visit(
+                VisitKind::FirstVisit,
+                input,
+                "the browser worker failed",
+            )],
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contrast() {
+        assert_eq!(
+            super::contrast_ratio("rgb(0, 0, 0)", "rgb(255, 255, 255)"),
+            Some(21.0)
+        );
+        assert_eq!(
+            super::contrast_ratio("rgb(119, 119, 119)", "rgb(255, 255, 255)"),
+            Some(4.48)
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The browser engine and its three visits, against the local test web.
+//! These tests need Chromium (`./scripts/test` installs it); they fail,
+//! rather than skip, when it is missing.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn chrome_scan(hosts: &[&str], extra: &[&str]) -> Value {
+    let web = web();
+    let urls: Vec<String> = hosts.iter().map(|h| web.url(h)).collect();
+    let mut args: Vec<&str> = vec!["scan"];
+    args.extend(urls.iter().map(String::as_str));
+    args.extend_from_slice(&[
+        "--engine",
+        "chrome",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--settle",
+        "1.5",
+        "--format",
+        "json",
+        "--timeout",
+        "15",
+    ]);
+    args.extend_from_slice(extra);
+    let out = barometer(&args);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+fn ids(site: &Value) -> Vec<String> {
+    let mut v: Vec<String> = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn hosts(visit: &Value) -> Vec<String> {
+    visit["trackers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["host"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn cookie_list(visit: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = visit["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["party"].as_str().unwrap().to_string(),
+                c["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn s(x: &str) -> String {
+    x.to_string()
+}
+
+#[test]
+fn reject_respected_versus_tracking_after_reject() {
+    let r = chrome_scan(&["www.cmp-respect.test", "www.cmp-cheat.test"], &[]);
+    let (respect, cheat) = (&r["sites"][0], &r["sites"][1]);
+    for site in [respect, cheat] {
+        let f = &site["facts"];
+        assert_eq!(f["engine"], "chrome");
+        // The banner is injected by script: the browser sees it.
+        assert_eq!(f["banner"]["status"], "present");
+        assert_eq!(f["banner"]["reject_labels"], json!(["Tout refuser"]));
+        assert_eq!(
+            (
+                f["banner"]["reject_clicks"].as_i64(),
+                f["banner"]["accept_clicks"].as_i64()
+            ),
+            (Some(1), Some(1))
+        );
+        assert_eq!(hosts(&f["before"]), Vec::<String>::new());
+        assert_eq!(cookie_list(&f["before"]), vec![]);
+        // Accept: the script sets a first-party analytics cookie and calls the tracker.
+        assert_eq!(
+            hosts(&f["after_accept"]),
+            vec![s("www.google-analytics.com")]
+        );
+        assert_eq!(
+            cookie_list(&f["after_accept"]),
+            vec![
+                (s("_ga"), s("first"), s("script")),
+                (s("choice"), s("first"), s("script"))
+            ]
+        );
+        // A viewport screenshot and a close-up of the banner.
+        let shots = site["evidence"]["visits"][0]["banner"]["screenshots"].as_array().unwrap();
+        assert_eq!(shots.len(), 2);
+        assert!(shots.iter().all(|s| s.as_str().unwrap().starts_with("data:image/jpeg;base64,")));
+    }
+    assert_eq!(
+        hosts(&respect["facts"]["after_reject"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        cookie_list(&respect["facts"]["after_reject"]),
+        vec![(s("choice"), s("first"), s("script"))]
+    );
+    assert!(!ids(respect).contains(&s("R501")), "{:?}", ids(respect));
+
+    assert_eq!(
+        hosts(&cheat["facts"]["after_reject"]),
+        vec![s("www.facebook.com")]
+    );
+    assert_eq!(
+        cookie_list(&cheat["facts"]["after_reject"]),
+        vec![
+            (s("choice"), s("first"), s("script")),
+            (s("fr"), s("third"), s("header"))
+        ]
+    );
+    let r501 = cheat["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "R501")
+        .expect("R501 flagged");
+    assert_eq!(
+        r501["evidence"],
+        json!([
+            "www.facebook.com (Meta, advertising)",
+            "cookie fr (facebook.com)"
+        ])
+    );
+}
+
+#[test]
+fn closed_shadow_root_cross_origin_iframe_and_second_layer() {
+    let r = chrome_scan(
+        &[
+            "www.shadow.test",
+            "www.iframe-cmp.test",
+            "www.second-layer.test",
+        ],
+        &[],
+    );
+    let shadow = &r["sites"][0];
+    assert_eq!(
+        shadow["evidence"]["visits"][0]["banner"]["location"],
+        "shadow_root"
+    );
+    assert_eq!(
+        shadow["facts"]["banner"]["reject_labels"],
+        json!(["Reject all"])
+    );
+    assert_eq!(
+        cookie_list(&shadow["facts"]["after_reject"]),
+        vec![(s("choice"), s("first"), s("script"))]
+    );
+    assert_eq!(
+        shadow["evidence"]["visits"][1]["consent_action"]["clicks"],
+        json!(["Reject all"])
+    );
+
+    let iframe = &r["sites"][1];
+    let web = web();
+    assert_eq!(
+        iframe["evidence"]["visits"][0]["banner"]["location"],
+        format!("{}banner.html", web.url("cmp.consent-host.test"))
+    );
+    assert_eq!(
+        iframe["facts"]["banner"]["reject_labels"],
+        json!(["Tout refuser"])
+    );
+    // The trusted click landed inside the cross-origin frame: it set the
+    // CMP's own (third-party) cookie and made its request.
+    assert_eq!(
+        cookie_list(&iframe["facts"]["after_reject"]),
+        vec![(s("cmp_choice"), s("third"), s("script"))]
+    );
+    let reqs: Vec<&str> = iframe["evidence"]["visits"][1]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["after_choice"] == true)
+        .map(|q| q["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reqs,
+        vec![format!(
+            "{}choice.gif?refused",
+            web.url("cmp.consent-host.test")
+        )]
+    );
+
+    let layered = &r["sites"][2];
+    assert_eq!(layered["facts"]["banner"]["first_level_reject"], false);
+    assert_eq!(
+        layered["evidence"]["visits"][1]["consent_action"]["clicks"],
+        json!(["Settings", "Reject all"])
+    );
+    assert_eq!(
+        (
+            layered["facts"]["banner"]["reject_clicks"].as_i64(),
+            layered["facts"]["banner"]["accept_clicks"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    let found = ids(layered);
+    assert!(
+        found.contains(&s("B202")) && found.contains(&s("R502")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn site_without_banner_and_script_set_cookies() {
+    let r = chrome_scan(&["www.no-banner.test"], &["--consent", "none"]);
+    let site = &r["sites"][0];
+    let f = &site["facts"];
+    assert_eq!(f["banner"]["status"], "absent");
+    assert_eq!(
+        cookie_list(&f["before"]),
+        vec![
+            (s("_ga"), s("first"), s("script")),
+            (s("fr"), s("third"), s("header"))
+        ]
+    );
+    assert_eq!(hosts(&f["before"]), vec![s("www.facebook.com")]);
+    assert_eq!(
+        f["before"]["storage"],
+        json!([{"origin": web().url("www.no-banner.test").trim_end_matches('/'), "kind": "local", "key": "visitor_id", "third_party": false, "identifier": true}])
+    );
+    assert_eq!(f["after_reject"]["ran"], false);
+    let found = ids(site);
+    for id in ["B201", "C101", "C102", "C103"] {
+        assert!(found.contains(&s(id)), "{id} missing from {found:?}");
+    }
+    // Rules needing the consent visits are not applicable, not passed.
+    let r501 = site["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "R501")
+        .unwrap();
+    assert_eq!(r501["status"], "not_applicable");
+}
