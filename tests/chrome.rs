@@ -109,9 +109,13 @@ fn reject_respected_versus_tracking_after_reject() {
             ]
         );
         // A viewport screenshot and a close-up of the banner.
-        let shots = site["evidence"]["visits"][0]["banner"]["screenshots"].as_array().unwrap();
+        let shots = site["evidence"]["visits"][0]["banner"]["screenshots"]
+            .as_array()
+            .unwrap();
         assert_eq!(shots.len(), 2);
-        assert!(shots.iter().all(|s| s.as_str().unwrap().starts_with("data:image/jpeg;base64,")));
+        assert!(shots
+            .iter()
+            .all(|s| s.as_str().unwrap().starts_with("data:image/jpeg;base64,")));
     }
     assert_eq!(
         hosts(&respect["facts"]["after_reject"]),

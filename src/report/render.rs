@@ -87,6 +87,7 @@ handlebars_helper!(days: |v: Json| match v.as_f64() {
     _ => "session".to_string(),
 });
 handlebars_helper!(yesno: |v: bool| if v { "yes" } else { "no" });
+handlebars_helper!(starts_with: |s: str, prefix: str| s.starts_with(prefix));
 handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
 
 /// Colour for the text format: `{{{paint "red" value}}}`. The value is
@@ -140,6 +141,7 @@ fn registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("join", Box::new(join));
     hb.register_helper("days", Box::new(days));
     hb.register_helper("yesno", Box::new(yesno));
+    hb.register_helper("starts_with", Box::new(starts_with));
     hb.register_helper("gt", Box::new(gt));
     hb.register_helper("paint", Box::new(paint));
     for f in TEMPLATES.files() {
