@@ -264,3 +264,83 @@ fn site_without_banner_and_script_set_cookies() {
         .unwrap();
     assert_eq!(r501["status"], "not_applicable");
 }
+
+/// Chromium processes whose parent is `pid`.
+fn browser_children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let ppid: u32 = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default();
+        if ppid == pid && cmd.contains("barometer-chrome-") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
+
+#[test]
+fn interrupt_leaves_no_browser_behind() {
+    let web = web();
+    let url = web.url("www.no-banner.test");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "scan",
+            &url,
+            "--engine",
+            "chrome",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "--settle",
+            "60",
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let browsers = loop {
+        let found = browser_children(child.id());
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(!browsers.is_empty(), "no Chromium started");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while browsers.iter().any(|&p| alive(p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        browsers.iter().all(|&p| !alive(p)),
+        "Chromium outlived barometer: {browsers:?}"
+    );
+}

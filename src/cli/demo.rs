@@ -20,6 +20,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e.into()),
     };
+    runtime.spawn(super::scan::end_browsers_on_interrupt());
     let result = runtime.block_on(async {
         let web = Web::from_embedded(&crate::demo::WEB)?;
         let server = Server::start(web, 0).await?;

@@ -114,6 +114,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let _ = warm.join();
+    runtime.spawn(end_browsers_on_interrupt());
     let mut sites = Vec::new();
     for url in &targets {
         let site = runtime.block_on(auditor.audit(url));
@@ -130,6 +131,22 @@ pub fn run(args: ScanArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_OK)
     }
+}
+
+/// On Ctrl-C or SIGTERM, end every browser this process started (and its
+/// temporary profile) before exiting: no Chromium outlives `barometer`.
+pub async fn end_browsers_on_interrupt() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(_) => return,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    crate::crawl::chrome::kill_all_browsers();
+    eprintln!("error: interrupted; browsers stopped, nothing written");
+    std::process::exit(130);
 }
 
 /// Write the report to a file, or to stdout (coloured when it is a terminal

@@ -48,6 +48,52 @@ const PAGE_SETTLE: Duration = Duration::from_millis(400);
 /// How often the banner is looked for while settling.
 const POLL: Duration = Duration::from_millis(250);
 
+/// Kill every Chromium this process started, and delete its temporary
+/// profile. Called on Ctrl-C / SIGTERM before exiting (normal runs end them
+/// by dropping the browser). Found through /proc rather than a registry, so
+/// a browser still starting up is not missed.
+pub fn kill_all_browsers() {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if parent != Some(me) {
+            continue;
+        }
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let Some(profile) = args
+            .iter()
+            .find_map(|a| a.strip_prefix("--user-data-dir="))
+            .filter(|d| d.contains(PROFILE_PREFIX))
+        else {
+            continue;
+        };
+        // SAFETY: kill(2) on a child process of ours; no memory is touched.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
+        let _ = std::fs::remove_dir_all(profile);
+    }
+}
+
+/// Temporary browser profiles are named after this.
+const PROFILE_PREFIX: &str = "barometer-chrome-";
+
 pub struct ChromeEngine {
     chrome: PathBuf,
     opts: Arc<CrawlOptions>,
@@ -197,7 +243,7 @@ impl ChromeEngine {
     /// Launch Chromium with a fresh profile (kept alive by the returned dir).
     fn launch(&self) -> Result<(Browser, tempfile::TempDir), String> {
         let profile = tempfile::Builder::new()
-            .prefix("barometer-chrome-")
+            .prefix(PROFILE_PREFIX)
             .tempdir()
             .map_err(|e| format!("cannot create a browser profile: {e}"))?;
         let mode = if self.opts.block_third_party_cookies {
@@ -333,24 +379,59 @@ impl ChromeEngine {
                     browser_version = Some(v.product.clone());
                     user_agent = v.user_agent.replace("HeadlessChrome", "Chrome");
                 }
-                for kind in &self.opts.visits {
-                    let mut outcome = self.visit(&browser, input, *kind, &user_agent);
-                    if let Err(e) = &outcome {
-                        // The browser may have died: start a new one and try once more.
-                        errors.push(CrawlError {
-                            kind: "engine".into(),
-                            message: format!("{}: {e}; retrying", kind.as_str()),
-                            url: None,
-                        });
-                        match self.launch() {
-                            Ok((b, p)) => {
-                                browser = b;
-                                profile = p;
-                                outcome = self.visit(&browser, input, *kind, &user_agent);
-                            }
-                            Err(e) => outcome = Err(e),
+                // The visits share nothing (one browser context each) and mostly
+                // wait on DevTools round trips: run them side by side.
+                let mut outcomes: Vec<Result<(Visit, Option<Url>), String>> =
+                    std::thread::scope(|scope| {
+                        let handles: Vec<_> = self
+                            .opts
+                            .visits
+                            .iter()
+                            .map(|kind| {
+                                let (browser, user_agent) = (&browser, &user_agent);
+                                scope.spawn(move || self.visit(browser, input, *kind, user_agent))
+                            })
+                            .collect();
+                        handles
+                            .into_iter()
+                            .map(|h| {
+                                h.join().unwrap_or_else(|_| {
+                                    Err("the visit worker panicked".to_string())
+                                })
+                            })
+                            .collect()
+                    });
+                // A failed visit may mean a dead browser: start a new one and
+                // retry each failed visit once.
+                if outcomes.iter().any(Result::is_err) {
+                    for (kind, outcome) in self.opts.visits.iter().zip(outcomes.iter()) {
+                        if let Err(e) = outcome {
+                            errors.push(CrawlError {
+                                kind: "engine".into(),
+                                message: format!("{}: {e}; retrying", kind.as_str()),
+                                url: None,
+                            });
                         }
                     }
+                    match self.launch() {
+                        Ok((b, p)) => {
+                            browser = b;
+                            profile = p;
+                            for (kind, outcome) in self.opts.visits.iter().zip(outcomes.iter_mut())
+                            {
+                                if outcome.is_err() {
+                                    *outcome = self.visit(&browser, input, *kind, &user_agent);
+                                }
+                            }
+                        }
+                        Err(e) => errors.push(CrawlError {
+                            kind: "engine".into(),
+                            message: e,
+                            url: None,
+                        }),
+                    }
+                }
+                for (kind, outcome) in self.opts.visits.iter().zip(outcomes) {
                     match outcome {
                         Ok((visit, landed)) => {
                             if *kind == VisitKind::FirstVisit {
@@ -371,6 +452,7 @@ impl ChromeEngine {
                         }
                     }
                 }
+                // The browser is killed, then its profile deleted.
                 drop(browser);
                 drop(profile);
             }
