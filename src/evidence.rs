@@ -300,6 +300,9 @@ pub struct Request {
     /// Made after the consent click of this visit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub after_choice: bool,
+    /// When the request was sent (browser engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
     /// Names of the cookies sent with the request, where known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cookies_sent: Vec<String>,

@@ -79,8 +79,40 @@ fn s(x: &str) -> String {
 
 #[test]
 fn reject_respected_versus_tracking_after_reject() {
-    let r = chrome_scan(&["www.cmp-respect.test", "www.cmp-cheat.test"], &[]);
+    let har_dir = tempfile::tempdir().unwrap();
+    let r = chrome_scan(
+        &["www.cmp-respect.test", "www.cmp-cheat.test"],
+        &["--har", har_dir.path().to_str().unwrap()],
+    );
     let (respect, cheat) = (&r["sites"][0], &r["sites"][1]);
+    // One HAR 1.2 file per visit, one entry per request of the evidence.
+    let mut files: Vec<String> = std::fs::read_dir(har_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 6, "{files:?}");
+    let har: Value = serde_json::from_str(
+        &std::fs::read_to_string(har_dir.path().join("cmp-cheat.test-after_reject.har")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(har["log"]["version"], "1.2");
+    let entries = har["log"]["entries"].as_array().unwrap();
+    assert_eq!(
+        entries.len(),
+        cheat["evidence"]["visits"][1]["requests"]
+            .as_array()
+            .unwrap()
+            .len()
+    );
+    assert!(entries.iter().any(|e| e["request"]["url"]
+        .as_str()
+        .unwrap()
+        .contains("www.facebook.com")
+        && e["response"]["status"] == 200));
+    assert!(entries
+        .iter()
+        .all(|e| e["startedDateTime"].as_str().unwrap().contains('T')));
     for site in [respect, cheat] {
         let f = &site["facts"];
         assert_eq!(f["engine"], "chrome");

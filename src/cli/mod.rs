@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit one or more sites and write a report.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
     /// Audit a built-in sample web on loopback and write barometer-report.html.
@@ -139,6 +139,9 @@ pub struct ScanArgs {
     /// Write the report here instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write one HAR 1.2 file per visit into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub har: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -192,7 +195,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .with_writer(std::io::stderr)
         .try_init();
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Rules(args) => rules::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Schema { which } => {

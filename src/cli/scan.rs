@@ -121,6 +121,11 @@ pub fn run(args: ScanArgs) -> ExitCode {
         print_warnings(&site);
         sites.push(site);
     }
+    if let Some(dir) = &args.har {
+        if let Err(e) = write_hars(dir, &sites) {
+            return fail(EXIT_USAGE, &e);
+        }
+    }
     let not_audited = sites.iter().filter(|s| !s.audited).count();
     let report = Report::new(sites, &auditor.rules.version);
     if let Err(e) = write_report(&report, format, args.output.as_deref()) {
@@ -131,6 +136,20 @@ pub fn run(args: ScanArgs) -> ExitCode {
     } else {
         ExitCode::from(EXIT_OK)
     }
+}
+
+/// One HAR file per visit of every site.
+fn write_hars(dir: &std::path::Path, sites: &[SiteReport]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for site in sites {
+        for visit in &site.evidence.visits {
+            let path = dir.join(crate::report::har::file_name(&site.evidence, visit));
+            let har = crate::report::har::visit_har(&site.evidence, visit);
+            std::fs::write(&path, serde_json::to_string_pretty(&har)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// On Ctrl-C or SIGTERM, end every browser this process started (and its

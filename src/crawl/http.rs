@@ -89,6 +89,7 @@ impl VisitLog {
                 },
                 cookies_sent: Vec::new(),
                 after_choice: false,
+                started_at: None,
                 error: if last { f.error.clone() } else { None },
             });
             from = Some(url.to_string());

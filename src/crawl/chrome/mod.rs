@@ -103,6 +103,7 @@ pub struct ChromeEngine {
 /// One request as the browser reported it.
 #[derive(Debug, Clone)]
 struct Seen {
+    started_at: Option<chrono::DateTime<Utc>>,
     url: String,
     method: String,
     kind: ResourceType,
@@ -163,6 +164,9 @@ impl Capture {
                         .and_then(|s| s.call_frames.first().map(|f| f.url.clone()))
                 });
                 self.requests.push(Seen {
+                    started_at: chrono::DateTime::from_timestamp_millis(
+                        (p.wall_time * 1000.0) as i64,
+                    ),
                     url: p.request.url.clone(),
                     method: p.request.method.clone(),
                     kind: resource_type(p.Type.as_ref(), main),
@@ -912,6 +916,7 @@ impl ChromeEngine {
                     redirects: Vec::new(),
                     cookies_sent: Vec::new(),
                     after_choice: chose && i >= before_click_requests,
+                    started_at: r.started_at,
                     error: r.error.clone(),
                 }
             })
