@@ -23,7 +23,7 @@ fn chrome_scan(hosts: &[&str], extra: &[&str]) -> Value {
         "--format",
         "json",
         "--timeout",
-        "15",
+        "30",
     ]);
     args.extend_from_slice(extra);
     let out = barometer(&args);
