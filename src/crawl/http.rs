@@ -456,21 +456,12 @@ impl HttpEngine {
         };
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),
-            provenance: Provenance {
-                tool: env!("CARGO_PKG_NAME").to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            provenance: self.opts.provenance(
+                EngineKind::Http,
                 started_at,
-                finished_at: Utc::now(),
-                engine: EngineKind::Http,
-                browser_version: None,
-                user_agent: self.opts.user_agent.clone(),
-                accept_language: self.opts.accept_language.clone(),
-                ruleset_version: self.opts.ruleset_version.clone(),
-                lists: self.opts.lists.clone(),
-                resolve: self.opts.resolve.iter().map(ToString::to_string).collect(),
-                insecure: self.opts.insecure,
-                max_pages: self.opts.max_pages,
-            },
+                None,
+                self.opts.user_agent.clone(),
+            ),
             target: Target {
                 input_url: input.to_string(),
                 final_url,

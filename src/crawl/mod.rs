@@ -83,6 +83,33 @@ impl Default for CrawlOptions {
     }
 }
 
+impl CrawlOptions {
+    /// Provenance of an audit made with these options.
+    pub fn provenance(
+        &self,
+        engine: EngineKind,
+        started_at: chrono::DateTime<chrono::Utc>,
+        browser_version: Option<String>,
+        user_agent: String,
+    ) -> crate::evidence::Provenance {
+        crate::evidence::Provenance {
+            tool: env!("CARGO_PKG_NAME").to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at,
+            finished_at: chrono::Utc::now(),
+            engine,
+            browser_version,
+            user_agent,
+            accept_language: self.accept_language.clone(),
+            ruleset_version: self.ruleset_version.clone(),
+            lists: self.lists.clone(),
+            resolve: self.resolve.iter().map(ToString::to_string).collect(),
+            insecure: self.insecure,
+            max_pages: self.max_pages,
+        }
+    }
+}
+
 /// A boxed future, so that engines can sit behind `dyn Engine`.
 pub type CrawlFuture<'a> = Pin<Box<dyn Future<Output = Evidence> + Send + 'a>>;
 

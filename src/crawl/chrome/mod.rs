@@ -495,21 +495,12 @@ impl ChromeEngine {
         }
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),
-            provenance: Provenance {
-                tool: env!("CARGO_PKG_NAME").to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            provenance: self.opts.provenance(
+                EngineKind::Chrome,
                 started_at,
-                finished_at: Utc::now(),
-                engine: EngineKind::Chrome,
                 browser_version,
                 user_agent,
-                accept_language: self.opts.accept_language.clone(),
-                ruleset_version: self.opts.ruleset_version.clone(),
-                lists: self.opts.lists.clone(),
-                resolve: self.opts.resolve.iter().map(ToString::to_string).collect(),
-                insecure: self.opts.insecure,
-                max_pages: self.opts.max_pages,
-            },
+            ),
             target: Target {
                 input_url: input.to_string(),
                 final_url,
@@ -1299,7 +1290,7 @@ impl Engine for ChromeEngine {
             tokio::task::spawn_blocking(move || engine.crawl_blocking(&url))
                 .await
                 .unwrap_or_else(|e| {
-                    let mut ev = ChromeEngine::panicked(&input);
+                    let mut ev = self.panicked(&input);
                     ev.errors.push(CrawlError {
                         kind: "engine".into(),
                         message: format!("the browser worker failed: {e}"),
@@ -1312,25 +1303,15 @@ impl Engine for ChromeEngine {
 }
 
 impl ChromeEngine {
-    fn panicked(input: &Url) -> Evidence {
-        let now = Utc::now();
+    fn panicked(&self, input: &Url) -> Evidence {
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),
-            provenance: Provenance {
-                tool: env!("CARGO_PKG_NAME").to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-                started_at: now,
-                finished_at: now,
-                engine: EngineKind::Chrome,
-                browser_version: None,
-                user_agent: String::new(),
-                accept_language: String::new(),
-                ruleset_version: String::new(),
-                lists: Vec::new(),
-                resolve: Vec::new(),
-                insecure: false,
-                max_pages: 0,
-            },
+            provenance: self.opts.provenance(
+                EngineKind::Chrome,
+                Utc::now(),
+                None,
+                self.opts.user_agent.clone(),
+            ),
             target: Target {
                 input_url: input.to_string(),
                 final_url: None,
