@@ -18,10 +18,17 @@
 //!
 //! headless_chrome is blocking; each site runs on a blocking thread.
 
+mod capture;
 mod cdp;
+mod dom;
 pub mod flatten;
+mod jar;
 
-use std::collections::{BTreeSet, HashMap};
+use capture::Capture;
+use dom::{box_of, click, style_of};
+use jar::{all_cookies, cookies_from, storage_items};
+
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -29,13 +36,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::protocol::cdp::Network::ResourceType as CdpType;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use scraper::Html;
 use serde_json::Value;
 use url::Url;
 
-use super::{links, set_cookie, CrawlFuture, CrawlOptions, Engine};
+use super::{links, CrawlFuture, CrawlOptions, Engine};
 use crate::analyse::banner;
 use crate::analyse::party::{party, registrable_domain};
 use crate::evidence::*;
@@ -98,127 +104,6 @@ pub struct ChromeEngine {
     chrome: PathBuf,
     opts: Arc<CrawlOptions>,
     knowledge: Arc<Knowledge>,
-}
-
-/// One request as the browser reported it.
-#[derive(Debug, Clone)]
-struct Seen {
-    started_at: Option<chrono::DateTime<Utc>>,
-    url: String,
-    method: String,
-    kind: ResourceType,
-    page_url: String,
-    initiator: Option<String>,
-    status: Option<u16>,
-    error: Option<String>,
-}
-
-/// What the event listener collects during a visit.
-#[derive(Debug, Default)]
-struct Capture {
-    requests: Vec<Seen>,
-    by_id: HashMap<String, usize>,
-    /// Raw `Set-Cookie` lines with the URL of the response that carried them.
-    set_cookie: Vec<(String, String)>,
-    /// Cookies the browser refused, with its reasons.
-    blocked: Vec<(String, String, String)>,
-    page_url: String,
-    main_frame: String,
-    dialogs: u32,
-    popups: Vec<String>,
-    /// The top-level page fired its load event.
-    loaded: bool,
-}
-
-fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceType {
-    match t {
-        Some(CdpType::Document) if main_frame => ResourceType::Document,
-        Some(CdpType::Document) => ResourceType::Subdocument,
-        Some(CdpType::Stylesheet) => ResourceType::Stylesheet,
-        Some(CdpType::Image) => ResourceType::Image,
-        Some(CdpType::Media) => ResourceType::Media,
-        Some(CdpType::Font) => ResourceType::Font,
-        Some(CdpType::Script) => ResourceType::Script,
-        Some(CdpType::Xhr) => ResourceType::Xhr,
-        Some(CdpType::Fetch) => ResourceType::Fetch,
-        Some(CdpType::Ping) => ResourceType::Beacon,
-        Some(CdpType::WebSocket) => ResourceType::Websocket,
-        _ => ResourceType::Other,
-    }
-}
-
-impl Capture {
-    fn on_event(&mut self, event: &Event) {
-        match event {
-            Event::NetworkRequestWillBeSent(e) => {
-                let p = &e.params;
-                let id = p.request_id.clone();
-                if let (Some(redirect), Some(&i)) = (&p.redirect_response, self.by_id.get(&id)) {
-                    self.requests[i].status = Some(redirect.status as u16);
-                }
-                let main = p.frame_id.as_deref() == Some(self.main_frame.as_str());
-                let initiator = p.initiator.url.clone().or_else(|| {
-                    p.initiator
-                        .stack
-                        .as_ref()
-                        .and_then(|s| s.call_frames.first().map(|f| f.url.clone()))
-                });
-                self.requests.push(Seen {
-                    started_at: chrono::DateTime::from_timestamp_millis(
-                        (p.wall_time * 1000.0) as i64,
-                    ),
-                    url: p.request.url.clone(),
-                    method: p.request.method.clone(),
-                    kind: resource_type(p.Type.as_ref(), main),
-                    page_url: self.page_url.clone(),
-                    initiator: initiator.filter(|u| !u.is_empty()),
-                    status: None,
-                    error: None,
-                });
-                self.by_id.insert(id, self.requests.len() - 1);
-            }
-            Event::NetworkResponseReceived(e) => {
-                if let Some(&i) = self.by_id.get(&e.params.request_id) {
-                    self.requests[i].status = Some(e.params.response.status as u16);
-                }
-            }
-            Event::NetworkLoadingFailed(e) => {
-                if let Some(&i) = self.by_id.get(&e.params.request_id) {
-                    self.requests[i].error = Some(e.params.error_text.clone());
-                }
-            }
-            Event::NetworkResponseReceivedExtraInfo(e) => {
-                let url = self
-                    .by_id
-                    .get(&e.params.request_id)
-                    .map(|&i| self.requests[i].url.clone())
-                    .unwrap_or_default();
-                if let Some(headers) = e.params.headers.0.as_ref().and_then(Value::as_object) {
-                    for (k, v) in headers {
-                        if k.eq_ignore_ascii_case("set-cookie") {
-                            for line in v.as_str().unwrap_or("").lines() {
-                                self.set_cookie.push((line.to_string(), url.clone()));
-                            }
-                        }
-                    }
-                }
-                for b in &e.params.blocked_cookies {
-                    let reasons = b
-                        .blocked_reasons
-                        .iter()
-                        .map(|r| format!("{r:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    self.blocked
-                        .push((b.cookie_line.clone(), url.clone(), reasons));
-                }
-            }
-            Event::PageLoadEventFired(_) => self.loaded = true,
-            Event::PageJavascriptDialogOpening(_) => self.dialogs += 1,
-            Event::PageWindowOpen(e) => self.popups.push(e.params.url.clone()),
-            _ => {}
-        }
-    }
 }
 
 /// A visit in progress: its tab and what the listener collected.
@@ -1004,275 +889,6 @@ fn failed_visit(kind: VisitKind, input: &Url, error: &str) -> Visit {
     }
 }
 
-/// `(x, y, width, height)` of an element's border box, if it is rendered.
-fn box_of(tab: &Tab, node: i64) -> Option<(f64, f64, f64, f64)> {
-    let m = tab
-        .call_method(cdp::GetBoxModel {
-            backend_node_id: node,
-        })
-        .ok()?;
-    let q: Vec<f64> = m["model"]["border"]
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_f64)
-        .collect();
-    if q.len() != 8 {
-        return None;
-    }
-    let xs = [q[0], q[2], q[4], q[6]];
-    let ys = [q[1], q[3], q[5], q[7]];
-    let x = xs.iter().cloned().fold(f64::MAX, f64::min);
-    let y = ys.iter().cloned().fold(f64::MAX, f64::min);
-    Some((
-        x,
-        y,
-        xs.iter().cloned().fold(0.0, f64::max) - x,
-        ys.iter().cloned().fold(0.0, f64::max) - y,
-    ))
-}
-
-/// Colours and contrast of a button, from its computed style.
-fn style_of(tab: &Tab, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
-    let obj = tab
-        .call_method(cdp::ResolveNode {
-            backend_node_id: node,
-        })
-        .ok()?;
-    let object_id = obj["object"]["objectId"].as_str()?.to_string();
-    let f = "function() { let s = getComputedStyle(this); let bg = 'rgba(0, 0, 0, 0)'; \
-             for (let e = this; e && e.nodeType === 1; e = e.parentElement || (e.getRootNode() && e.getRootNode().host)) { \
-               let c = getComputedStyle(e).backgroundColor; if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; } } \
-             return [s.color, bg, parseFloat(s.fontSize)]; }";
-    let r = tab
-        .call_method(cdp::CallFunctionOn {
-            object_id,
-            function_declaration: f.to_string(),
-            return_by_value: true,
-        })
-        .ok()?;
-    let v = r["result"]["value"].as_array()?;
-    let color = v.first()?.as_str()?.to_string();
-    let background = v
-        .get(1)?
-        .as_str()
-        .unwrap_or("rgb(255, 255, 255)")
-        .to_string();
-    let background = if background == "rgba(0, 0, 0, 0)" {
-        "rgb(255, 255, 255)".to_string()
-    } else {
-        background
-    };
-    let contrast = contrast_ratio(&color, &background).unwrap_or(1.0);
-    Some(ButtonStyle {
-        width: w.round(),
-        height: h.round(),
-        color,
-        background,
-        font_size_px: v.get(2)?.as_f64().unwrap_or(0.0),
-        contrast,
-    })
-}
-
-/// WCAG 2 contrast ratio of two CSS `rgb()`/`rgba()` colours.
-pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
-    fn lum(c: &str) -> Option<f64> {
-        let inner = c.split_once('(')?.1.trim_end_matches(')');
-        let parts: Vec<f64> = inner
-            .split([',', ' ', '/'])
-            .filter(|p| !p.is_empty())
-            .take(3)
-            .map(|p| p.trim().parse().ok())
-            .collect::<Option<_>>()?;
-        let f = |v: f64| {
-            let v = v / 255.0;
-            if v <= 0.03928 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        Some(0.2126 * f(parts[0]) + 0.7152 * f(parts[1]) + 0.0722 * f(parts[2]))
-    }
-    let (la, lb) = (lum(a)?, lum(b)?);
-    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
-    Some(((hi + 0.05) / (lo + 0.05) * 100.0).round() / 100.0)
-}
-
-/// A trusted click in the middle of an element.
-fn click(s: &Session, node: i64) -> Result<(), String> {
-    let tab = &s.tab;
-    let _ = tab.call_method(cdp::ScrollIntoView {
-        backend_node_id: node,
-    });
-    let (x, y, w, h) = s.page_box(node).ok_or("the element is not on screen")?;
-    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
-    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-        tab.call_method(cdp::MouseEvent {
-            r#type: kind,
-            x: cx,
-            y: cy,
-            button: if kind == "mouseMoved" { "none" } else { "left" },
-            click_count: 1,
-        })
-        .map_err(|e| format!("click failed: {e}"))?;
-    }
-    Ok(())
-}
-
-fn all_cookies(tab: &Tab) -> Vec<Value> {
-    tab.call_method(cdp::GetAllCookies {})
-        .ok()
-        .and_then(|v| v["cookies"].as_array().cloned())
-        .unwrap_or_default()
-}
-
-/// Cookies of the jar, each marked as set by a header (when a `Set-Cookie`
-/// line with its name was seen) or by script; refused ones kept with the
-/// browser's reasons.
-fn cookies_from(jar: &[Value], capture: &Capture, site: &str, page_url: &str) -> Vec<Cookie> {
-    let now = Utc::now();
-    let mut out: Vec<Cookie> = Vec::new();
-    let mut keys = BTreeSet::new();
-    for c in jar {
-        let name = c["name"].as_str().unwrap_or_default().to_string();
-        let domain = c["domain"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches('.')
-            .to_string();
-        let path = c["path"].as_str().unwrap_or("/").to_string();
-        if !keys.insert((name.clone(), domain.clone(), path.clone())) {
-            continue;
-        }
-        let header = capture.set_cookie.iter().find(|(line, url)| {
-            line.split('=').next().map(str::trim) == Some(name.as_str())
-                && Url::parse(url)
-                    .ok()
-                    .and_then(|u| {
-                        u.host_str()
-                            .map(|h| crate::knowledge::host_within(h, &domain))
-                    })
-                    .unwrap_or(false)
-        });
-        let session = c["session"].as_bool().unwrap_or(false);
-        let lifetime = (!session)
-            .then(|| {
-                c["expires"]
-                    .as_f64()
-                    .map(|e| ((e - now.timestamp() as f64) / 86_400.0 * 100.0).round() / 100.0)
-            })
-            .flatten();
-        let declared = header
-            .and_then(|(line, url)| {
-                Url::parse(url)
-                    .ok()
-                    .and_then(|u| set_cookie::parse(line, &u, site, page_url, now).ok())
-            })
-            .and_then(|p| p.declared_lifetime_days)
-            .or(lifetime);
-        out.push(Cookie {
-            value: set_cookie::cut(c["value"].as_str().unwrap_or_default(), 256),
-            host_only: !c["domain"].as_str().unwrap_or_default().starts_with('.'),
-            declared_lifetime_days: declared,
-            lifetime_days: lifetime,
-            secure: c["secure"].as_bool().unwrap_or(false),
-            http_only: c["httpOnly"].as_bool().unwrap_or(false),
-            same_site: c["sameSite"].as_str().map(str::to_string),
-            party: party(&domain, site),
-            source: if header.is_some() {
-                CookieSource::Header
-            } else {
-                CookieSource::Script
-            },
-            set_by: header
-                .map(|(_, u)| u.clone())
-                .unwrap_or_else(|| page_url.to_string()),
-            page_url: page_url.to_string(),
-            raw: header.map(|(l, _)| set_cookie::cut(l, 512)),
-            blocked: None,
-            after_choice: false,
-            name,
-            domain,
-            path,
-        });
-    }
-    for (line, url, reasons) in &capture.blocked {
-        let Ok(u) = Url::parse(url) else { continue };
-        if let Ok(mut c) = set_cookie::parse(line, &u, site, page_url, now) {
-            if keys.insert((
-                c.name.clone(),
-                c.domain.clone(),
-                format!("blocked:{}", c.path),
-            )) {
-                c.blocked = Some(reasons.clone());
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
-/// localStorage and sessionStorage of every frame (partitioned keys of
-/// third-party frames included).
-fn storage_items(tab: &Tab) -> Vec<StorageItem> {
-    let mut frames = Vec::new();
-    if let Ok(tree) = tab.call_method(cdp::GetFrameTree {}) {
-        fn walk(node: &Value, out: &mut Vec<(String, String)>) {
-            if let (Some(id), Some(origin)) = (
-                node["frame"]["id"].as_str(),
-                node["frame"]["securityOrigin"].as_str(),
-            ) {
-                out.push((id.to_string(), origin.to_string()));
-            }
-            for child in node["childFrames"].as_array().into_iter().flatten() {
-                walk(child, out);
-            }
-        }
-        walk(&tree["frameTree"], &mut frames);
-    }
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (frame, origin) in frames {
-        let Ok(key) = tab.call_method(cdp::StorageKeyForFrame { frame_id: frame }) else {
-            continue;
-        };
-        let Some(storage_key) = key["storageKey"].as_str().map(str::to_string) else {
-            continue;
-        };
-        if !seen.insert(storage_key.clone()) {
-            continue;
-        }
-        for local in [true, false] {
-            let Ok(items) = tab.call_method(cdp::DomStorageItems {
-                storage_id: cdp::StorageId {
-                    storage_key: storage_key.clone(),
-                    is_local_storage: local,
-                },
-            }) else {
-                continue;
-            };
-            for entry in items["entries"].as_array().into_iter().flatten() {
-                let (Some(k), Some(v)) = (entry[0].as_str(), entry[1].as_str()) else {
-                    continue;
-                };
-                out.push(StorageItem {
-                    origin: origin.clone(),
-                    kind: if local {
-                        StorageKind::Local
-                    } else {
-                        StorageKind::Session
-                    },
-                    key: k.to_string(),
-                    value: set_cookie::cut(v, 256),
-                    party: Party::First,
-                    partition: storage_key.contains('^').then(|| storage_key.clone()),
-                });
-            }
-        }
-    }
-    out
-}
-
 impl Engine for ChromeEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Chrome
@@ -1324,20 +940,5 @@ impl ChromeEngine {
             )],
             errors: Vec::new(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn contrast() {
-        assert_eq!(
-            super::contrast_ratio("rgb(0, 0, 0)", "rgb(255, 255, 255)"),
-            Some(21.0)
-        );
-        assert_eq!(
-            super::contrast_ratio("rgb(119, 119, 119)", "rgb(255, 255, 255)"),
-            Some(4.48)
-        );
     }
 }

@@ -1,0 +1,132 @@
+//! What the DevTools event listener collects during a visit.
+
+use std::collections::HashMap;
+
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::protocol::cdp::Network::ResourceType as CdpType;
+use serde_json::Value;
+
+use chrono::Utc;
+
+use crate::evidence::ResourceType;
+
+/// One request as the browser reported it.
+#[derive(Debug, Clone)]
+pub(super) struct Seen {
+    pub(super) started_at: Option<chrono::DateTime<Utc>>,
+    pub(super) url: String,
+    pub(super) method: String,
+    pub(super) kind: ResourceType,
+    pub(super) page_url: String,
+    pub(super) initiator: Option<String>,
+    pub(super) status: Option<u16>,
+    pub(super) error: Option<String>,
+}
+
+/// What the event listener collects during a visit.
+#[derive(Debug, Default)]
+pub(super) struct Capture {
+    pub(super) requests: Vec<Seen>,
+    pub(super) by_id: HashMap<String, usize>,
+    /// Raw `Set-Cookie` lines with the URL of the response that carried them.
+    pub(super) set_cookie: Vec<(String, String)>,
+    /// Cookies the browser refused, with its reasons.
+    pub(super) blocked: Vec<(String, String, String)>,
+    pub(super) page_url: String,
+    pub(super) main_frame: String,
+    pub(super) dialogs: u32,
+    pub(super) popups: Vec<String>,
+    /// The top-level page fired its load event.
+    pub(super) loaded: bool,
+}
+
+pub(super) fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceType {
+    match t {
+        Some(CdpType::Document) if main_frame => ResourceType::Document,
+        Some(CdpType::Document) => ResourceType::Subdocument,
+        Some(CdpType::Stylesheet) => ResourceType::Stylesheet,
+        Some(CdpType::Image) => ResourceType::Image,
+        Some(CdpType::Media) => ResourceType::Media,
+        Some(CdpType::Font) => ResourceType::Font,
+        Some(CdpType::Script) => ResourceType::Script,
+        Some(CdpType::Xhr) => ResourceType::Xhr,
+        Some(CdpType::Fetch) => ResourceType::Fetch,
+        Some(CdpType::Ping) => ResourceType::Beacon,
+        Some(CdpType::WebSocket) => ResourceType::Websocket,
+        _ => ResourceType::Other,
+    }
+}
+
+impl Capture {
+    pub(super) fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::NetworkRequestWillBeSent(e) => {
+                let p = &e.params;
+                let id = p.request_id.clone();
+                if let (Some(redirect), Some(&i)) = (&p.redirect_response, self.by_id.get(&id)) {
+                    self.requests[i].status = Some(redirect.status as u16);
+                }
+                let main = p.frame_id.as_deref() == Some(self.main_frame.as_str());
+                let initiator = p.initiator.url.clone().or_else(|| {
+                    p.initiator
+                        .stack
+                        .as_ref()
+                        .and_then(|s| s.call_frames.first().map(|f| f.url.clone()))
+                });
+                self.requests.push(Seen {
+                    started_at: chrono::DateTime::from_timestamp_millis(
+                        (p.wall_time * 1000.0) as i64,
+                    ),
+                    url: p.request.url.clone(),
+                    method: p.request.method.clone(),
+                    kind: resource_type(p.Type.as_ref(), main),
+                    page_url: self.page_url.clone(),
+                    initiator: initiator.filter(|u| !u.is_empty()),
+                    status: None,
+                    error: None,
+                });
+                self.by_id.insert(id, self.requests.len() - 1);
+            }
+            Event::NetworkResponseReceived(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].status = Some(e.params.response.status as u16);
+                }
+            }
+            Event::NetworkLoadingFailed(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].error = Some(e.params.error_text.clone());
+                }
+            }
+            Event::NetworkResponseReceivedExtraInfo(e) => {
+                let url = self
+                    .by_id
+                    .get(&e.params.request_id)
+                    .map(|&i| self.requests[i].url.clone())
+                    .unwrap_or_default();
+                if let Some(headers) = e.params.headers.0.as_ref().and_then(Value::as_object) {
+                    for (k, v) in headers {
+                        if k.eq_ignore_ascii_case("set-cookie") {
+                            for line in v.as_str().unwrap_or("").lines() {
+                                self.set_cookie.push((line.to_string(), url.clone()));
+                            }
+                        }
+                    }
+                }
+                for b in &e.params.blocked_cookies {
+                    let reasons = b
+                        .blocked_reasons
+                        .iter()
+                        .map(|r| format!("{r:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.blocked
+                        .push((b.cookie_line.clone(), url.clone(), reasons));
+                }
+            }
+            Event::PageLoadEventFired(_) => self.loaded = true,
+            Event::PageJavascriptDialogOpening(_) => self.dialogs += 1,
+            Event::PageWindowOpen(e) => self.popups.push(e.params.url.clone()),
+            _ => {}
+        }
+    }
+}

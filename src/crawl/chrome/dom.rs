@@ -1,0 +1,137 @@
+//! Measuring and clicking elements of the rendered page.
+
+use headless_chrome::Tab;
+use serde_json::Value;
+
+use super::{cdp, Session};
+use crate::evidence::ButtonStyle;
+
+/// `(x, y, width, height)` of an element's border box, if it is rendered.
+pub(super) fn box_of(tab: &Tab, node: i64) -> Option<(f64, f64, f64, f64)> {
+    let m = tab
+        .call_method(cdp::GetBoxModel {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let q: Vec<f64> = m["model"]["border"]
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_f64)
+        .collect();
+    if q.len() != 8 {
+        return None;
+    }
+    let xs = [q[0], q[2], q[4], q[6]];
+    let ys = [q[1], q[3], q[5], q[7]];
+    let x = xs.iter().cloned().fold(f64::MAX, f64::min);
+    let y = ys.iter().cloned().fold(f64::MAX, f64::min);
+    Some((
+        x,
+        y,
+        xs.iter().cloned().fold(0.0, f64::max) - x,
+        ys.iter().cloned().fold(0.0, f64::max) - y,
+    ))
+}
+
+/// Colours and contrast of a button, from its computed style.
+pub(super) fn style_of(tab: &Tab, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
+    let obj = tab
+        .call_method(cdp::ResolveNode {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let object_id = obj["object"]["objectId"].as_str()?.to_string();
+    let f = "function() { let s = getComputedStyle(this); let bg = 'rgba(0, 0, 0, 0)'; \
+             for (let e = this; e && e.nodeType === 1; e = e.parentElement || (e.getRootNode() && e.getRootNode().host)) { \
+               let c = getComputedStyle(e).backgroundColor; if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; } } \
+             return [s.color, bg, parseFloat(s.fontSize)]; }";
+    let r = tab
+        .call_method(cdp::CallFunctionOn {
+            object_id,
+            function_declaration: f.to_string(),
+            return_by_value: true,
+        })
+        .ok()?;
+    let v = r["result"]["value"].as_array()?;
+    let color = v.first()?.as_str()?.to_string();
+    let background = v
+        .get(1)?
+        .as_str()
+        .unwrap_or("rgb(255, 255, 255)")
+        .to_string();
+    let background = if background == "rgba(0, 0, 0, 0)" {
+        "rgb(255, 255, 255)".to_string()
+    } else {
+        background
+    };
+    let contrast = contrast_ratio(&color, &background).unwrap_or(1.0);
+    Some(ButtonStyle {
+        width: w.round(),
+        height: h.round(),
+        color,
+        background,
+        font_size_px: v.get(2)?.as_f64().unwrap_or(0.0),
+        contrast,
+    })
+}
+
+/// WCAG 2 contrast ratio of two CSS `rgb()`/`rgba()` colours.
+pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
+    fn lum(c: &str) -> Option<f64> {
+        let inner = c.split_once('(')?.1.trim_end_matches(')');
+        let parts: Vec<f64> = inner
+            .split([',', ' ', '/'])
+            .filter(|p| !p.is_empty())
+            .take(3)
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        let f = |v: f64| {
+            let v = v / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        Some(0.2126 * f(parts[0]) + 0.7152 * f(parts[1]) + 0.0722 * f(parts[2]))
+    }
+    let (la, lb) = (lum(a)?, lum(b)?);
+    let (hi, lo) = if la > lb { (la, lb) } else { (lb, la) };
+    Some(((hi + 0.05) / (lo + 0.05) * 100.0).round() / 100.0)
+}
+
+/// A trusted click in the middle of an element.
+pub(super) fn click(s: &Session, node: i64) -> Result<(), String> {
+    let tab = &s.tab;
+    let _ = tab.call_method(cdp::ScrollIntoView {
+        backend_node_id: node,
+    });
+    let (x, y, w, h) = s.page_box(node).ok_or("the element is not on screen")?;
+    let (cx, cy) = (x + w / 2.0, y + h / 2.0);
+    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+        tab.call_method(cdp::MouseEvent {
+            r#type: kind,
+            x: cx,
+            y: cy,
+            button: if kind == "mouseMoved" { "none" } else { "left" },
+            click_count: 1,
+        })
+        .map_err(|e| format!("click failed: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contrast() {
+        assert_eq!(
+            super::contrast_ratio("rgb(0, 0, 0)", "rgb(255, 255, 255)"),
+            Some(21.0)
+        );
+        assert_eq!(
+            super::contrast_ratio("rgb(119, 119, 119)", "rgb(255, 255, 255)"),
+            Some(4.48)
+        );
+    }
+}
