@@ -471,13 +471,26 @@ impl ChromeEngine {
     }
 
     /// Which buttons are on screen (first layer), and how they look.
+    ///
+    /// Every DevTools call costs tens of milliseconds, so only choice
+    /// buttons are measured, and only the first reject and first accept
+    /// get their colours read (what R504 compares).
     fn measure(&self, s: &Session, b: &mut Banner) {
+        let mut styled = Vec::new();
         for button in b.buttons.iter_mut() {
             let Some(node) = button.node else { continue };
+            if button.role == ButtonRole::Other {
+                continue;
+            }
             match s.page_box(node) {
                 Some((_, _, w, h)) if w > 1.0 && h > 1.0 => {
                     button.layer = 1;
-                    button.style = style_of(&s.tab, node, w, h);
+                    if matches!(button.role, ButtonRole::Reject | ButtonRole::Accept)
+                        && !styled.contains(&button.role)
+                    {
+                        styled.push(button.role);
+                        button.style = style_of(&s.tab, node, w, h);
+                    }
                 }
                 _ => button.layer = 2,
             }
