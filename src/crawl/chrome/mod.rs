@@ -113,6 +113,19 @@ struct Session {
 }
 
 impl Session {
+    /// URL of the top-level document now loaded: the last main-frame
+    /// document request (after redirects). headless_chrome's own `get_url`
+    /// follows target-info events that can arrive after the load event.
+    fn document_url(&self) -> Option<Url> {
+        let c = self.capture.lock().ok()?;
+        let last = c
+            .requests
+            .iter()
+            .rev()
+            .find(|r| r.kind == ResourceType::Document && r.error.is_none())?;
+        Url::parse(&last.url).ok()
+    }
+
     /// An element's border box in page coordinates (the browser reports
     /// in-process frames' elements in page coordinates already).
     fn page_box(&self, node: i64) -> Option<(f64, f64, f64, f64)> {
@@ -638,8 +651,8 @@ impl ChromeEngine {
         let mut pages = Vec::new();
         let mut jar: Vec<Value> = Vec::new();
         let home_error = self.load(s, input.as_str()).err();
-        let landed = Url::parse(&s.tab.get_url())
-            .ok()
+        let landed = s
+            .document_url()
             .filter(|u| u.scheme() != "about" && u.scheme() != "chrome-error");
         let home_status = {
             let c = s.capture.lock().map_err(|e| e.to_string())?;
@@ -753,8 +766,8 @@ impl ChromeEngine {
             pages.push(Page {
                 role: PageRole::Crawled,
                 url: url.to_string(),
-                final_url: Url::parse(&s.tab.get_url())
-                    .ok()
+                final_url: s
+                    .document_url()
                     .filter(|u| *u != url)
                     .map(|u| u.to_string()),
                 status,
