@@ -178,6 +178,28 @@ pub struct ConsentAction {
     pub error: Option<String>,
 }
 
+impl ConsentAction {
+    /// The clicks went through.
+    pub fn done(choice: ButtonRole, clicks: Vec<String>) -> Self {
+        ConsentAction {
+            choice,
+            clicks,
+            succeeded: true,
+            error: None,
+        }
+    }
+
+    /// The choice could not be made; `clicks` are those that did happen.
+    pub fn failed(choice: ButtonRole, clicks: Vec<String>, error: impl Into<String>) -> Self {
+        ConsentAction {
+            choice,
+            clicks,
+            succeeded: false,
+            error: Some(error.into()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum PageRole {

@@ -527,18 +527,8 @@ impl ChromeEngine {
             .find(|b| b.role == choice && b.layer == 1 && b.node.is_some());
         if let Some(b) = direct {
             return match click(s, b.node.unwrap_or_default()) {
-                Ok(()) => ConsentAction {
-                    choice,
-                    clicks: vec![b.label.clone()],
-                    succeeded: true,
-                    error: None,
-                },
-                Err(e) => ConsentAction {
-                    choice,
-                    clicks,
-                    succeeded: false,
-                    error: Some(e),
-                },
+                Ok(()) => ConsentAction::done(choice, vec![b.label.clone()]),
+                Err(e) => ConsentAction::failed(choice, clicks, e),
             };
         }
         let Some(settings) = banner
@@ -546,23 +536,17 @@ impl ChromeEngine {
             .iter()
             .find(|b| b.role == ButtonRole::Settings && b.layer == 1 && b.node.is_some())
         else {
-            return ConsentAction {
+            return ConsentAction::failed(
                 choice,
                 clicks,
-                succeeded: false,
-                error: Some(format!(
+                format!(
                     "no {} button and no settings button on the first layer",
                     choice.as_str()
-                )),
-            };
+                ),
+            );
         };
         if let Err(e) = click(s, settings.node.unwrap_or_default()) {
-            return ConsentAction {
-                choice,
-                clicks,
-                succeeded: false,
-                error: Some(e),
-            };
+            return ConsentAction::failed(choice, clicks, e);
         }
         clicks.push(settings.label.clone());
         std::thread::sleep(Duration::from_millis(500));
@@ -571,12 +555,7 @@ impl ChromeEngine {
             .ok()
             .and_then(|flat| banner::detect(&Html::parse_document(&flat), page, &self.knowledge));
         let Some(mut second) = second else {
-            return ConsentAction {
-                choice,
-                clicks,
-                succeeded: false,
-                error: Some("the settings layer could not be read".into()),
-            };
+            return ConsentAction::failed(choice, clicks, "the settings layer could not be read");
         };
         self.measure(s, &mut second);
         let target = second
@@ -597,29 +576,15 @@ impl ChromeEngine {
             Some((b, n)) => match click(s, n) {
                 Ok(()) => {
                     clicks.push(b.label.clone());
-                    ConsentAction {
-                        choice,
-                        clicks,
-                        succeeded: true,
-                        error: None,
-                    }
+                    ConsentAction::done(choice, clicks)
                 }
-                Err(e) => ConsentAction {
-                    choice,
-                    clicks,
-                    succeeded: false,
-                    error: Some(e),
-                },
+                Err(e) => ConsentAction::failed(choice, clicks, e),
             },
-            None => ConsentAction {
+            None => ConsentAction::failed(
                 choice,
                 clicks,
-                succeeded: false,
-                error: Some(format!(
-                    "no {} button on the settings layer",
-                    choice.as_str()
-                )),
-            },
+                format!("no {} button on the settings layer", choice.as_str()),
+            ),
         }
     }
 
@@ -715,16 +680,15 @@ impl ChromeEngine {
             VisitKind::AfterReject | VisitKind::AfterAccept
                 if banner_seen.status != BannerStatus::Present =>
             {
-                Some(ConsentAction {
-                    choice: if kind == VisitKind::AfterReject {
+                Some(ConsentAction::failed(
+                    if kind == VisitKind::AfterReject {
                         ButtonRole::Reject
                     } else {
                         ButtonRole::Accept
                     },
-                    clicks: Vec::new(),
-                    succeeded: false,
-                    error: Some("no banner to click".into()),
-                })
+                    Vec::new(),
+                    "no banner to click",
+                ))
             }
             VisitKind::AfterReject => {
                 Some(self.choose(s, &home_url, &banner_seen, ButtonRole::Reject))
