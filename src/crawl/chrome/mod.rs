@@ -113,6 +113,36 @@ struct Session {
 }
 
 impl Session {
+    /// HTTP status of the top-level document now loaded.
+    fn document_status(&self) -> Option<u16> {
+        let c = self.capture.lock().ok()?;
+        c.requests
+            .iter()
+            .rev()
+            .find(|r| r.kind == ResourceType::Document)
+            .and_then(|r| r.status)
+    }
+
+    /// The page just loaded from `url`, as evidence.
+    fn page(&self, role: PageRole, url: &Url, error: Option<String>) -> Page {
+        Page {
+            role,
+            url: url.to_string(),
+            final_url: self
+                .document_url()
+                .filter(|u| u != url)
+                .map(|u| u.to_string()),
+            status: self.document_status(),
+            redirects: Vec::new(),
+            content_type: None,
+            encoding: None,
+            bytes: 0,
+            title: self.tab.get_title().ok().filter(|t| !t.is_empty()),
+            text: None,
+            error,
+        }
+    }
+
     /// URL of the top-level document now loaded: the last main-frame
     /// document request (after redirects). headless_chrome's own `get_url`
     /// follows target-info events that can arrive after the load event.
@@ -619,14 +649,7 @@ impl ChromeEngine {
         let landed = s
             .document_url()
             .filter(|u| u.scheme() != "about" && u.scheme() != "chrome-error");
-        let home_status = {
-            let c = s.capture.lock().map_err(|e| e.to_string())?;
-            c.requests
-                .iter()
-                .rev()
-                .find(|r| r.kind == ResourceType::Document)
-                .and_then(|r| r.status)
-        };
+        let home_status = s.document_status();
         let Some(home_url) = landed
             .clone()
             .filter(|_| home_error.is_none() || home_status.is_some())
@@ -640,19 +663,7 @@ impl ChromeEngine {
                 .and_then(|r| r.error.clone());
             return Ok((failed_visit(kind, input, &doc_error.unwrap_or(error)), None));
         };
-        pages.push(Page {
-            role: PageRole::Home,
-            url: input.to_string(),
-            final_url: (home_url != *input).then(|| home_url.to_string()),
-            status: home_status,
-            redirects: Vec::new(),
-            content_type: None,
-            encoding: None,
-            bytes: 0,
-            title: s.tab.get_title().ok().filter(|t| !t.is_empty()),
-            text: None,
-            error: home_error,
-        });
+        pages.push(s.page(PageRole::Home, input, home_error));
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
         let (mut banner_seen, page_links) = self.find_banner(s, &home_url)?;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), status = ?banner_seen.status, "banner looked for");
@@ -720,29 +731,7 @@ impl ChromeEngine {
                 break;
             }
             let error = self.load(s, url.as_str()).err();
-            let status = s.capture.lock().ok().and_then(|c| {
-                c.requests
-                    .iter()
-                    .rev()
-                    .find(|r| r.kind == ResourceType::Document)
-                    .and_then(|r| r.status)
-            });
-            pages.push(Page {
-                role: PageRole::Crawled,
-                url: url.to_string(),
-                final_url: s
-                    .document_url()
-                    .filter(|u| *u != url)
-                    .map(|u| u.to_string()),
-                status,
-                redirects: Vec::new(),
-                content_type: None,
-                encoding: None,
-                bytes: 0,
-                title: s.tab.get_title().ok().filter(|t| !t.is_empty()),
-                text: None,
-                error,
-            });
+            pages.push(s.page(PageRole::Crawled, &url, error));
             jar.extend(all_cookies(&s.tab));
         }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), pages = pages.len(), "pages browsed");
