@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the evidence format. Bump the minor version for additive
 /// changes, the major version when a field changes meaning or disappears.
-pub const EVIDENCE_VERSION: &str = "1.0";
+pub const EVIDENCE_VERSION: &str = "1.1";
 
 /// Everything observed while auditing one site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -165,6 +165,18 @@ pub struct Visit {
     /// The consent action performed in this visit, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_action: Option<ConsentAction>,
+    /// Pop-up windows the pages tried to open (browser engine; not
+    /// followed). Since 1.1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub popups: Vec<String>,
+    /// JavaScript dialogs (alert, confirm, prompt) the pages opened; each was
+    /// dismissed. Since 1.1.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dialogs: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What the engine clicked to express a choice.

@@ -283,6 +283,18 @@ fn site_without_banner_and_script_set_cookies() {
         json!([{"origin": web().url("www.no-banner.test").trim_end_matches('/'), "kind": "local", "key": "visitor_id", "third_party": false, "identifier": true}])
     );
     assert_eq!(f["after_reject"]["ran"], false);
+    // The footer's policy link is followed and its text read, as the http
+    // engine does.
+    assert_eq!(f["policy"]["status"], 200);
+    assert_eq!(f["policy"]["text"]["withdraw"], true, "{}", f["policy"]);
+    // The pop-up is recorded, not followed; the alert is dismissed (the
+    // page went on to load its policy link).
+    let visit = &site["evidence"]["visits"][0];
+    assert_eq!(
+        visit["popups"],
+        json!([format!("{}offer", web().url("www.no-banner.test"))])
+    );
+    assert_eq!(visit["dialogs"], 1);
     let found = ids(site);
     for id in ["B201", "C101", "C102", "C103"] {
         assert!(found.contains(&s(id)), "{id} missing from {found:?}");

@@ -395,7 +395,8 @@ impl HttpEngine {
             ]);
             let mut queue: std::collections::VecDeque<Url> =
                 links::next_pages(&page_links, &log.site, &mut seen, usize::MAX).into();
-            let mut policy_link = self.policy_link(&banner_seen, &page_links);
+            let mut policy_link =
+                links::policy_link(&self.knowledge.lexicons, &banner_seen, &page_links);
             let mut policy_read = false;
             while pages.len() < self.opts.max_pages {
                 let Some(next) = queue.pop_front() else { break };
@@ -415,7 +416,8 @@ impl HttpEngine {
                         .await;
                     page_links.extend(doc.links);
                     if policy_link.is_none() {
-                        policy_link = self.policy_link(&banner_seen, &page_links);
+                        policy_link =
+                            links::policy_link(&self.knowledge.lexicons, &banner_seen, &page_links);
                     }
                 }
                 pages.push(page);
@@ -453,6 +455,8 @@ impl HttpEngine {
             storage: Vec::new(),
             banner: banner_seen,
             consent_action: None,
+            popups: Vec::new(),
+            dialogs: 0,
         };
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),
@@ -502,24 +506,6 @@ impl HttpEngine {
         b.cmp = cmp.map(|c| c.name.clone());
         b.page_url = Some(url.to_string());
         b
-    }
-
-    /// The privacy or cookie policy link: from the banner first, then the page.
-    fn policy_link(&self, banner: &Banner, page_links: &[Link]) -> Option<Url> {
-        let lex = &self.knowledge.lexicons;
-        banner
-            .links
-            .iter()
-            .filter(|l| lex.is_policy_link(&l.text))
-            .find_map(|l| Url::parse(&l.href).ok().map(links::canonical))
-            .or_else(|| {
-                page_links
-                    .iter()
-                    .find(|l| {
-                        matches!(l.url.scheme(), "http" | "https") && lex.is_policy_link(&l.text)
-                    })
-                    .map(|l| l.url.clone())
-            })
     }
 }
 

@@ -235,6 +235,25 @@ fn collect_subresources(
     }
 }
 
+/// The privacy or cookie policy link: from the banner first, then the page.
+pub fn policy_link(
+    lex: &crate::knowledge::Lexicons,
+    banner: &crate::evidence::Banner,
+    page_links: &[Link],
+) -> Option<Url> {
+    banner
+        .links
+        .iter()
+        .filter(|l| lex.is_policy_link(&l.text))
+        .find_map(|l| Url::parse(&l.href).ok().map(canonical))
+        .or_else(|| {
+            page_links
+                .iter()
+                .find(|l| matches!(l.url.scheme(), "http" | "https") && lex.is_policy_link(&l.text))
+                .map(|l| l.url.clone())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

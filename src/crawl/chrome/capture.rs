@@ -38,6 +38,9 @@ pub(super) struct Capture {
     pub(super) popups: Vec<String>,
     /// The top-level page fired its load event.
     pub(super) loaded: bool,
+    /// When the network last did something (a request started, answered,
+    /// finished or failed): pages are captured once it has been quiet.
+    pub(super) last_network: Option<std::time::Instant>,
 }
 
 pub(super) fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceType {
@@ -59,6 +62,15 @@ pub(super) fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceTy
 
 impl Capture {
     pub(super) fn on_event(&mut self, event: &Event) {
+        if matches!(
+            event,
+            Event::NetworkRequestWillBeSent(_)
+                | Event::NetworkResponseReceived(_)
+                | Event::NetworkLoadingFinished(_)
+                | Event::NetworkLoadingFailed(_)
+        ) {
+            self.last_network = Some(std::time::Instant::now());
+        }
         match event {
             Event::NetworkRequestWillBeSent(e) => {
                 let p = &e.params;

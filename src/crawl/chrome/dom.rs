@@ -1,15 +1,15 @@
 //! Measuring and clicking elements of the rendered page.
 
-use headless_chrome::Tab;
+use super::wire::Devtools;
 use serde_json::Value;
 
 use super::{cdp, Session};
 use crate::evidence::ButtonStyle;
 
 /// `(x, y, width, height)` of an element's border box, if it is rendered.
-pub(super) fn box_of(tab: &Tab, node: i64) -> Option<(f64, f64, f64, f64)> {
+pub(super) fn box_of(tab: &Devtools, node: i64) -> Option<(f64, f64, f64, f64)> {
     let m = tab
-        .call_method(cdp::GetBoxModel {
+        .call(cdp::GetBoxModel {
             backend_node_id: node,
         })
         .ok()?;
@@ -34,9 +34,9 @@ pub(super) fn box_of(tab: &Tab, node: i64) -> Option<(f64, f64, f64, f64)> {
 }
 
 /// Colours and contrast of a button, from its computed style.
-pub(super) fn style_of(tab: &Tab, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
+pub(super) fn style_of(tab: &Devtools, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
     let obj = tab
-        .call_method(cdp::ResolveNode {
+        .call(cdp::ResolveNode {
             backend_node_id: node,
         })
         .ok()?;
@@ -46,7 +46,7 @@ pub(super) fn style_of(tab: &Tab, node: i64, w: f64, h: f64) -> Option<ButtonSty
                let c = getComputedStyle(e).backgroundColor; if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') { bg = c; break; } } \
              return [s.color, bg, parseFloat(s.fontSize)]; }";
     let r = tab
-        .call_method(cdp::CallFunctionOn {
+        .call(cdp::CallFunctionOn {
             object_id,
             function_declaration: f.to_string(),
             return_by_value: true,
@@ -103,13 +103,13 @@ pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
 /// A trusted click in the middle of an element.
 pub(super) fn click(s: &Session, node: i64) -> Result<(), String> {
     let tab = &s.tab;
-    let _ = tab.call_method(cdp::ScrollIntoView {
+    let _ = tab.call(cdp::ScrollIntoView {
         backend_node_id: node,
     });
     let (x, y, w, h) = s.page_box(node).ok_or("the element is not on screen")?;
     let (cx, cy) = (x + w / 2.0, y + h / 2.0);
     for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-        tab.call_method(cdp::MouseEvent {
+        tab.call(cdp::MouseEvent {
             r#type: kind,
             x: cx,
             y: cy,

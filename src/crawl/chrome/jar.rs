@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use super::wire::Devtools;
 use chrono::Utc;
-use headless_chrome::Tab;
 use serde_json::Value;
 use url::Url;
 
@@ -13,8 +13,8 @@ use crate::analyse::party::party;
 use crate::crawl::set_cookie;
 use crate::evidence::{Cookie, CookieSource, Party, StorageItem, StorageKind};
 
-pub(super) fn all_cookies(tab: &Tab) -> Vec<Value> {
-    tab.call_method(cdp::GetAllCookies {})
+pub(super) fn all_cookies(tab: &Devtools) -> Vec<Value> {
+    tab.call(cdp::GetAllCookies {})
         .ok()
         .and_then(|v| v["cookies"].as_array().cloned())
         .unwrap_or_default()
@@ -113,9 +113,9 @@ pub(super) fn cookies_from(
 
 /// localStorage and sessionStorage of every frame (partitioned keys of
 /// third-party frames included).
-pub(super) fn storage_items(tab: &Tab) -> Vec<StorageItem> {
+pub(super) fn storage_items(tab: &Devtools) -> Vec<StorageItem> {
     let mut frames = Vec::new();
-    if let Ok(tree) = tab.call_method(cdp::GetFrameTree {}) {
+    if let Ok(tree) = tab.call(cdp::GetFrameTree {}) {
         fn walk(node: &Value, out: &mut Vec<(String, String)>) {
             if let (Some(id), Some(origin)) = (
                 node["frame"]["id"].as_str(),
@@ -132,7 +132,7 @@ pub(super) fn storage_items(tab: &Tab) -> Vec<StorageItem> {
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (frame, origin) in frames {
-        let Ok(key) = tab.call_method(cdp::StorageKeyForFrame { frame_id: frame }) else {
+        let Ok(key) = tab.call(cdp::StorageKeyForFrame { frame_id: frame }) else {
             continue;
         };
         let Some(storage_key) = key["storageKey"].as_str().map(str::to_string) else {
@@ -142,7 +142,7 @@ pub(super) fn storage_items(tab: &Tab) -> Vec<StorageItem> {
             continue;
         }
         for local in [true, false] {
-            let Ok(items) = tab.call_method(cdp::DomStorageItems {
+            let Ok(items) = tab.call(cdp::DomStorageItems {
                 storage_id: cdp::StorageId {
                     storage_key: storage_key.clone(),
                     is_local_storage: local,

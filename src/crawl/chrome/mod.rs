@@ -23,10 +23,12 @@ mod cdp;
 mod dom;
 pub mod flatten;
 mod jar;
+mod wire;
 
 use capture::Capture;
 use dom::{box_of, click, style_of};
 use jar::{all_cookies, cookies_from, storage_items};
+use wire::{Devtools, Wire};
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -36,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::{Browser, LaunchOptions, Tab};
+use headless_chrome::{Browser, LaunchOptions};
 use scraper::Html;
 use serde_json::Value;
 use url::Url;
@@ -47,10 +49,18 @@ use crate::analyse::party::{party, registrable_domain};
 use crate::evidence::*;
 use crate::knowledge::Knowledge;
 
-/// Wait after a consent click before browsing on, so tags react.
-const AFTER_CLICK: Duration = Duration::from_millis(800);
-/// Quiet time after a page's load event before it is captured.
-const PAGE_SETTLE: Duration = Duration::from_millis(400);
+/// After a page's load event, or a consent click, the page is captured once
+/// the network has been quiet this long: tags fire just after load or just
+/// after the choice, and a fixed sleep is either too short or wasted time.
+const QUIET: Duration = Duration::from_millis(200);
+/// ... but never waited for longer than this (ad auctions and analytics
+/// beacons can keep a page busy for ever).
+const QUIET_MAX: Duration = Duration::from_millis(1500);
+/// The shortest wait after a consent click: the consent script's own
+/// reaction (setting its cookie, loading tags) may start a moment later.
+const AFTER_CLICK_MIN: Duration = Duration::from_millis(300);
+/// Policy text kept as evidence, in characters (as the http engine).
+const POLICY_TEXT_CHARS: usize = 200_000;
 /// How often the banner is looked for while settling.
 const POLL: Duration = Duration::from_millis(250);
 
@@ -108,7 +118,7 @@ pub struct ChromeEngine {
 
 /// A visit in progress: its tab and what the listener collected.
 struct Session {
-    tab: Arc<Tab>,
+    tab: Devtools,
     capture: Arc<Mutex<Capture>>,
 }
 
@@ -137,7 +147,15 @@ impl Session {
             content_type: None,
             encoding: None,
             bytes: 0,
-            title: self.tab.get_title().ok().filter(|t| !t.is_empty()),
+            title: self
+                .tab
+                .call(cdp::Evaluate {
+                    expression: "document.title",
+                    return_by_value: true,
+                })
+                .ok()
+                .and_then(|v| v["result"]["value"].as_str().map(str::to_string))
+                .filter(|t| !t.is_empty()),
             text: None,
             error,
         }
@@ -173,7 +191,7 @@ impl ChromeEngine {
     }
 
     /// Launch Chromium with a fresh profile (kept alive by the returned dir).
-    fn launch(&self) -> Result<(Browser, tempfile::TempDir), String> {
+    fn launch(&self) -> Result<(Browser, Arc<Wire>, tempfile::TempDir), String> {
         let profile = tempfile::Builder::new()
             .prefix(PROFILE_PREFIX)
             .tempdir()
@@ -246,49 +264,39 @@ impl ChromeEngine {
         };
         let browser = Browser::new(options)
             .map_err(|e| format!("cannot start Chromium ({}): {e}", self.chrome.display()))?;
-        Ok((browser, profile))
+        let wire = Wire::connect(&browser.get_ws_url(), self.opts.timeout)?;
+        Ok((browser, wire, profile))
     }
 
     /// Open a tab in a fresh browser context, with the listener attached.
-    fn session(&self, browser: &Browser, user_agent: &str) -> Result<Session, String> {
-        let context = browser
-            .new_context()
-            .map_err(|e| format!("cannot create a browser context: {e}"))?;
-        let tab = context
-            .new_tab()
-            .map_err(|e| format!("cannot open a tab: {e}"))?;
-        tab.set_default_timeout(self.opts.timeout);
+    fn session(&self, wire: &Arc<Wire>, user_agent: &str) -> Result<Session, String> {
+        let tab = Devtools::open(wire).map_err(|e| format!("cannot open a tab: {e}"))?;
         let capture = Arc::new(Mutex::new(Capture {
-            main_frame: tab.get_target_id().clone(),
+            main_frame: tab.target_id().to_string(),
             ..Capture::default()
         }));
         let listener = capture.clone();
-        let weak_tab = Arc::downgrade(&tab);
-        tab.add_event_listener(Arc::new(move |event: &Event| {
+        let dialogs = wire.clone();
+        let session_id = tab.session_id().to_string();
+        tab.listen(Arc::new(move |event: &Event| {
             if let Ok(mut c) = listener.lock() {
                 c.on_event(event);
             }
             // A JavaScript dialog blocks the page: dismiss it, from another
             // thread (this one delivers the answer we would wait for).
             if matches!(event, Event::PageJavascriptDialogOpening(_)) {
-                let weak_tab = weak_tab.clone();
+                let (wire, session) = (dialogs.clone(), session_id.clone());
                 std::thread::spawn(move || {
-                    if let Some(tab) = weak_tab.upgrade() {
-                        let _ = tab.call_method(cdp::HandleDialog { accept: false });
-                    }
+                    let _ = wire.call(Some(&session), cdp::HandleDialog { accept: false });
                 });
             }
-        }))
-        .map_err(|e| e.to_string())?;
-        tab.call_method(cdp::NetworkEnable {})
-            .map_err(|e| e.to_string())?;
-        tab.call_method(cdp::PageEnable {})
-            .map_err(|e| e.to_string())?;
-        tab.call_method(cdp::UserAgentOverride {
+        }));
+        tab.call(cdp::NetworkEnable {})?;
+        tab.call(cdp::PageEnable {})?;
+        tab.call(cdp::UserAgentOverride {
             user_agent: user_agent.to_string(),
             accept_language: self.opts.accept_language.clone(),
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         Ok(Session { tab, capture })
     }
 
@@ -306,10 +314,12 @@ impl ChromeEngine {
                 message: e,
                 url: None,
             }),
-            Ok((mut browser, mut profile)) => {
-                if let Ok(v) = browser.get_version() {
-                    browser_version = Some(v.product.clone());
-                    user_agent = v.user_agent.replace("HeadlessChrome", "Chrome");
+            Ok((mut browser, mut wire, mut profile)) => {
+                if let Ok(v) = wire.call(None, cdp::GetVersion {}) {
+                    browser_version = v["product"].as_str().map(str::to_string);
+                    if let Some(ua) = v["userAgent"].as_str() {
+                        user_agent = ua.replace("HeadlessChrome", "Chrome");
+                    }
                 }
                 // The visits share nothing (one browser context each) and mostly
                 // wait on DevTools round trips: run them side by side.
@@ -320,8 +330,8 @@ impl ChromeEngine {
                             .visits
                             .iter()
                             .map(|kind| {
-                                let (browser, user_agent) = (&browser, &user_agent);
-                                scope.spawn(move || self.visit(browser, input, *kind, user_agent))
+                                let (wire, user_agent) = (&wire, &user_agent);
+                                scope.spawn(move || self.visit(wire, input, *kind, user_agent))
                             })
                             .collect();
                         handles
@@ -346,13 +356,14 @@ impl ChromeEngine {
                         }
                     }
                     match self.launch() {
-                        Ok((b, p)) => {
+                        Ok((b, w, p)) => {
                             browser = b;
+                            wire = w;
                             profile = p;
                             for (kind, outcome) in self.opts.visits.iter().zip(outcomes.iter_mut())
                             {
                                 if outcome.is_err() {
-                                    *outcome = self.visit(&browser, input, *kind, &user_agent);
+                                    *outcome = self.visit(&wire, input, *kind, &user_agent);
                                 }
                             }
                         }
@@ -385,6 +396,7 @@ impl ChromeEngine {
                     }
                 }
                 // The browser is killed, then its profile deleted.
+                drop(wire);
                 drop(browser);
                 drop(profile);
             }
@@ -449,9 +461,15 @@ impl ChromeEngine {
             c.page_url = url.to_string();
             c.loaded = false;
         }
-        s.tab
-            .navigate_to(url)
+        let nav = s
+            .tab
+            .call(cdp::Navigate {
+                url: url.to_string(),
+            })
             .map_err(|e| format!("navigation failed: {e}"))?;
+        if let Some(e) = nav["errorText"].as_str().filter(|e| !e.is_empty()) {
+            return Err(format!("navigation failed: {e}"));
+        }
         let deadline = Instant::now() + self.opts.timeout;
         loop {
             if s.capture.lock().map_err(|e| e.to_string())?.loaded {
@@ -465,20 +483,46 @@ impl ChromeEngine {
             }
             std::thread::sleep(Duration::from_millis(25));
         }
-        std::thread::sleep(PAGE_SETTLE);
+        self.settle_network(s, Duration::ZERO);
         Ok(())
+    }
+
+    /// Wait at least `min`, then until the network has been quiet for
+    /// [`QUIET`] (at most [`QUIET_MAX`] in all).
+    fn settle_network(&self, s: &Session, min: Duration) {
+        let start = Instant::now();
+        std::thread::sleep(min);
+        loop {
+            let last = s.capture.lock().ok().and_then(|c| c.last_network);
+            let quiet_since = last.map_or(start, |l| l.max(start));
+            if quiet_since.elapsed() >= QUIET || start.elapsed() >= QUIET_MAX {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The rendered DOM, flattened (shadow roots and frames inlined).
     fn snapshot(&self, s: &Session) -> Result<String, String> {
         let doc = s
             .tab
-            .call_method(cdp::GetDocument {
+            .call(cdp::GetDocument {
                 depth: -1,
                 pierce: true,
             })
             .map_err(|e| format!("cannot read the DOM: {e}"))?;
         Ok(flatten::flatten(&doc["root"]))
+    }
+
+    /// The visible text of the page now loaded (policy pages), as the http
+    /// engine keeps it.
+    fn page_text(&self, s: &Session) -> Option<String> {
+        let flat = self.snapshot(s).ok()?;
+        let html = Html::parse_document(&flat);
+        Some(crate::crawl::set_cookie::cut(
+            &banner::visible_text(html.root_element()),
+            POLICY_TEXT_CHARS,
+        ))
     }
 
     /// Look for the banner until it shows or the settle time runs out.
@@ -579,15 +623,39 @@ impl ChromeEngine {
             return ConsentAction::failed(choice, clicks, e);
         }
         clicks.push(settings.label.clone());
-        std::thread::sleep(Duration::from_millis(500));
-        let second = self
-            .snapshot(s)
-            .ok()
-            .and_then(|flat| banner::detect(&Html::parse_document(&flat), page, &self.knowledge));
-        let Some(mut second) = second else {
+        // The settings layer usually opens at once, sometimes after an
+        // animation or a fetch: look for it until its button shows.
+        let deadline = Instant::now() + QUIET_MAX;
+        let mut second = None;
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let layer = self
+                .snapshot(s)
+                .ok()
+                .and_then(|flat| {
+                    banner::detect(&Html::parse_document(&flat), page, &self.knowledge)
+                })
+                .map(|mut b| {
+                    self.measure(s, &mut b);
+                    b
+                });
+            let ready = layer.as_ref().is_some_and(|b| {
+                b.buttons.iter().any(|x| {
+                    x.layer == 1
+                        && (x.role == choice
+                            || (choice == ButtonRole::Reject && x.role == ButtonRole::Save))
+                })
+            });
+            if layer.is_some() {
+                second = layer;
+            }
+            if ready || Instant::now() >= deadline {
+                break;
+            }
+        }
+        let Some(second) = second else {
             return ConsentAction::failed(choice, clicks, "the settings layer could not be read");
         };
-        self.measure(s, &mut second);
         let target = second
             .buttons
             .iter()
@@ -620,18 +688,18 @@ impl ChromeEngine {
 
     fn visit(
         &self,
-        browser: &Browser,
+        wire: &Arc<Wire>,
         input: &Url,
         kind: VisitKind,
         user_agent: &str,
     ) -> Result<(Visit, Option<Url>), String> {
         let started = Instant::now();
-        let s = self.session(browser, user_agent)?;
+        let s = self.session(wire, user_agent)?;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "session open");
         let result = self.visit_in(&s, input, kind, started);
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "visit done");
-        // Contexts share nothing; they go when the browser of this site closes.
-        let _ = s.tab.close(false);
+        // Dropping the session closes the tab and disposes of its context.
+        drop(s);
         result
     }
 
@@ -709,7 +777,7 @@ impl ChromeEngine {
             }
         };
         if action.as_ref().is_some_and(|a| a.succeeded) {
-            std::thread::sleep(AFTER_CLICK);
+            self.settle_network(s, AFTER_CLICK_MIN);
         }
         jar.extend(all_cookies(&s.tab));
         // Browse on, as the http engine chooses pages.
@@ -724,6 +792,12 @@ impl ChromeEngine {
             &mut seen,
             self.opts.max_pages.saturating_sub(1),
         );
+        // The first visit also reads the privacy policy, as the http engine
+        // does (the other two visits would read the same text).
+        let policy = (kind == VisitKind::FirstVisit)
+            .then(|| links::policy_link(&self.knowledge.lexicons, &banner_seen, &page_links))
+            .flatten();
+        let mut policy_read = false;
         let mut partial = false;
         for url in next {
             if started.elapsed() > budget {
@@ -731,8 +805,24 @@ impl ChromeEngine {
                 break;
             }
             let error = self.load(s, url.as_str()).err();
-            pages.push(s.page(PageRole::Crawled, &url, error));
+            let mut page = s.page(PageRole::Crawled, &url, error);
+            if policy.as_ref() == Some(&url) && page.error.is_none() {
+                page.text = self.page_text(s);
+                policy_read = true;
+            }
+            pages.push(page);
             jar.extend(all_cookies(&s.tab));
+        }
+        if let Some(url) = policy.filter(|_| !policy_read) {
+            if started.elapsed() > budget {
+                partial = true;
+            } else {
+                let error = self.load(s, url.as_str()).err();
+                let mut page = s.page(PageRole::Policy, &url, error);
+                page.text = self.page_text(s);
+                pages.push(page);
+                jar.extend(all_cookies(&s.tab));
+            }
         }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), pages = pages.len(), "pages browsed");
         let storage = storage_items(&s.tab);
@@ -791,6 +881,8 @@ impl ChromeEngine {
                 storage,
                 banner: banner_seen,
                 consent_action: action,
+                popups: capture.popups.clone(),
+                dialogs: capture.dialogs,
             },
             landed,
         ))
@@ -799,7 +891,7 @@ impl ChromeEngine {
     /// A viewport screenshot and a close-up of the banner, as data URIs.
     fn screenshots(&self, s: &Session, b: &Banner) -> Vec<String> {
         let mut shots = Vec::new();
-        if let Ok(v) = s.tab.call_method(cdp::Screenshot {
+        if let Ok(v) = s.tab.call(cdp::Screenshot {
             format: "jpeg",
             quality: 70,
             capture_beyond_viewport: false,
@@ -826,7 +918,7 @@ impl ChromeEngine {
                 height: (y1 - y0.max(0.0)).min(900.0),
                 scale: 1.0,
             };
-            if let Ok(v) = s.tab.call_method(cdp::ScreenshotClip {
+            if let Ok(v) = s.tab.call(cdp::ScreenshotClip {
                 format: "jpeg",
                 quality: 80,
                 clip,
@@ -865,6 +957,8 @@ fn failed_visit(kind: VisitKind, input: &Url, error: &str) -> Visit {
             "the home page could not be loaded",
         ),
         consent_action: None,
+        popups: Vec::new(),
+        dialogs: 0,
     }
 }
 
