@@ -17,11 +17,14 @@
 //! - [`analyse`]: evidence to [`facts::Facts`].
 //! - [`rules`]: the catalogue, its CEL engine and the score.
 //! - [`report`]: one model, rendered in every format.
+//! - [`stats`]: proportions with Wilson intervals, medians, distributions.
 //! - [`audit`]: the pipeline for one site.
+//! - [`campaign`]: many sites, resumably, into an SQLite store.
 //! - [`testweb`]: a local HTTPS web for the demo, tests and benchmarks.
 
 pub mod analyse;
 pub mod audit;
+pub mod campaign;
 pub mod cli;
 pub mod crawl;
 pub mod demo;
@@ -31,4 +34,5 @@ pub mod knowledge;
 pub mod net;
 pub mod report;
 pub mod rules;
+pub mod stats;
 pub mod testweb;

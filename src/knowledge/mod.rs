@@ -9,6 +9,7 @@
 pub mod cmps;
 pub mod cookies;
 pub mod lexicon;
+pub mod references;
 pub mod trackers;
 
 use anyhow::{Context, Result};
