@@ -33,6 +33,9 @@ pub struct AuditConfig {
 /// Loaded once, used for every site.
 pub struct Auditor {
     pub engine: Box<dyn Engine>,
+    /// The crawl options the engine runs with (provenance of reports made
+    /// without it, such as a timed-out site).
+    pub crawl: Arc<CrawlOptions>,
     pub analyser: Analyser,
     pub rules: CompiledRules,
 }
@@ -45,14 +48,16 @@ impl Auditor {
         let mut crawl = config.crawl;
         crawl.ruleset_version = rules.version.clone();
         crawl.lists = list_infos(&analyser);
+        let crawl = Arc::new(crawl);
         let engine = build_engine(
             config.engine,
-            Arc::new(crawl),
+            crawl.clone(),
             analyser.knowledge.clone(),
             warn,
         )?;
         Ok(Auditor {
             engine,
+            crawl,
             analyser,
             rules,
         })
@@ -65,13 +70,50 @@ impl Auditor {
         self.judge(evidence)
     }
 
+    /// The report of a site whose audit ran out of time (campaigns give
+    /// each site a deadline, so one hanging site cannot stall them).
+    pub fn timed_out(&self, url: &Url, after: std::time::Duration) -> SiteReport {
+        let message = format!("the audit took longer than {} s", after.as_secs());
+        let now = chrono::Utc::now();
+        let evidence = Evidence {
+            schema_version: crate::evidence::EVIDENCE_VERSION.to_string(),
+            provenance: self.crawl.provenance(
+                self.engine.kind(),
+                now,
+                None,
+                self.crawl.user_agent.clone(),
+            ),
+            target: crate::evidence::Target {
+                input_url: url.to_string(),
+                final_url: None,
+                site: crate::analyse::party::registrable_domain(url.host_str().unwrap_or_default()),
+            },
+            visits: vec![crate::evidence::Visit::failed(
+                crate::evidence::VisitKind::FirstVisit,
+                url.as_str(),
+                &message,
+            )],
+            errors: vec![crate::evidence::CrawlError {
+                kind: "timeout".into(),
+                message,
+                url: Some(url.to_string()),
+            }],
+        };
+        self.judge(evidence)
+    }
+
     /// Judge stored evidence with the current rules (no crawling).
     pub fn judge(&self, evidence: Evidence) -> SiteReport {
-        let facts = self.analyser.facts(&evidence);
-        let outcomes = self.rules.evaluate(&facts);
-        let s = score(&self.rules, &outcomes);
-        SiteReport::new(evidence, facts, &self.rules, outcomes, Some(s))
+        judge(&self.analyser, &self.rules, evidence)
     }
+}
+
+/// Analyse evidence and judge it with `rules`: facts, findings and score.
+pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> SiteReport {
+    let facts = analyser.facts(&evidence);
+    let outcomes = rules.evaluate(&facts);
+    let s = score(rules, &outcomes);
+    SiteReport::new(evidence, facts, rules, outcomes, Some(s))
 }
 
 /// Knowledge, filter lists and compiled rules: everything judging needs.

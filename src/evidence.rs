@@ -175,6 +175,39 @@ pub struct Visit {
     pub dialogs: u32,
 }
 
+impl Visit {
+    /// A visit whose home page could not be loaded, for `error`.
+    pub fn failed(kind: VisitKind, url: &str, error: &str) -> Visit {
+        Visit {
+            kind,
+            status: VisitStatus::Failed,
+            pages: vec![Page {
+                role: PageRole::Home,
+                url: url.to_string(),
+                final_url: None,
+                status: None,
+                redirects: Vec::new(),
+                content_type: None,
+                encoding: None,
+                bytes: 0,
+                title: None,
+                text: None,
+                error: Some(error.to_string()),
+            }],
+            requests: Vec::new(),
+            cookies: Vec::new(),
+            storage: Vec::new(),
+            banner: Banner::not_seen(
+                BannerStatus::NotDeterminable,
+                "the home page could not be loaded",
+            ),
+            consent_action: None,
+            popups: Vec::new(),
+            dialogs: 0,
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

@@ -17,6 +17,7 @@
 //! - [`analyse`]: evidence to [`facts::Facts`].
 //! - [`rules`]: the catalogue, its CEL engine and the score.
 //! - [`report`]: one model, rendered in every format.
+//! - [`store`]: campaigns in one SQLite file, written site by site.
 //! - [`stats`]: proportions with Wilson intervals, medians, distributions.
 //! - [`audit`]: the pipeline for one site.
 //! - [`campaign`]: many sites, resumably, into an SQLite store.
@@ -35,4 +36,5 @@ pub mod net;
 pub mod report;
 pub mod rules;
 pub mod stats;
+pub mod store;
 pub mod testweb;

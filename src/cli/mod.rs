@@ -7,7 +7,10 @@
 //!   loop...). Other sites of the same run are still reported.
 
 pub mod demo;
+pub mod merge;
+pub mod report;
 pub mod rules;
+pub mod run;
 pub mod scan;
 
 use std::path::PathBuf;
@@ -21,6 +24,8 @@ use crate::report::render::Format;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_NOT_AUDITED: u8 = 3;
+/// Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Debug, Parser)]
 #[command(name = "barometer", version, about = "Audit websites for GDPR data minimisation and consent: cookies, trackers, the cookie banner and its reject button.", long_about = None)]
@@ -36,6 +41,18 @@ pub struct Cli {
 pub enum Command {
     /// Audit one or more sites and write a report.
     Scan(Box<ScanArgs>),
+    /// Audit a list of sites into a campaign database, resumably.
+    ///
+    /// Re-running the same command skips the sites already done; Ctrl-C
+    /// keeps everything completed. `--shard K/N` takes a deterministic share
+    /// of the list so N machines can split a campaign, then `barometer
+    /// merge` combines their databases.
+    Run(Box<RunArgs>),
+    /// Combine campaign databases (the shards of one campaign, say).
+    Merge(MergeArgs),
+    /// Publish a campaign's barometer: indicators with 95% intervals,
+    /// ranking, charts, CSV. Re-judges stored evidence; never crawls.
+    Report(ReportArgs),
     /// List the rule catalogue, or explain one rule.
     Rules(RulesArgs),
     /// Audit a built-in sample web on loopback and write barometer-report.html.
@@ -145,6 +162,78 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Sites to audit: a text file of URLs, one per line (`#` comments), or
+    /// a CSV with a `url` column and optional `name`, `category`, `rank`
+    /// columns. `-` reads stdin.
+    #[arg(value_name = "SITES")]
+    pub sites: String,
+    /// The campaign database (SQLite), created if missing.
+    #[arg(long, default_value = "barometer.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
+    /// Campaign name (default: the sites file's name without extension).
+    /// Re-running with the same name resumes it.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Sites audited at once (default: 16 with the http engine, 2 with
+    /// chrome).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: Option<u32>,
+    /// Audit only shard K of N (1-based), a deterministic share of the list.
+    #[arg(long, value_name = "K/N", default_value = "1/1")]
+    pub shard: crate::campaign::shard::Shard,
+    /// Audit again the sites that failed in earlier runs.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Give up on a site after this long (it is recorded as failed).
+    #[arg(long, default_value_t = 180, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub site_timeout: u64,
+    /// No progress bar or log lines (warnings still print).
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The campaign database.
+    #[arg(long, default_value = "barometer.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
+    /// Which campaign, when the database holds several.
+    #[arg(long, value_name = "NAME")]
+    pub campaign: Option<String>,
+    /// An earlier campaign to compare with: `OTHER.sqlite[:CAMPAIGN]`.
+    #[arg(long, value_name = "DB[:CAMPAIGN]")]
+    pub compare: Option<String>,
+    /// Output formats, comma-separated (default: html).
+    #[arg(long, short = 'f', value_enum, value_delimiter = ',')]
+    pub format: Vec<crate::report::render::CampaignFormat>,
+    /// Output directory.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: PathBuf,
+    /// Skip the per-site HTML reports (faster on very large campaigns).
+    #[arg(long)]
+    pub no_site_reports: bool,
+    /// Extra rule directories, as for `scan`.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Filter lists (EasyList/EasyPrivacy format), as for `scan`.
+    #[arg(long = "filter-list", value_name = "FILE")]
+    pub filter_lists: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Campaign databases to combine.
+    #[arg(required = true, value_name = "DB")]
+    pub inputs: Vec<PathBuf>,
+    /// The combined database (added to when it exists).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
 pub struct RulesArgs {
     /// A rule id, e.g. B202.
     pub id: Option<String>,
@@ -196,6 +285,9 @@ pub fn run(cli: Cli) -> ExitCode {
         .try_init();
     match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Run(args) => run::run(*args),
+        Command::Merge(args) => merge::run(args),
+        Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Schema { which } => {

@@ -4,6 +4,7 @@
 //! the model itself. Because every format reads the same model, they never
 //! disagree. See [`render`] for the escaping rules of each format.
 
+pub mod campaign;
 pub mod chart;
 pub mod har;
 pub mod render;

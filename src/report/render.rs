@@ -18,6 +18,7 @@ use handlebars::{handlebars_helper, Handlebars};
 use include_dir::{include_dir, Dir};
 use serde::Serialize;
 
+use super::campaign::{CampaignReport, Charts};
 use super::Report;
 
 /// The `reports/` directory, embedded at build time.
@@ -87,6 +88,14 @@ handlebars_helper!(days: |v: Json| match v.as_f64() {
     _ => "session".to_string(),
 });
 handlebars_helper!(yesno: |v: bool| if v { "yes" } else { "no" });
+// Campaign helpers: `{{pct 3.04}}` → "3.0%", `{{fixed 2.456 1}}` → "2.5",
+// `{{signed -1.25}}` → "-1.3" / "+0.0", `{{maybe v}}` → yes / no / n/a for
+// an optional boolean.
+handlebars_helper!(pct: |v: Json| match v.as_f64() { Some(x) => format!("{x:.1}%"), None => "n/a".to_string() });
+handlebars_helper!(fixed: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => "n/a".to_string() });
+handlebars_helper!(signed: |v: Json| match v.as_f64() { Some(x) => format!("{:+.1}", if x.abs() < 0.05 { 0.0 } else { x }), None => "n/a".to_string() });
+handlebars_helper!(when: |v: str| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|_| v.to_string()));
+handlebars_helper!(maybe: |v: Json| match v.as_bool() { Some(true) => "yes", Some(false) => "no", None => "n/a" });
 handlebars_helper!(starts_with: |s: str, prefix: str| s.starts_with(prefix));
 handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
 
@@ -131,7 +140,39 @@ fn paint(
     Ok(())
 }
 
-fn registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
+/// The template registry for one escaping, built once per process:
+/// compiling every template costs milliseconds, and a campaign report
+/// renders one page per site.
+fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
+    use std::sync::OnceLock;
+    type Cell = OnceLock<Result<Handlebars<'static>, String>>;
+    static CELLS: [Cell; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let (cell, escape): (&Cell, fn(&str) -> String) = match escaping {
+        Escaping::Html => (&CELLS[0], handlebars::html_escape),
+        Escaping::Markdown => (&CELLS[1], escape_markdown),
+        Escaping::Text => (&CELLS[2], escape_text),
+        Escaping::Csv => (&CELLS[3], escape_csv),
+    };
+    cell.get_or_init(|| build_registry(escape).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// How `{{value}}` is escaped, per output format.
+#[derive(Clone, Copy)]
+enum Escaping {
+    Html,
+    Markdown,
+    Text,
+    Csv,
+}
+
+fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(false);
     hb.register_escape_fn(escape);
@@ -144,6 +185,11 @@ fn registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("starts_with", Box::new(starts_with));
     hb.register_helper("gt", Box::new(gt));
     hb.register_helper("paint", Box::new(paint));
+    hb.register_helper("pct", Box::new(pct));
+    hb.register_helper("fixed", Box::new(fixed));
+    hb.register_helper("signed", Box::new(signed));
+    hb.register_helper("maybe", Box::new(maybe));
+    hb.register_helper("when", Box::new(when));
     for f in TEMPLATES.files() {
         let name = f.path().to_string_lossy().to_string();
         if let Some(stem) = name.strip_suffix(".hbs") {
@@ -163,14 +209,92 @@ struct View<'a> {
     color: bool,
 }
 
+/// Escape one CSV field (RFC 4180): quoted when it holds a comma, quote or
+/// line break. A field a spreadsheet would run as a formula (`=`, `+`, `-`,
+/// `@` first) gets a leading `'`: site names and page titles come from the
+/// audited sites.
+pub fn escape_csv(s: &str) -> String {
+    let mut field = String::with_capacity(s.len() + 2);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        field.push('\'');
+    }
+    field.extend(s.chars().filter(|c| !c.is_control() || *c == '\n'));
+    if field.contains([',', '"', '\n', ';']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field
+    }
+}
+
+/// Formats of the campaign barometer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CampaignFormat {
+    /// `index.html` with inline SVG charts, and one report per site in
+    /// `sites/`: a directory that opens from disk.
+    Html,
+    /// `barometer.md`, for articles and tickets.
+    Md,
+    /// `sites.csv`: one row per site with every indicator.
+    Csv,
+    /// `barometer.json`: the report model itself.
+    Json,
+}
+
+impl CampaignFormat {
+    /// The file it writes in the output directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            CampaignFormat::Html => "index.html",
+            CampaignFormat::Md => "barometer.md",
+            CampaignFormat::Csv => "sites.csv",
+            CampaignFormat::Json => "barometer.json",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct CampaignView<'a> {
+    report: &'a CampaignReport,
+    charts: ChartsView<'a>,
+}
+
+#[derive(Serialize)]
+struct ChartsView<'a> {
+    indicators: &'a str,
+    scores: &'a str,
+    changes: Option<&'a str>,
+}
+
+/// Render the barometer of a campaign.
+pub fn render_campaign(
+    report: &CampaignReport,
+    charts: &Charts,
+    format: CampaignFormat,
+) -> Result<String> {
+    let view = CampaignView {
+        report,
+        charts: ChartsView {
+            indicators: &charts.indicators,
+            scores: &charts.scores,
+            changes: charts.changes.as_deref(),
+        },
+    };
+    match format {
+        CampaignFormat::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
+        CampaignFormat::Html => Ok(registry(Escaping::Html)?.render("campaign.html", &view)?),
+        CampaignFormat::Md => Ok(registry(Escaping::Markdown)?.render("campaign.md", &view)?),
+        CampaignFormat::Csv => Ok(registry(Escaping::Csv)?.render("campaign.csv", &view)?),
+    }
+}
+
 /// Render `report` in `format`. `color` only affects `text`.
 pub fn render(report: &Report, format: Format, color: bool) -> Result<String> {
     let view = View { report, color };
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
-        Format::Html => Ok(registry(handlebars::html_escape)?.render("site.html", &view)?),
-        Format::Md => Ok(registry(escape_markdown)?.render("site.md", &view)?),
-        Format::Text => Ok(registry(escape_text)?.render("site.txt", &view)?),
+        Format::Html => Ok(registry(Escaping::Html)?.render("site.html", &view)?),
+        Format::Md => Ok(registry(Escaping::Markdown)?.render("site.md", &view)?),
+        Format::Text => Ok(registry(Escaping::Text)?.render("site.txt", &view)?),
     }
 }
 

@@ -15,6 +15,9 @@
 //!     collect.gif
 //! ```
 //!
+//! A folder named `_.bench.test` answers for every `*.bench.test` host
+//! (benchmarks audit a thousand sites without a thousand folders).
+//!
 //! `site.toml` holds `[[route]]` entries (see [`RouteSpec`]). In text bodies
 //! and header values, `{{PORT}}` becomes the server's port, so pages can
 //! link to `https://tracker.test:{{PORT}}/p.gif`. The certificate is made
@@ -60,6 +63,9 @@ pub struct RouteSpec {
     /// Redirect target (sets `Location`).
     #[serde(default)]
     pub location: Option<String>,
+    /// Answer only after this many milliseconds (slow and hanging sites).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
 }
 
 fn default_status() -> u16 {
@@ -211,7 +217,14 @@ impl Server {
 
     /// Serve `web` on 127.0.0.1, on `port` (0 for any free port).
     pub async fn start(web: Web, port: u16) -> Result<Server> {
-        let mut names = web.hosts();
+        let mut names: Vec<String> = web
+            .hosts()
+            .into_iter()
+            .map(|h| match h.strip_prefix("_.") {
+                Some(rest) => format!("*.{rest}"),
+                None => h,
+            })
+            .collect();
         names.push("localhost".to_string());
         let cert = rcgen::generate_simple_self_signed(names)
             .context("cannot make the test certificate")?;
@@ -249,6 +262,9 @@ impl Server {
                         let web = web.clone();
                         let hits = hits.clone();
                         async move {
+                            if let Some(ms) = delay_of(&web, &req) {
+                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                            }
                             Ok::<_, std::convert::Infallible>(answer(&web, &hits, addr.port(), req))
                         }
                     });
@@ -283,14 +299,9 @@ fn is_text(ct: &str) -> bool {
         || ct.contains("svg")
 }
 
-fn answer(
-    web: &Web,
-    hits: &Mutex<Vec<Hit>>,
-    port: u16,
-    req: Request<Incoming>,
-) -> Response<Full<Bytes>> {
-    let host = req
-        .headers()
+/// The host a request is for, without its port, lowercased.
+fn host_of(req: &Request<Incoming>) -> String {
+    req.headers()
         .get(hyper::header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri().host())
@@ -298,7 +309,33 @@ fn answer(
         .split(':')
         .next()
         .unwrap_or("")
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+impl Web {
+    /// The site serving `host`: its own folder, else a `_.parent` folder.
+    fn site(&self, host: &str) -> Option<&Site> {
+        self.sites.get(host).or_else(|| {
+            let (_, parent) = host.split_once('.')?;
+            self.sites.get(&format!("_.{parent}"))
+        })
+    }
+}
+
+/// The delay of the route a request hits, if it has one.
+fn delay_of(web: &Web, req: &Request<Incoming>) -> Option<u64> {
+    let site = web.site(&host_of(req))?;
+    let path = req.uri().path();
+    site.routes.iter().find(|r| r.path == path)?.delay_ms
+}
+
+fn answer(
+    web: &Web,
+    hits: &Mutex<Vec<Hit>>,
+    port: u16,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let host = host_of(&req);
     let path = req.uri().path().to_string();
     let cookie = req
         .headers()
@@ -312,7 +349,7 @@ fn answer(
     });
     let port_s = port.to_string();
     let fill = |s: &str| s.replace("{{PORT}}", &port_s);
-    let Some(site) = web.sites.get(&host) else {
+    let Some(site) = web.site(&host) else {
         return plain(421, format!("no such host in the test web: {host}"));
     };
     if let Some(route) = site.routes.iter().find(|r| r.path == path) {

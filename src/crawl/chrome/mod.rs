@@ -391,7 +391,7 @@ impl ChromeEngine {
                                 message: format!("{}: {e}", kind.as_str()),
                                 url: Some(input.to_string()),
                             });
-                            visits.push(failed_visit(*kind, input, &e));
+                            visits.push(Visit::failed(*kind, input.as_str(), &e));
                         }
                     }
                 }
@@ -402,9 +402,9 @@ impl ChromeEngine {
             }
         }
         if visits.is_empty() {
-            visits.push(failed_visit(
+            visits.push(Visit::failed(
                 VisitKind::FirstVisit,
-                input,
+                input.as_str(),
                 "the browser could not be started",
             ));
         }
@@ -729,7 +729,10 @@ impl ChromeEngine {
                 .iter()
                 .find(|r| r.kind == ResourceType::Document)
                 .and_then(|r| r.error.clone());
-            return Ok((failed_visit(kind, input, &doc_error.unwrap_or(error)), None));
+            return Ok((
+                Visit::failed(kind, input.as_str(), &doc_error.unwrap_or(error)),
+                None,
+            ));
         };
         pages.push(s.page(PageRole::Home, input, home_error));
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
@@ -932,36 +935,6 @@ impl ChromeEngine {
     }
 }
 
-fn failed_visit(kind: VisitKind, input: &Url, error: &str) -> Visit {
-    Visit {
-        kind,
-        status: VisitStatus::Failed,
-        pages: vec![Page {
-            role: PageRole::Home,
-            url: input.to_string(),
-            final_url: None,
-            status: None,
-            redirects: Vec::new(),
-            content_type: None,
-            encoding: None,
-            bytes: 0,
-            title: None,
-            text: None,
-            error: Some(error.to_string()),
-        }],
-        requests: Vec::new(),
-        cookies: Vec::new(),
-        storage: Vec::new(),
-        banner: Banner::not_seen(
-            BannerStatus::NotDeterminable,
-            "the home page could not be loaded",
-        ),
-        consent_action: None,
-        popups: Vec::new(),
-        dialogs: 0,
-    }
-}
-
 impl Engine for ChromeEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Chrome
@@ -1006,9 +979,9 @@ impl ChromeEngine {
                 final_url: None,
                 site: registrable_domain(input.host_str().unwrap_or_default()),
             },
-            visits: vec![failed_visit(
+            visits: vec![Visit::failed(
                 VisitKind::FirstVisit,
-                input,
+                input.as_str(),
                 "the browser worker failed",
             )],
             errors: Vec::new(),

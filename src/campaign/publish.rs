@@ -1,0 +1,249 @@
+//! From a stored campaign to its barometer: re-judge every site's evidence
+//! with the current rules (no crawling), on every core, then sum up.
+//!
+//! Sites stream out of the store one by one; only the compact
+//! [`SiteRow`] of each stays in memory, so 10,000 sites fit easily. The
+//! per-site HTML reports are rendered by the workers as they go.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use anyhow::{Context, Result};
+
+use crate::analyse::Analyser;
+use crate::audit::judge;
+use crate::knowledge::references::References;
+use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
+use crate::report::render::{render, Format};
+use crate::report::Report;
+use crate::rules::CompiledRules;
+use crate::store::{Campaign, SiteState, Store, StoredSite};
+
+/// Everything a barometer needs besides the store.
+pub struct Publisher<'a> {
+    pub analyser: &'a Analyser,
+    pub rules: &'a CompiledRules,
+    pub references: &'a References,
+}
+
+/// The judged sites of one campaign.
+pub struct Judged {
+    pub rows: Vec<SiteRow>,
+    pub unreachable: Vec<Unreachable>,
+    pub pending: Vec<String>,
+}
+
+/// A file name for a site's own report: readable, and unique per URL.
+pub fn site_file_name(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let mut slug: String = rest
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    slug.truncate(80);
+    let slug = slug.trim_matches(['-', '.']).to_string();
+    let hash = crate::campaign::shard::fnv1a64(url.as_bytes());
+    format!("{slug}-{:08x}.html", hash as u32)
+}
+
+impl Publisher<'_> {
+    /// Re-judge every site of `campaign`. With `site_reports`, each audited
+    /// site's HTML report is written there and linked from its row.
+    pub fn judge_campaign(
+        &self,
+        store: &Store,
+        campaign: &Campaign,
+        site_reports: Option<&Path>,
+        warn: &(dyn Fn(&str) + Sync),
+    ) -> Result<Judged> {
+        if let Some(dir) = site_reports {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let workers = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 8);
+        let (to_workers, from_store) = mpsc::sync_channel::<StoredSite>(workers * 4);
+        let from_store = std::sync::Mutex::new(from_store);
+        let (to_main, results) = mpsc::channel::<Outcome>();
+        let mut judged = Judged {
+            rows: Vec::new(),
+            unreachable: Vec::new(),
+            pending: Vec::new(),
+        };
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..workers {
+                let to_main = to_main.clone();
+                let from_store = &from_store;
+                scope.spawn(move || loop {
+                    let next = from_store.lock().ok().and_then(|rx| rx.recv().ok());
+                    let Some(site) = next else { break };
+                    let _ = to_main.send(self.judge_one(site, site_reports));
+                });
+            }
+            drop(to_main);
+            let fed = store.for_each_site(campaign.id, |site| {
+                if site.state == SiteState::Pending || site.evidence.is_none() {
+                    judged.pending.push(site.url);
+                    return Ok(());
+                }
+                to_workers
+                    .send(site)
+                    .map_err(|_| anyhow::anyhow!("the report workers stopped"))
+            });
+            drop(to_workers);
+            for outcome in results.iter() {
+                match outcome {
+                    Outcome::Row(row) => judged.rows.push(*row),
+                    Outcome::Unreachable(u) => judged.unreachable.push(u),
+                    Outcome::Warning(w, u) => {
+                        warn(&w);
+                        judged.unreachable.push(u);
+                    }
+                }
+            }
+            fed
+        })?;
+        judged.unreachable.sort_by(|a, b| a.url.cmp(&b.url));
+        Ok(judged)
+    }
+
+    fn judge_one(&self, site: StoredSite, site_reports: Option<&Path>) -> Outcome {
+        let evidence = match site.parse_evidence() {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                return Outcome::Unreachable(Unreachable {
+                    url: site.url,
+                    name: site.name,
+                    error: site.error.unwrap_or_else(|| "no evidence stored".into()),
+                })
+            }
+            Err(e) => {
+                return Outcome::Warning(
+                    format!("{e:#}; the site is listed as not audited"),
+                    Unreachable {
+                        url: site.url,
+                        name: site.name,
+                        error: "stored evidence unreadable".into(),
+                    },
+                )
+            }
+        };
+        let report = judge(self.analyser, self.rules, evidence);
+        if !report.audited {
+            return Outcome::Unreachable(Unreachable {
+                url: site.url,
+                name: site.name,
+                error: report
+                    .error
+                    .or(site.error)
+                    .unwrap_or_else(|| "not audited".into()),
+            });
+        }
+        let mut row = SiteRow::from_report(&report, site.name, site.category, site.rank);
+        if let Some(dir) = site_reports {
+            let name = site_file_name(&site.url);
+            let page = render(
+                &Report::new(vec![report], &self.rules.version),
+                Format::Html,
+                false,
+            )
+            .and_then(|html| {
+                std::fs::write(dir.join(&name), html)
+                    .with_context(|| format!("cannot write {}", dir.join(&name).display()))
+            });
+            match page {
+                Ok(()) => row.report = Some(format!("sites/{name}")),
+                Err(e) => return Outcome::Warning(format!("{e:#}"), unreachable_row(&row)),
+            }
+        }
+        Outcome::Row(Box::new(row))
+    }
+
+    /// The barometer of `campaign`, compared with `compare` when given.
+    pub fn publish(
+        &self,
+        store: &Store,
+        campaign: &Campaign,
+        site_reports: Option<&Path>,
+        compare: Option<(&Store, &Campaign)>,
+        warn: &(dyn Fn(&str) + Sync),
+    ) -> Result<CampaignReport> {
+        let judged = self.judge_campaign(store, campaign, site_reports, warn)?;
+        let before = match compare {
+            Some((other_store, other)) => {
+                let old = self.judge_campaign(other_store, other, None, warn)?;
+                let report = CampaignReport::build(
+                    info(other_store.path(), other, &self.rules.version),
+                    old.rows,
+                    old.unreachable,
+                    old.pending,
+                    other.skipped.clone(),
+                    self.references,
+                    None,
+                );
+                Some((report, other_store.path().to_path_buf(), other))
+            }
+            None => None,
+        };
+        let comparison = before.as_ref().map(|(report, path, other)| {
+            (
+                report,
+                Comparison {
+                    name: other.name.clone(),
+                    database: path.display().to_string(),
+                    started_at: other.started_at,
+                    audited: report.counts.audited,
+                    common_sites: 0,
+                    improved: Vec::new(),
+                    worsened: Vec::new(),
+                },
+            )
+        });
+        Ok(CampaignReport::build(
+            info(store.path(), campaign, &self.rules.version),
+            judged.rows,
+            judged.unreachable,
+            judged.pending,
+            campaign.skipped.clone(),
+            self.references,
+            comparison,
+        ))
+    }
+}
+
+enum Outcome {
+    Row(Box<SiteRow>),
+    Unreachable(Unreachable),
+    Warning(String, Unreachable),
+}
+
+fn unreachable_row(row: &SiteRow) -> Unreachable {
+    Unreachable {
+        url: row.url.clone(),
+        name: row.name.clone(),
+        error: "its report could not be written".into(),
+    }
+}
+
+fn info(path: &Path, c: &Campaign, rules_version: &str) -> CampaignInfo {
+    CampaignInfo {
+        name: c.name.clone(),
+        database: PathBuf::from(path).display().to_string(),
+        started_at: c.started_at,
+        ended_at: c.ended_at,
+        engine: c.engine.clone(),
+        tool_version: c.tool_version.clone(),
+        rules_version: rules_version.to_string(),
+        crawl_rules_version: c.rules_version.clone(),
+        options: c.options.clone(),
+        sites_file: c.sites_file.clone(),
+    }
+}

@@ -1,0 +1,132 @@
+//! Running a campaign: audit the sites still to do, several at once, and
+//! write each result to the store the moment it completes.
+//!
+//! - **Bounded.** At most `concurrency` audits are in flight (each chrome
+//!   audit is one browser with up to three contexts; each http audit a few
+//!   connections).
+//! - **Deadlines.** Each site has its own timeout; a site that runs out is
+//!   recorded as failed ("took longer than N s") and the campaign goes on.
+//! - **Interruptible.** On Ctrl-C or SIGTERM the audits in flight are
+//!   abandoned (they stay pending in the store), browsers are stopped, and
+//!   everything completed is already on disk. A SIGKILL loses the same
+//!   in-flight sites and nothing else: each result is its own transaction.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::Utc;
+use tokio::task::JoinSet;
+
+use super::progress::Progress;
+use super::targets::Site;
+use crate::audit::Auditor;
+use crate::report::SiteReport;
+use crate::store::Store;
+
+/// How a run goes.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub concurrency: usize,
+    pub site_timeout: Duration,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Sites audited in this run.
+    pub done: u64,
+    /// Sites that could not be audited in this run.
+    pub failed: u64,
+    /// Sites of this run left undone (interrupted).
+    pub left: u64,
+    pub interrupted: bool,
+}
+
+/// Audit `todo` into campaign `campaign` of `store`. Returns when every
+/// site is recorded, or at the first interruption.
+pub async fn run(
+    auditor: Arc<Auditor>,
+    store: &mut Store,
+    campaign: i64,
+    todo: Vec<Site>,
+    opts: &RunOptions,
+    progress: &mut Progress,
+) -> Result<RunOutcome> {
+    let mut outcome = RunOutcome::default();
+    let total = todo.len() as u64;
+    let mut queue = todo.into_iter();
+    let mut in_flight: JoinSet<(Site, chrono::DateTime<Utc>, Duration, SiteReport)> =
+        JoinSet::new();
+    let interrupt = interrupted();
+    tokio::pin!(interrupt);
+    loop {
+        while in_flight.len() < opts.concurrency.max(1) {
+            let Some(site) = queue.next() else { break };
+            progress.started(site.url.as_str());
+            let auditor = auditor.clone();
+            let deadline = opts.site_timeout;
+            in_flight.spawn(async move {
+                let started_at = Utc::now();
+                let clock = Instant::now();
+                let report = match tokio::time::timeout(deadline, auditor.audit(&site.url)).await {
+                    Ok(r) => r,
+                    Err(_) => auditor.timed_out(&site.url, deadline),
+                };
+                (site, started_at, clock.elapsed(), report)
+            });
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            biased;
+            _ = &mut interrupt => {
+                outcome.interrupted = true;
+                in_flight.abort_all();
+                crate::crawl::chrome::kill_all_browsers();
+                break;
+            }
+            joined = in_flight.join_next() => {
+                let Some(joined) = joined else { continue };
+                let (site, started_at, took, report) = match joined {
+                    Ok(x) => x,
+                    // A panicking audit task: its site stays pending.
+                    Err(e) if e.is_panic() => {
+                        progress.warn(&format!("an audit task panicked: {e}"));
+                        continue;
+                    }
+                    Err(_) => continue,
+                };
+                store.save(campaign, site.url.as_str(), &report, started_at, took.as_millis() as u64)?;
+                if report.audited {
+                    outcome.done += 1;
+                } else {
+                    outcome.failed += 1;
+                    progress.warn(&format!(
+                        "{}: not audited: {}",
+                        site.url,
+                        report.error.as_deref().unwrap_or("unknown error")
+                    ));
+                }
+                progress.finished(site.url.as_str(), report.audited);
+            }
+        }
+    }
+    outcome.left = total - outcome.done - outcome.failed;
+    progress.finish();
+    Ok(outcome)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,104 @@
+//! `barometer report --db FILE -o DIR`: publish a campaign's barometer.
+//!
+//! Never crawls: the stored evidence is re-judged with the current rules
+//! (plus `--rules DIR`), so a new rule applies to an old campaign.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use super::{fail, warn, ReportArgs, EXIT_OK, EXIT_USAGE};
+use crate::audit::load_judgement;
+use crate::campaign::publish::Publisher;
+use crate::knowledge::references::References;
+use crate::report::render::{render_campaign, CampaignFormat};
+use crate::store::Store;
+
+/// `OTHER.sqlite[:CAMPAIGN]`: a path that exists is taken whole, else the
+/// part after the last `:` names the campaign.
+fn split_compare(spec: &str) -> (PathBuf, Option<String>) {
+    if Path::new(spec).exists() {
+        return (PathBuf::from(spec), None);
+    }
+    match spec.rsplit_once(':') {
+        Some((path, name)) if !path.is_empty() && !name.is_empty() => {
+            (PathBuf::from(path), Some(name.to_string()))
+        }
+        _ => (PathBuf::from(spec), None),
+    }
+}
+
+pub fn run(args: ReportArgs) -> ExitCode {
+    match publish(&args) {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(e) => fail(EXIT_USAGE, &e),
+    }
+}
+
+fn publish(args: &ReportArgs) -> Result<()> {
+    let (analyser, rules) = load_judgement(&args.rules, &args.filter_lists)?;
+    let references = References::builtin()?;
+    let store = Store::open_existing(&args.db)?;
+    let campaign = store.campaign(args.campaign.as_deref())?;
+    let other = match &args.compare {
+        Some(spec) => {
+            let (path, name) = split_compare(spec);
+            let other_store =
+                Store::open_existing(&path).with_context(|| format!("--compare {spec}"))?;
+            let other = other_store
+                .campaign(name.as_deref())
+                .with_context(|| format!("--compare {spec}"))?;
+            Some((other_store, other))
+        }
+        None => None,
+    };
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    let formats: Vec<CampaignFormat> = if args.format.is_empty() {
+        vec![CampaignFormat::Html]
+    } else {
+        args.format.clone()
+    };
+    let site_dir = args.output.join("sites");
+    let with_sites = formats.contains(&CampaignFormat::Html) && !args.no_site_reports;
+    let publisher = Publisher {
+        analyser: &analyser,
+        rules: &rules,
+        references: &references,
+    };
+    let report = publisher.publish(
+        &store,
+        &campaign,
+        with_sites.then_some(site_dir.as_path()),
+        other.as_ref().map(|(s, c)| (s, c)),
+        &|w| warn(w),
+    )?;
+    let charts = report.charts();
+    for format in formats {
+        let path = args.output.join(format.file_name());
+        let text = render_campaign(&report, &charts, format)?;
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    let c = &report.counts;
+    eprintln!(
+        "campaign `{}`: {} sites audited, {} unreachable, {} pending",
+        report.campaign.name, c.audited, c.unreachable, c.pending
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_compare;
+
+    #[test]
+    fn compare_spec() {
+        assert_eq!(
+            split_compare("old.sqlite:2025"),
+            ("old.sqlite".into(), Some("2025".into()))
+        );
+        assert_eq!(split_compare("old.sqlite"), ("old.sqlite".into(), None));
+    }
+}

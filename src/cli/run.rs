@@ -1,0 +1,207 @@
+//! `barometer run SITES`: audit a list of sites into a campaign database.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{fail, warn, RunArgs, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
+use crate::audit::Auditor;
+use crate::campaign::progress::Progress;
+use crate::campaign::run::{run as run_campaign, RunOptions};
+use crate::campaign::targets::Targets;
+use crate::crawl::EngineChoice;
+use crate::store::{NewCampaign, Store};
+
+/// Default number of sites audited at once, per engine: http audits wait on
+/// the network, chrome audits on a CPU (each is a browser).
+fn default_concurrency(engine: EngineChoice) -> usize {
+    match engine {
+        EngineChoice::Http => 16,
+        _ => 2,
+    }
+}
+
+/// A campaign's default name: the sites file's name without extension.
+fn default_name(sites: &str) -> String {
+    if sites == "-" {
+        return "stdin".into();
+    }
+    Path::new(sites)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "campaign".into())
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let config = match args.crawl.config() {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let targets = match Targets::read(&args.sites) {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let shown = if args.sites == "-" {
+        "stdin"
+    } else {
+        args.sites.as_str()
+    };
+    for s in &targets.skipped {
+        warn(&format!(
+            "{shown}:{}: skipped: {} (`{}`)",
+            s.line, s.reason, s.text
+        ));
+    }
+    let sites: Vec<_> = targets
+        .sites
+        .iter()
+        .filter(|s| args.shard.contains(&s.url))
+        .cloned()
+        .collect();
+    if targets.sites.is_empty() {
+        return fail(EXIT_USAGE, &anyhow::anyhow!("{shown} lists no valid site"));
+    }
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name(&args.sites));
+    let concurrency = args
+        .concurrency
+        .map(|c| c as usize)
+        .unwrap_or_else(|| default_concurrency(config.engine));
+    let options = serde_json::json!({
+        "engine": format!("{:?}", config.engine).to_lowercase(),
+        "pages": args.crawl.pages,
+        "consent": format!("{:?}", args.crawl.consent).to_lowercase(),
+        "lang": args.crawl.lang,
+        "timeout_s": args.crawl.timeout,
+        "settle_s": args.crawl.settle,
+        "visit_timeout_s": args.crawl.visit_timeout,
+        "site_timeout_s": args.site_timeout,
+        "block_third_party_cookies": args.crawl.block_third_party_cookies,
+        "resolve": args.crawl.resolve,
+        "insecure": args.crawl.insecure,
+        "user_agent": args.crawl.user_agent,
+        "rules": args.crawl.rules,
+        "filter_lists": args.crawl.filter_lists,
+        "concurrency": concurrency,
+        "shard": args.shard.to_string(),
+    });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_USAGE, &e.into()),
+    };
+    let auditor = match Auditor::new(config, &mut |w| warn(&w)) {
+        Ok(a) => Arc::new(a),
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let mut store = match Store::open(&args.db) {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let new = NewCampaign {
+        name: name.clone(),
+        rules_version: auditor.rules.version.clone(),
+        lists: serde_json::to_value(&auditor.crawl.lists).unwrap_or_default(),
+        engine: serde_json::to_value(auditor.engine.kind())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        options,
+        sites_file: Some(shown.to_string()),
+        skipped: targets.skipped.clone(),
+    };
+    let todo = match store
+        .begin(&new, &sites)
+        .and_then(|c| Ok((c.id, store.todo(c.id, &sites, args.retry_failed)?)))
+    {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let (campaign, todo) = todo;
+    let db = args.db.display();
+    if todo.is_empty() {
+        eprintln!(
+            "campaign `{name}`: nothing left to audit in {db} ({} sites{}){}",
+            sites.len(),
+            if args.shard.count > 1 {
+                format!(" in shard {}", args.shard)
+            } else {
+                String::new()
+            },
+            if args.retry_failed {
+                ""
+            } else {
+                "; --retry-failed audits the failed ones again"
+            }
+        );
+        if let Ok(c) = store.counts(campaign) {
+            if c.pending == 0 {
+                let _ = store.end(campaign);
+            }
+        }
+        return ExitCode::from(EXIT_OK);
+    }
+    if !args.quiet {
+        eprintln!(
+            "campaign `{name}`: {} of {} sites to audit{}, {concurrency} at a time, into {db}",
+            todo.len(),
+            sites.len(),
+            if args.shard.count > 1 {
+                format!(" (shard {} of {} listed)", args.shard, targets.sites.len())
+            } else {
+                String::new()
+            },
+        );
+    }
+    let mut progress = Progress::new(todo.len() as u64, args.quiet);
+    let opts = RunOptions {
+        concurrency,
+        site_timeout: Duration::from_secs(args.site_timeout),
+    };
+    let outcome = match runtime.block_on(run_campaign(
+        auditor,
+        &mut store,
+        campaign,
+        todo,
+        &opts,
+        &mut progress,
+    )) {
+        Ok(o) => o,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let counts = store.counts(campaign).unwrap_or_default();
+    if counts.pending == 0 && !outcome.interrupted {
+        if let Err(e) = store.end(campaign) {
+            return fail(EXIT_USAGE, &e);
+        }
+    }
+    if outcome.interrupted {
+        eprintln!(
+            "error: interrupted; {} sites saved in this run, {} left pending: run the same command again to resume",
+            outcome.done + outcome.failed,
+            outcome.left
+        );
+        // The runtime may hold tasks of abandoned audits: do not wait.
+        runtime.shutdown_background();
+        return ExitCode::from(EXIT_INTERRUPTED);
+    }
+    eprintln!(
+        "campaign `{name}` in {db}: {} audited, {} failed, {} pending{}; next: barometer report --db {db} -o report/",
+        counts.done,
+        counts.failed,
+        counts.pending,
+        if targets.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} input lines skipped", targets.skipped.len())
+        }
+    );
+    runtime.shutdown_background();
+    ExitCode::from(EXIT_OK)
+}

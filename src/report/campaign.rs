@@ -1,0 +1,612 @@
+//! The barometer: one campaign's sites, summed up as indicators with
+//! confidence intervals, rankings, prevalences, and a comparison with an
+//! earlier campaign.
+//!
+//! Like the site report, this is one serialisable model, rendered by the
+//! templates `reports/campaign.*.hbs`: HTML, Markdown and CSV never
+//! disagree, and JSON is the model itself.
+//!
+//! Every indicator states its numerator and **denominator**: unreachable
+//! sites are excluded (and listed), and an indicator a site cannot answer
+//! (no banner detectable by the http engine, no reject click made) leaves
+//! that site out of that indicator's denominator rather than counting it
+//! as a "no".
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::campaign::targets::Skipped;
+use crate::knowledge::references::{Reference, References};
+use crate::report::SiteReport;
+use crate::stats::{histogram, Distribution, Proportion};
+
+/// An indicator: its definition, and the share of sites it holds for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Indicator {
+    pub id: String,
+    /// A short name for charts and table headers: "Reject on first layer".
+    pub short: String,
+    /// The headline phrase: "offer a reject button on the first layer".
+    pub label: String,
+    /// How it is computed from each site's facts, and its denominator.
+    pub definition: String,
+    /// None when no site could answer it.
+    pub value: Option<Proportion>,
+    /// Published figures it can be compared with (`rules/references.toml`).
+    pub references: Vec<Reference>,
+    /// Change since the compared campaign, in percentage points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// An indicator's value in the compared campaign, and the difference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Change {
+    pub before: Proportion,
+    /// Percentage points (now − before).
+    pub points: f64,
+}
+
+/// What one site holds for each indicator: `None` when it cannot say.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SiteIndicators {
+    pub banner: Option<bool>,
+    pub reject_first_layer: Option<bool>,
+    pub tracking_before_choice: Option<bool>,
+    pub tracking_after_reject: Option<bool>,
+    pub cross_site_disclosed: Option<bool>,
+    pub cookies_over_13_months: Option<bool>,
+    pub minimally_compliant: Option<bool>,
+}
+
+impl SiteIndicators {
+    fn get(&self, id: &str) -> Option<bool> {
+        match id {
+            "banner" => self.banner,
+            "reject_first_layer" => self.reject_first_layer,
+            "tracking_before_choice" => self.tracking_before_choice,
+            "tracking_after_reject" => self.tracking_after_reject,
+            "cross_site_disclosed" => self.cross_site_disclosed,
+            "cookies_over_13_months" => self.cookies_over_13_months,
+            "minimally_compliant" => self.minimally_compliant,
+            _ => None,
+        }
+    }
+}
+
+/// The indicators, in report order: (id, short name, label, definition).
+pub const INDICATORS: &[(&str, &str, &str, &str)] = &[
+    (
+        "banner",
+        "Consent banner",
+        "show a consent banner",
+        "A consent banner was seen on the home page. Denominator: audited sites where the engine could tell (the http engine cannot see banners injected by scripts, unless it recognises the platform's markup).",
+    ),
+    (
+        "reject_first_layer",
+        "Reject on first layer",
+        "offer a reject button on the first layer",
+        "The banner's first layer has a button that refuses all (\"Tout refuser\", \"Continuer sans accepter\", \"Reject all\"...). Sites without a banner count as not offering one. Denominator: as for the banner.",
+    ),
+    (
+        "tracking_before_choice",
+        "Tracking before choice",
+        "track before any choice",
+        "A tracker was contacted, or a cookie that needs consent was set, before the visitor chose anything. Denominator: audited sites.",
+    ),
+    (
+        "tracking_after_reject",
+        "Tracking after reject",
+        "keep tracking after a refusal",
+        "After the engine clicked reject (first layer or settings), a tracker was contacted or a consent cookie was written. Denominator: sites where the reject click was made (browser engine only).",
+    ),
+    (
+        "cross_site_disclosed",
+        "Cross-site tracking disclosed",
+        "say in their banner that visitors are tracked on other sites",
+        "The banner's text mentions tracking across sites or apps (lexicons in rules/lexicon). Sites without a banner count as not saying it. Denominator: as for the banner.",
+    ),
+    (
+        "cookies_over_13_months",
+        "Cookies over 13 months",
+        "set tracking cookies that live over 13 months",
+        "A cookie that needs consent lives longer than 13 months (CNIL guidance), before any choice or after accepting. Denominator: audited sites.",
+    ),
+    (
+        "minimally_compliant",
+        "Basic requirements met",
+        "meet the basic consent requirements",
+        "A reject button on the first layer, no tracking before any choice and, when a refusal was tested, none after it. Denominator: audited sites where the banner could be seen.",
+    ),
+];
+
+/// One audited site, as the ranking and the CSV show it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteRow {
+    /// Position in the ranking (1 = best score).
+    pub position: usize,
+    pub url: String,
+    pub site: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Rank given in the input (popularity), not our ranking.
+    #[serde(default)]
+    pub input_rank: Option<u32>,
+    pub score: u32,
+    pub grade: String,
+    pub indicators: SiteIndicators,
+    pub third_party_hosts: u32,
+    pub cookies: u32,
+    pub trackers: u32,
+    pub tracker_companies: Vec<String>,
+    /// Tracker hosts contacted in any visit.
+    pub tracker_hosts: Vec<String>,
+    /// Rule ids failed.
+    pub findings: Vec<String>,
+    /// The site's own report, relative to the barometer's directory.
+    #[serde(default)]
+    pub report: Option<String>,
+}
+
+impl SiteRow {
+    /// What a judged site contributes. `position` is set by the ranking.
+    pub fn from_report(
+        r: &SiteReport,
+        name: Option<String>,
+        category: Option<String>,
+        input_rank: Option<u32>,
+    ) -> SiteRow {
+        let f = &r.facts;
+        let determinable = f.banner.determinable;
+        let tracks =
+            |v: &crate::facts::VisitFacts| v.tracker_count > 0 || v.consent_cookie_count > 0;
+        let before = tracks(&f.before);
+        let after_reject =
+            (f.after_reject.ran && f.after_reject.choice_made).then(|| tracks(&f.after_reject));
+        let over_13 = f
+            .before
+            .cookies
+            .iter()
+            .chain(f.after_accept.cookies.iter())
+            .any(|c| c.consent_required && c.over_13_months);
+        let reject = determinable.then_some(f.banner.present && f.banner.first_level_reject);
+        let mut companies: Vec<String> = Vec::new();
+        let mut hosts: Vec<String> = Vec::new();
+        for v in [&f.before, &f.after_reject, &f.after_accept] {
+            for t in &v.trackers {
+                if !t.company.is_empty() && !companies.contains(&t.company) {
+                    companies.push(t.company.clone());
+                }
+                if !hosts.contains(&t.host) {
+                    hosts.push(t.host.clone());
+                }
+            }
+        }
+        companies.sort();
+        hosts.sort();
+        SiteRow {
+            position: 0,
+            url: r.url.clone(),
+            site: r.site.clone(),
+            name,
+            category,
+            input_rank,
+            score: r.score.as_ref().map_or(0, |s| s.value),
+            grade: r
+                .score
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |s| s.grade.to_string()),
+            indicators: SiteIndicators {
+                banner: determinable.then_some(f.banner.present),
+                reject_first_layer: reject,
+                tracking_before_choice: Some(before),
+                tracking_after_reject: after_reject,
+                cross_site_disclosed: determinable
+                    .then_some(f.banner.present && f.banner_text.cross_site),
+                cookies_over_13_months: Some(over_13),
+                minimally_compliant: reject
+                    .map(|reject| reject && !before && after_reject != Some(true)),
+            },
+            third_party_hosts: f.before.third_party_host_count,
+            cookies: f.before.cookie_count,
+            trackers: f.before.tracker_count,
+            tracker_companies: companies,
+            tracker_hosts: hosts,
+            findings: r.findings.iter().map(|x| x.rule_id.clone()).collect(),
+            report: None,
+        }
+    }
+}
+
+/// A site that could not be audited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unreachable {
+    pub url: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub error: String,
+}
+
+/// How many sites, in which state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Sites in the campaign (valid input lines).
+    pub listed: usize,
+    pub audited: usize,
+    pub unreachable: usize,
+    /// Not audited yet (an unfinished or interrupted campaign).
+    pub pending: usize,
+    /// Input lines that were not valid sites.
+    pub skipped_lines: usize,
+}
+
+/// A tracker company or host, and how many sites use it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Prevalence {
+    pub name: String,
+    pub sites: Proportion,
+}
+
+/// A numeric measure across sites.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Spread {
+    pub id: String,
+    pub label: String,
+    pub distribution: Option<Distribution>,
+}
+
+/// The indicators of the sites of one category.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CategoryRow {
+    pub category: String,
+    pub sites: usize,
+    pub median_score: Option<f64>,
+    pub indicators: Vec<(String, Option<Proportion>)>,
+}
+
+/// A site whose score moved between the compared campaigns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SiteChange {
+    pub url: String,
+    pub before: u32,
+    pub now: u32,
+    pub change: i64,
+}
+
+/// The campaign compared with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comparison {
+    pub name: String,
+    pub database: String,
+    pub started_at: DateTime<Utc>,
+    pub audited: usize,
+    /// Sites audited in both campaigns.
+    pub common_sites: usize,
+    pub improved: Vec<SiteChange>,
+    pub worsened: Vec<SiteChange>,
+}
+
+/// What the campaign was.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CampaignInfo {
+    pub name: String,
+    pub database: String,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub engine: String,
+    pub tool_version: String,
+    /// Rules the sites were judged with now (reports re-judge evidence).
+    pub rules_version: String,
+    /// Rules in force when the sites were crawled.
+    pub crawl_rules_version: String,
+    pub options: serde_json::Value,
+    pub sites_file: Option<String>,
+}
+
+/// Inline SVG charts (HTML only; not part of the JSON model).
+#[derive(Debug, Clone, Default)]
+pub struct Charts {
+    pub indicators: String,
+    pub scores: String,
+    pub changes: Option<String>,
+}
+
+/// The barometer of one campaign.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CampaignReport {
+    pub tool: String,
+    pub tool_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub campaign: CampaignInfo,
+    pub counts: Counts,
+    pub indicators: Vec<Indicator>,
+    pub spreads: Vec<Spread>,
+    /// Sites per 10-point score band, "0–9" to "90–100".
+    pub score_bands: Vec<(String, u64)>,
+    pub grades: Vec<(String, u64)>,
+    /// Audited sites, best score first.
+    pub ranking: Vec<SiteRow>,
+    pub companies: Vec<Prevalence>,
+    pub hosts: Vec<Prevalence>,
+    pub categories: Vec<CategoryRow>,
+    pub unreachable: Vec<Unreachable>,
+    pub pending: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    /// How the figures were measured, said plainly.
+    pub method: Vec<String>,
+}
+
+/// Shares of `rows` for indicator `id` (sites that cannot say are left out).
+fn share(rows: &[&SiteRow], id: &str) -> Option<Proportion> {
+    let answers: Vec<bool> = rows.iter().filter_map(|r| r.indicators.get(id)).collect();
+    Proportion::new(
+        answers.iter().filter(|a| **a).count() as u64,
+        answers.len() as u64,
+    )
+}
+
+/// How many tracker names to list.
+const TOP: usize = 20;
+
+impl CampaignReport {
+    /// Sum up a campaign. `rows` are its audited sites (any order).
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        campaign: CampaignInfo,
+        mut rows: Vec<SiteRow>,
+        unreachable: Vec<Unreachable>,
+        pending: Vec<String>,
+        skipped: Vec<Skipped>,
+        references: &References,
+        compare: Option<(&CampaignReport, Comparison)>,
+    ) -> CampaignReport {
+        rows.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.url.cmp(&b.url)));
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.position = i + 1;
+        }
+        let all: Vec<&SiteRow> = rows.iter().collect();
+        let mut indicators: Vec<Indicator> = INDICATORS
+            .iter()
+            .map(|(id, short, label, definition)| Indicator {
+                id: id.to_string(),
+                short: short.to_string(),
+                label: label.to_string(),
+                definition: definition.to_string(),
+                value: share(&all, id),
+                references: references.for_indicator(id).into_iter().cloned().collect(),
+                change: None,
+            })
+            .collect();
+        let audited = rows.len() as u64;
+        let prevalence = |names: &dyn Fn(&SiteRow) -> &Vec<String>| {
+            let mut counts: HashMap<&str, u64> = HashMap::new();
+            for r in &rows {
+                for n in names(r) {
+                    *counts.entry(n.as_str()).or_default() += 1;
+                }
+            }
+            let mut v: Vec<(&str, u64)> = counts.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            v.into_iter()
+                .take(TOP)
+                .filter_map(|(name, n)| {
+                    Some(Prevalence {
+                        name: name.to_string(),
+                        sites: Proportion::new(n, audited)?,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let companies = prevalence(&|r| &r.tracker_companies);
+        let hosts = prevalence(&|r| &r.tracker_hosts);
+        let values = |f: &dyn Fn(&SiteRow) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+        let spreads = vec![
+            Spread {
+                id: "third_party_hosts".into(),
+                label: "third-party hosts contacted before any choice".into(),
+                distribution: Distribution::of(&values(&|r| r.third_party_hosts as f64)),
+            },
+            Spread {
+                id: "cookies".into(),
+                label: "cookies set before any choice".into(),
+                distribution: Distribution::of(&values(&|r| r.cookies as f64)),
+            },
+            Spread {
+                id: "score".into(),
+                label: "score (0-100)".into(),
+                distribution: Distribution::of(&values(&|r| r.score as f64)),
+            },
+        ];
+        let edges: Vec<f64> = (0..=10).map(|i| (i * 10) as f64).collect();
+        let bands = histogram(&values(&|r| r.score as f64), &edges);
+        let score_bands = bands
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let label = if i == 9 {
+                    "90-100".to_string()
+                } else {
+                    format!("{}-{}", i * 10, i * 10 + 9)
+                };
+                (label, n)
+            })
+            .collect();
+        let grades = ["A", "B", "C", "D", "E"]
+            .iter()
+            .map(|g| {
+                (
+                    g.to_string(),
+                    rows.iter().filter(|r| r.grade == *g).count() as u64,
+                )
+            })
+            .collect();
+        let mut by_category: BTreeMap<&str, Vec<&SiteRow>> = BTreeMap::new();
+        for r in &rows {
+            if let Some(c) = r.category.as_deref().filter(|c| !c.is_empty()) {
+                by_category.entry(c).or_default().push(r);
+            }
+        }
+        let categories = by_category
+            .into_iter()
+            .map(|(category, members)| CategoryRow {
+                category: category.to_string(),
+                sites: members.len(),
+                median_score: crate::stats::median(
+                    &members.iter().map(|r| r.score as f64).collect::<Vec<_>>(),
+                ),
+                indicators: INDICATORS
+                    .iter()
+                    .map(|(id, _, _, _)| (id.to_string(), share(&members, id)))
+                    .collect(),
+            })
+            .collect();
+        let comparison = compare.map(|(before, mut cmp)| {
+            for ind in indicators.iter_mut() {
+                let old = before
+                    .indicators
+                    .iter()
+                    .find(|i| i.id == ind.id)
+                    .and_then(|i| i.value);
+                if let (Some(old), Some(now)) = (old, ind.value) {
+                    ind.change = Some(Change {
+                        before: old,
+                        points: now.percent - old.percent,
+                    });
+                }
+            }
+            let old: HashMap<&str, u32> = before
+                .ranking
+                .iter()
+                .map(|r| (r.url.as_str(), r.score))
+                .collect();
+            let mut changes: Vec<SiteChange> = rows
+                .iter()
+                .filter_map(|r| {
+                    old.get(r.url.as_str()).map(|b| SiteChange {
+                        url: r.url.clone(),
+                        before: *b,
+                        now: r.score,
+                        change: r.score as i64 - *b as i64,
+                    })
+                })
+                .collect();
+            cmp.common_sites = changes.len();
+            changes.sort_by(|a, b| b.change.cmp(&a.change).then_with(|| a.url.cmp(&b.url)));
+            cmp.improved = changes.iter().filter(|c| c.change > 0).cloned().collect();
+            cmp.worsened = changes
+                .iter()
+                .rev()
+                .filter(|c| c.change < 0)
+                .cloned()
+                .collect();
+            cmp
+        });
+        let counts = Counts {
+            listed: rows.len() + unreachable.len() + pending.len(),
+            audited: rows.len(),
+            unreachable: unreachable.len(),
+            pending: pending.len(),
+            skipped_lines: skipped.len(),
+        };
+        let method = method_notes(&campaign, &counts);
+        CampaignReport {
+            tool: "gdpr-barometer".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            generated_at: Utc::now(),
+            campaign,
+            counts,
+            indicators,
+            spreads,
+            score_bands,
+            grades,
+            ranking: rows,
+            companies,
+            hosts,
+            categories,
+            unreachable,
+            pending,
+            skipped,
+            comparison,
+            method,
+        }
+    }
+
+    /// The charts of the HTML report.
+    pub fn charts(&self) -> Charts {
+        use crate::report::chart::{column_counts, delta_bars, percent_bars, Bar};
+        let bars: Vec<Bar> = self
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                let v = i.value?;
+                Some(Bar {
+                    label: i.short.clone(),
+                    percent: v.percent,
+                    low: Some(v.low),
+                    high: Some(v.high),
+                    reference: i
+                        .references
+                        .first()
+                        .map(|r| (format!("{} {}", short_study(&r.study), r.year), r.value)),
+                })
+            })
+            .collect();
+        let changes = self.comparison.as_ref().map(|c| {
+            let rows: Vec<(String, f64)> = self
+                .indicators
+                .iter()
+                .filter_map(|i| Some((i.short.clone(), i.change.as_ref()?.points)))
+                .collect();
+            delta_bars(
+                &format!("Change since {} (percentage points)", c.name),
+                &rows,
+            )
+        });
+        Charts {
+            indicators: percent_bars("Share of audited sites, with 95% intervals", &bars),
+            scores: column_counts("Sites per score band", &self.score_bands),
+            changes,
+        }
+    }
+}
+
+/// "Empirik, Baromètre 2020 ..." → "Empirik".
+fn short_study(study: &str) -> String {
+    study
+        .split([',', '('])
+        .next()
+        .unwrap_or(study)
+        .trim()
+        .to_string()
+}
+
+fn method_notes(c: &CampaignInfo, counts: &Counts) -> Vec<String> {
+    let mut notes = vec![
+        format!(
+            "Automated crawl by gdpr-barometer {} with the {} engine, from one machine, started {}.",
+            c.tool_version,
+            c.engine,
+            c.started_at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        "Percentages come with 95% Wilson score intervals: with 100 sites, a 3% figure could be anywhere from 1% to 8.5%.".to_string(),
+        format!(
+            "{} sites listed: {} audited, {} unreachable (excluded from every denominator and listed below), {} not yet audited.",
+            counts.listed, counts.audited, counts.unreachable, counts.pending
+        ),
+        format!(
+            "Sites were re-judged from their stored evidence with rules {} (crawled with rules {}).",
+            c.rules_version, c.crawl_rules_version
+        ),
+        "Banners and their buttons are recognised by consent platforms' markup and by multilingual lexicons; trackers by our tracker and cookie lists and any filter lists given. Published figures beside each indicator were measured differently: each says how.".to_string(),
+    ];
+    if c.engine == "http" {
+        notes.push("The http engine runs no JavaScript: banners injected by scripts and script-set cookies are not seen, and the reject and accept visits are not made. Run with --engine chrome for those indicators.".to_string());
+    }
+    notes
+}

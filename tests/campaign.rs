@@ -1,0 +1,561 @@
+//! Campaigns end to end: `run` into SQLite, resume, interrupt, SIGKILL,
+//! shards and `merge`, then `report` in every format, with `--compare` and
+//! re-judging under new rules. All on the local test web (http engine).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use barometer::store::{Counts, Store};
+use common::{barometer, stderr, web};
+use serde_json::Value;
+
+/// `barometer run SITES --db DB` on the test web, plus `extra`.
+fn run(sites: &Path, db: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        sites.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--timeout",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    barometer(&args)
+}
+
+fn counts(db: &Path, name: Option<&str>) -> Counts {
+    let store = Store::open_existing(db).unwrap();
+    let c = store.campaign(name).unwrap();
+    store.counts(c.id).unwrap()
+}
+
+/// `barometer report --db DB -f json -o DIR` and the parsed JSON.
+fn report_json(db: &Path, dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "-f",
+        "json",
+        "-o",
+        dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = barometer(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&std::fs::read_to_string(dir.join("barometer.json")).unwrap()).unwrap()
+}
+
+fn indicator<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+}
+
+fn count_total(report: &Value, id: &str) -> (u64, u64) {
+    let v = &indicator(report, id)["value"];
+    (v["count"].as_u64().unwrap(), v["total"].as_u64().unwrap())
+}
+
+/// Three test sites, one bad line, one unreachable site.
+fn sites_file(dir: &Path) -> PathBuf {
+    let w = web();
+    let path = dir.join("top.txt");
+    std::fs::write(
+        &path,
+        format!(
+            "# three sites of the test web\n{}\n{}\n\nftp://not-a-site\n{} # inline comment\nhttps://www.gone.test:1/\n",
+            w.url("www.site-fr.test"),
+            w.url("www.no-banner.test"),
+            w.url("www.site-en.test"),
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn run_report_resume_and_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = sites_file(dir.path());
+    let db = dir.path().join("c.sqlite");
+    let out = run(&sites, &db, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("top.txt:5: skipped: unsupported scheme ftp"),
+        "{err}"
+    );
+    assert!(err.contains("www.gone.test:1/: not audited"), "{err}");
+    assert_eq!(
+        counts(&db, Some("top")),
+        Counts {
+            pending: 0,
+            done: 3,
+            failed: 1
+        }
+    );
+
+    // The barometer: exact shares, unreachable sites out of denominators.
+    let r = report_json(&db, &dir.path().join("r"), &[]);
+    assert_eq!(r["campaign"]["name"], "top");
+    assert_eq!(r["counts"]["listed"], 4);
+    assert_eq!(r["counts"]["audited"], 3);
+    assert_eq!(r["counts"]["unreachable"], 1);
+    assert_eq!(r["counts"]["skipped_lines"], 1);
+    assert_eq!(r["skipped"][0]["line"], 5);
+    assert_eq!(r["unreachable"][0]["url"], "https://www.gone.test:1/");
+    // site-fr and site-en show a banner the http engine can read; the
+    // no-banner site's absence cannot be told without JavaScript.
+    assert_eq!(count_total(&r, "banner"), (2, 2));
+    assert_eq!(count_total(&r, "reject_first_layer"), (1, 2));
+    assert_eq!(count_total(&r, "tracking_before_choice"), (2, 3));
+    assert_eq!(count_total(&r, "cookies_over_13_months"), (1, 3));
+    assert!(indicator(&r, "tracking_after_reject")["value"].is_null());
+    let v = &indicator(&r, "reject_first_layer")["value"];
+    assert!((v["percent"].as_f64().unwrap() - 50.0).abs() < 1e-9);
+    assert!(v["low"].as_f64().unwrap() < 10.0 && v["high"].as_f64().unwrap() > 90.0);
+    // Reference figures sit beside the indicator.
+    let refs = indicator(&r, "reject_first_layer")["references"]
+        .as_array()
+        .unwrap();
+    assert!(refs.iter().any(|x| x["value"] == 3.0 && x["year"] == 2020));
+    // Ranking: best score first, positions 1..3.
+    let ranking = r["ranking"].as_array().unwrap();
+    let scores: Vec<u64> = ranking
+        .iter()
+        .map(|s| s["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert_eq!(ranking[0]["position"], 1);
+    let companies: Vec<(&str, u64)> = r["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["sites"]["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(companies, vec![("Meta", 2), ("Google", 1)]);
+
+    // Re-running the same command audits nothing; --retry-failed retries
+    // only the unreachable site.
+    let again = run(&sites, &db, &[]);
+    assert!(again.status.success());
+    assert!(
+        stderr(&again).contains("nothing left to audit"),
+        "{}",
+        stderr(&again)
+    );
+    let retry = run(&sites, &db, &["--retry-failed"]);
+    assert!(retry.status.success());
+    assert!(
+        stderr(&retry).contains("1 of 4 sites to audit"),
+        "{}",
+        stderr(&retry)
+    );
+    assert_eq!(counts(&db, Some("top")).failed, 1);
+}
+
+#[test]
+fn every_format_and_site_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = sites_file(dir.path());
+    let db = dir.path().join("c.sqlite");
+    assert!(run(&sites, &db, &["--quiet"]).status.success());
+    let out_dir = dir.path().join("out");
+    let out = barometer(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "-f",
+        "html,md,csv,json",
+        "-o",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // CSV: a header and one row per audited site, same width everywhere.
+    let csv = std::fs::read_to_string(out_dir.join("sites.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("position,url,"), "{}", lines[0]);
+    assert!(csv.contains(&web().url("www.site-fr.test")));
+    // HTML: self-contained, with charts, linking each site's own report.
+    let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
+    assert!(html.contains("<svg"), "no chart");
+    assert!(
+        !html.contains("<script"),
+        "the barometer needs no JavaScript"
+    );
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("barometer.json")).unwrap())
+            .unwrap();
+    for row in json["ranking"].as_array().unwrap() {
+        let link = row["report"].as_str().unwrap();
+        assert!(html.contains(link), "{link} not linked");
+        let page = std::fs::read_to_string(out_dir.join(link)).unwrap();
+        assert!(page.contains(row["url"].as_str().unwrap()));
+    }
+    let md = std::fs::read_to_string(out_dir.join("barometer.md")).unwrap();
+    assert!(md.contains("| "), "markdown tables expected");
+}
+
+#[test]
+fn csv_input_categories_compare_and_new_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = web();
+    let db = dir.path().join("c.sqlite");
+    let last_year = dir.path().join("2025.csv");
+    std::fs::write(
+        &last_year,
+        format!(
+            "url,name,category\n{},Site FR,news\n{},\"No banner, Inc.\",shop\n",
+            w.url("www.site-fr.test"),
+            w.url("www.no-banner.test")
+        ),
+    )
+    .unwrap();
+    let this_year = dir.path().join("2026.csv");
+    std::fs::write(
+        &this_year,
+        format!(
+            "category;url;rank\nnews;{};1\nnews;{};2\n",
+            w.url("www.site-fr.test"),
+            w.url("www.site-en.test")
+        ),
+    )
+    .unwrap();
+    assert!(run(&last_year, &db, &["-q"]).status.success());
+    assert!(run(&this_year, &db, &["-q"]).status.success());
+    // Two campaigns in one file: the name is then required.
+    let out = barometer(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "-o",
+        "/tmp/unused-x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("several campaigns (2025, 2026)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let spec = format!("{}:2025", db.display());
+    let r = report_json(
+        &db,
+        &dir.path().join("r"),
+        &["--campaign", "2026", "--compare", &spec],
+    );
+    assert_eq!(r["categories"][0]["category"], "news");
+    assert_eq!(r["categories"][0]["sites"], 2);
+    let ranked: Vec<&str> = r["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["input_rank"].as_u64().map_or("", |_| "ranked"))
+        .collect();
+    assert_eq!(ranked, vec!["ranked", "ranked"]);
+    let cmp = &r["comparison"];
+    assert_eq!(cmp["name"], "2025");
+    assert_eq!(cmp["common_sites"], 1); // site-fr is in both
+                                        // 2025: 2 of 2 sites track before any choice; 2026: 1 of 2.
+    let change = &indicator(&r, "tracking_before_choice")["change"];
+    assert_eq!(change["before"]["count"], 2);
+    assert!(
+        (change["points"].as_f64().unwrap() + 50.0).abs() < 1e-9,
+        "{change}"
+    );
+
+    // A rule added after the crawl applies to the stored evidence.
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("X900-any-third-party-host.toml"),
+        r#"id = "X900"
+title = "Any third-party host before choice"
+severity = "low"
+confidence = "high"
+jurisdictions = ["eu"]
+requires = ["before"]
+condition = 'before.third_party_host_count > 0'
+message = "Third-party hosts contacted."
+remediation = "None."
+rationale = "A rule written after the crawl."
+
+[[references]]
+instrument = "GDPR (Regulation (EU) 2016/679)"
+article = "art. 5(1)(c)"
+"#,
+    )
+    .unwrap();
+    let r = report_json(
+        &db,
+        &dir.path().join("r2"),
+        &["--campaign", "2026", "--rules", rules.to_str().unwrap()],
+    );
+    let flagged: Vec<&str> = r["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "X900")
+        })
+        .map(|s| s["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, vec![w.url("www.site-fr.test").as_str()]);
+}
+
+#[test]
+fn shards_cover_the_list_once_and_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("many.txt");
+    let list: String = (1..=12)
+        .map(|i| format!("{}\n", web().url(&format!("s{i}.many.test"))))
+        .collect();
+    std::fs::write(&sites, list).unwrap();
+    let mut dbs = Vec::new();
+    let mut seen = 0;
+    for k in 1..=3 {
+        let db = dir.path().join(format!("shard{k}.sqlite"));
+        let shard = format!("{k}/3");
+        let out = run(&sites, &db, &["--shard", &shard, "-q"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let c = counts(&db, None);
+        assert_eq!(c.failed + c.pending, 0);
+        assert!(c.done > 0, "shard {shard} is empty");
+        seen += c.done;
+        dbs.push(db);
+    }
+    assert_eq!(seen, 12, "each site in exactly one shard");
+    let all = dir.path().join("all.sqlite");
+    let mut args = vec!["merge"];
+    args.extend(dbs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(["-o", all.to_str().unwrap()]);
+    let out = barometer(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("12 site results written"),
+        "{}",
+        stderr(&out)
+    );
+    let c = counts(&all, Some("many"));
+    assert_eq!(c.done, 12);
+    let r = report_json(&all, &dir.path().join("r"), &[]);
+    assert_eq!(count_total(&r, "reject_first_layer"), (12, 12));
+}
+
+/// The sites list of the interruption tests: four quick sites and two that
+/// hang for a minute.
+fn slow_list(dir: &Path) -> PathBuf {
+    let w = web();
+    let path = dir.join("slow.txt");
+    let mut list: String = (1..=4)
+        .map(|i| format!("{}\n", w.url(&format!("q{i}.many.test"))))
+        .collect();
+    list.push_str(&format!("{}\n", w.url("www.slow.test")));
+    list.push_str(&format!("{}?again\n", w.url("www.slow.test")));
+    std::fs::write(&path, list).unwrap();
+    path
+}
+
+fn spawn_run(sites: &Path, db: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "run",
+            sites.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--engine",
+            "http",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "--timeout",
+            "120",
+            "--concurrency",
+            "6",
+            "-q",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wait until the four quick sites are stored.
+fn wait_for_quick_sites(db: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if db.exists() {
+            if let Ok(store) = Store::open_existing(db) {
+                if let Ok(c) = store.campaign(None) {
+                    if store.counts(c.id).map(|n| n.done).unwrap_or(0) == 4 {
+                        return;
+                    }
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "the quick sites never completed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sigkill_loses_only_the_sites_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = slow_list(dir.path());
+    let db = dir.path().join("c.sqlite");
+    let mut child = spawn_run(&sites, &db);
+    wait_for_quick_sites(&db);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // The file is consistent and holds every completed site.
+    assert_eq!(
+        counts(&db, None),
+        Counts {
+            pending: 2,
+            done: 4,
+            failed: 0
+        }
+    );
+    // Resuming audits only the two hanging sites; a site deadline turns
+    // them into failures instead of stalling the campaign.
+    let started = Instant::now();
+    let out = run(&sites, &db, &["--site-timeout", "2", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        stderr(&out).contains("took longer than 2 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        counts(&db, None),
+        Counts {
+            pending: 0,
+            done: 4,
+            failed: 2
+        }
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_completed_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = slow_list(dir.path());
+    let db = dir.path().join("c.sqlite");
+    let child = spawn_run(&sites, &db);
+    wait_for_quick_sites(&db);
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("interrupted; 4 sites saved in this run, 2 left pending"),
+        "{err}"
+    );
+    assert_eq!(counts(&db, None).pending, 2);
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.sqlite");
+    let missing = dir.path().join("missing.txt");
+    let out = run(&missing, &db, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.txt"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let sites = sites_file(dir.path());
+    let out = run(&sites, &db, &["--shard", "4/3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("4/3"), "{}", stderr(&out));
+
+    let junk = dir.path().join("junk.sqlite");
+    std::fs::write(&junk, "not a database, only some words in a file").unwrap();
+    let out = run(&sites, &junk, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a barometer database"),
+        "{}",
+        stderr(&out)
+    );
+    let out = barometer(&[
+        "report",
+        "--db",
+        junk.to_str().unwrap(),
+        "-o",
+        "/tmp/unused-y",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = barometer(&[
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "-o",
+        "/tmp/unused-z",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no campaign database at"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Standard input works as a sites list.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "run",
+            "-",
+            "--db",
+            db.to_str().unwrap(),
+            "--engine",
+            "http",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "-q",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n", web().url("www.site-en.test")).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(counts(&db, Some("stdin")).done, 1);
+}
