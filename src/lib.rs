@@ -21,11 +21,13 @@
 //! - [`stats`]: proportions with Wilson intervals, medians, distributions.
 //! - [`audit`]: the pipeline for one site.
 //! - [`campaign`]: many sites, resumably, into an SQLite store.
+//! - [`ci`]: baselines and assertions for CI pipelines.
 //! - [`testweb`]: a local HTTPS web for the demo, tests and benchmarks.
 
 pub mod analyse;
 pub mod audit;
 pub mod campaign;
+pub mod ci;
 pub mod cli;
 pub mod crawl;
 pub mod demo;

@@ -110,12 +110,28 @@ pub async fn run(
                     ));
                 }
                 progress.finished(site.url.as_str(), report.audited);
+                if (outcome.done + outcome.failed) % 256 == 0 {
+                    release_free_memory();
+                }
             }
         }
     }
     outcome.left = total - outcome.done - outcome.failed;
     progress.finish();
     Ok(outcome)
+}
+
+/// Give freed heap back to the system. The live heap of a campaign stays
+/// flat (each site's evidence is dropped once stored; measured with
+/// valgrind's massif: about 25 MB through 3,000 sites), but glibc keeps
+/// freed pages in its per-thread arenas, so the resident size crept up with
+/// the number of sites without this.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

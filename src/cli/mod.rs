@@ -6,6 +6,7 @@
 //! - 3: a site could not be audited (unreachable, TLS failure, redirect
 //!   loop...). Other sites of the same run are still reported.
 
+pub mod ci;
 pub mod demo;
 pub mod merge;
 pub mod report;
@@ -48,6 +49,15 @@ pub enum Command {
     /// of the list so N machines can split a campaign, then `barometer
     /// merge` combines their databases.
     Run(Box<RunArgs>),
+    /// Record what sites use now (trackers, cookies, third-party hosts, rule
+    /// results) in a baseline file to commit.
+    Baseline(Box<BaselineArgs>),
+    /// Check sites against a baseline and assertions, for CI: exit 1 when
+    /// a new tracker or cookie appears.
+    ///
+    /// Exit codes: 0 no error (warnings allowed), 1 an assertion failed,
+    /// 2 usage or configuration error, 3 a site could not be audited.
+    Check(Box<CheckArgs>),
     /// Combine campaign databases (the shards of one campaign, say).
     Merge(MergeArgs),
     /// Publish a campaign's barometer: indicators with 95% intervals,
@@ -196,6 +206,60 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Sites to record (URLs, or a directory holding a built static site);
+    /// default: [check] urls of the configuration.
+    #[arg(value_name = "URL|DIR")]
+    pub urls: Vec<String>,
+    /// Configuration file (default: ./barometer.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where to write the baseline.
+    #[arg(
+        long,
+        short = 'o',
+        default_value = "barometer-baseline.json",
+        value_name = "FILE"
+    )]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Sites to check (URLs, or a directory holding a built static site,
+    /// served on loopback); default: [check] urls of the configuration.
+    #[arg(value_name = "URL|DIR")]
+    pub urls: Vec<String>,
+    /// Configuration file with assertions and allow-lists (default:
+    /// ./barometer.toml when present). See docs/ci.md.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Baseline to compare with (default: [check] baseline, else
+    /// ./barometer-baseline.json when present).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Audit each site N times; `--policy` decides when a new item counts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub runs: Option<u32>,
+    /// With several runs, a new item counts when seen in `any` run, a
+    /// `majority` of runs (default), or `all` runs.
+    #[arg(long, value_name = "any|majority|all")]
+    pub policy: Option<String>,
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: crate::report::render::CheckFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Rewrite the baseline from this check (after reviewing a change).
+    #[arg(long)]
+    pub update_baseline: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// The campaign database.
     #[arg(long, default_value = "barometer.sqlite", value_name = "FILE")]
@@ -287,6 +351,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Scan(args) => scan::run(*args),
         Command::Run(args) => run::run(*args),
         Command::Merge(args) => merge::run(args),
+        Command::Baseline(args) => ci::baseline(*args),
+        Command::Check(args) => ci::check_command(*args),
         Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Demo(args) => demo::run(args),

@@ -6,6 +6,7 @@
 
 pub mod campaign;
 pub mod chart;
+pub mod check;
 pub mod har;
 pub mod render;
 

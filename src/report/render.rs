@@ -19,6 +19,7 @@ use include_dir::{include_dir, Dir};
 use serde::Serialize;
 
 use super::campaign::{CampaignReport, Charts};
+use super::check::CheckReport;
 use super::Report;
 
 /// The `reports/` directory, embedded at build time.
@@ -146,7 +147,9 @@ fn paint(
 fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
     use std::sync::OnceLock;
     type Cell = OnceLock<Result<Handlebars<'static>, String>>;
-    static CELLS: [Cell; 4] = [
+    static CELLS: [Cell; 6] = [
+        OnceLock::new(),
+        OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
@@ -157,6 +160,8 @@ fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
         Escaping::Markdown => (&CELLS[1], escape_markdown),
         Escaping::Text => (&CELLS[2], escape_text),
         Escaping::Csv => (&CELLS[3], escape_csv),
+        Escaping::Json => (&CELLS[4], escape_json),
+        Escaping::Github => (&CELLS[5], escape_github),
     };
     cell.get_or_init(|| build_registry(escape).map_err(|e| format!("{e:#}")))
         .as_ref()
@@ -170,6 +175,26 @@ enum Escaping {
     Markdown,
     Text,
     Csv,
+    /// Inside a JSON string (SARIF).
+    Json,
+    /// GitHub workflow commands (`::error::message`).
+    Github,
+}
+
+/// Escape the inside of a JSON string: templates write the quotes.
+pub fn escape_json(s: &str) -> String {
+    let quoted = serde_json::Value::String(s.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// Escape data for a GitHub workflow command: `%`, CR and LF are encoded
+/// (the runner decodes them), so a message cannot end the command early or
+/// start another one. Templates only put our own assertion ids in
+/// properties (`title=`), which would also need `:` and `,` encoded.
+pub fn escape_github(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
@@ -263,6 +288,42 @@ struct ChartsView<'a> {
     indicators: &'a str,
     scores: &'a str,
     changes: Option<&'a str>,
+}
+
+/// Formats of `barometer check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// One line per result, and a verdict.
+    Text,
+    /// The report model.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML: one suite per site.
+    Junit,
+    /// GitHub workflow annotations (`::error::`); the Markdown summary also
+    /// goes to `$GITHUB_STEP_SUMMARY` when it is set.
+    Github,
+    /// Markdown, for a job summary or a merge-request comment.
+    Md,
+}
+
+/// Render the report of `barometer check`.
+pub fn render_check(report: &CheckReport, format: CheckFormat, color: bool) -> Result<String> {
+    #[derive(Serialize)]
+    struct CheckView<'a> {
+        report: &'a CheckReport,
+        color: bool,
+    }
+    let view = CheckView { report, color };
+    match format {
+        CheckFormat::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
+        CheckFormat::Text => Ok(registry(Escaping::Text)?.render("check.txt", &view)?),
+        CheckFormat::Md => Ok(registry(Escaping::Markdown)?.render("check.md", &view)?),
+        CheckFormat::Sarif => Ok(registry(Escaping::Json)?.render("check.sarif", &view)?),
+        CheckFormat::Junit => Ok(registry(Escaping::Html)?.render("check.junit", &view)?),
+        CheckFormat::Github => Ok(registry(Escaping::Github)?.render("check.github", &view)?),
+    }
 }
 
 /// Render the barometer of a campaign.

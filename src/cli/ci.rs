@@ -1,0 +1,393 @@
+//! `barometer baseline` and `barometer check`: the CI mode.
+//!
+//! Exit codes of `check` (documented in the README, tested):
+//! 0 no error-level result (warnings allowed); 1 an assertion failed;
+//! 2 usage or configuration error; 3 a site could not be audited.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use url::Url;
+
+use super::scan::print_warnings;
+use super::{
+    fail, warn, BaselineArgs, CheckArgs, ConsentVisits, CrawlArgs, EXIT_NOT_AUDITED, EXIT_OK,
+    EXIT_USAGE,
+};
+use crate::audit::{parse_target, Auditor};
+use crate::ci::baseline::Baseline;
+use crate::ci::check::check;
+use crate::ci::config::{Config, RunsPolicy};
+use crate::crawl::EngineChoice;
+use crate::report::check::{CheckReport, CheckedSite};
+use crate::report::render::{render_check, CheckFormat};
+use crate::report::SiteReport;
+use crate::testweb::{Server, Web};
+
+/// An assertion failed (`check`).
+pub const EXIT_ASSERTION: u8 = 1;
+
+/// The host a built static site is served as (`check DIR`).
+const STATIC_HOST: &str = "www.static-site.test";
+
+/// The baseline file used when none is named.
+const DEFAULT_BASELINE: &str = "barometer-baseline.json";
+
+/// The configuration: `--config FILE`, else `./barometer.toml` if present.
+fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
+    match explicit {
+        Some(path) => Ok((Config::load(path)?, Some(path.to_path_buf()))),
+        None => {
+            let default = PathBuf::from("barometer.toml");
+            if default.is_file() {
+                Ok((Config::load(&default)?, Some(default)))
+            } else {
+                Ok((Config::default(), None))
+            }
+        }
+    }
+}
+
+/// What to audit: URLs as typed, or built sites served from a directory.
+struct Targets {
+    urls: Vec<Url>,
+    /// For each URL, the name results carry: the URL, or the directory as
+    /// typed (its server's port changes every run; the baseline must not).
+    names: Vec<String>,
+    /// Servers of `check DIR` targets (kept alive for the audits).
+    servers: Vec<Server>,
+}
+
+/// Parse targets; a directory is served over HTTPS on loopback as
+/// [`STATIC_HOST`], and every other host resolves to that server too (it
+/// answers them with an error): the check of a build never reaches the
+/// internet, and third parties in the markup are still reported.
+fn targets(
+    raw: &[String],
+    crawl: &mut CrawlArgs,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Targets> {
+    let mut out = Targets {
+        urls: Vec::new(),
+        names: Vec::new(),
+        servers: Vec::new(),
+    };
+    for r in raw {
+        let path = Path::new(r);
+        if path.is_dir() {
+            let mut files = Vec::new();
+            collect_files(path, path, &mut files)?;
+            if files.is_empty() {
+                bail!("{} holds no file to serve", path.display());
+            }
+            let web = Web::from_files(files.into_iter())?;
+            let server = runtime
+                .block_on(Server::start(web, 0))
+                .context("cannot serve the site directory")?;
+            let port = server.port();
+            out.urls
+                .push(Url::parse(&format!("https://{STATIC_HOST}:{port}/")).expect("static URL"));
+            out.names.push(r.clone());
+            crawl.resolve.push("*:127.0.0.1".to_string());
+            crawl.insecure = true;
+            out.servers.push(server);
+        } else {
+            let url = parse_target(r)?;
+            out.names.push(url.to_string());
+            out.urls.push(url);
+        }
+    }
+    Ok(out)
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(root, &path, out)?;
+        } else if path.is_file() {
+            let rel = path
+                .strip_prefix(root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            // `site.toml` would be read as routes by the test web: serve
+            // the build's files as they are.
+            if rel == "site.toml" {
+                continue;
+            }
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            out.push((format!("{STATIC_HOST}/{rel}"), bytes));
+        }
+    }
+    Ok(())
+}
+
+/// Engine and consent visits from the configuration, unless the command
+/// line chose them (its defaults give way).
+fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
+    if crawl.engine == EngineChoice::Auto {
+        if let Some(e) = &config.engine {
+            crawl.engine = match e.as_str() {
+                "http" => EngineChoice::Http,
+                "chrome" => EngineChoice::Chrome,
+                "auto" => EngineChoice::Auto,
+                other => bail!("[check] engine `{other}`: expected http, chrome or auto"),
+            };
+        }
+    }
+    if crawl.consent == ConsentVisits::All {
+        if let Some(c) = &config.consent {
+            crawl.consent = match c.as_str() {
+                "none" => ConsentVisits::None,
+                "reject" => ConsentVisits::Reject,
+                "accept" => ConsentVisits::Accept,
+                "all" => ConsentVisits::All,
+                other => bail!("[check] consent `{other}`: expected none, reject, accept or all"),
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Audit every target once; each report carries the target's name.
+fn audit_all(
+    runtime: &tokio::runtime::Runtime,
+    auditor: &Arc<Auditor>,
+    targets: &Targets,
+) -> Vec<SiteReport> {
+    targets
+        .urls
+        .iter()
+        .zip(&targets.names)
+        .map(|(u, name)| {
+            let mut r = runtime.block_on(auditor.audit(u));
+            print_warnings(&r);
+            r.url = name.clone();
+            r
+        })
+        .collect()
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn baseline(mut args: BaselineArgs) -> ExitCode {
+    let result = (|| -> Result<u8> {
+        let (config, _) = load_config(args.config.as_deref())?;
+        apply_config(&mut args.crawl, &config)?;
+        let raw = if args.urls.is_empty() {
+            config.urls.clone()
+        } else {
+            args.urls.clone()
+        };
+        if raw.is_empty() {
+            bail!("no URL to record: give URLs, or [check] urls in barometer.toml");
+        }
+        let rt = runtime()?;
+        let targets = targets(&raw, &mut args.crawl, &rt)?;
+        let auditor = Arc::new(Auditor::new(args.crawl.config()?, &mut |w| warn(&w))?);
+        let reports = audit_all(&rt, &auditor, &targets);
+        if let Some(bad) = reports.iter().find(|r| !r.audited) {
+            eprintln!(
+                "error: {} could not be audited: {}; no baseline written",
+                bad.url,
+                bad.error.as_deref().unwrap_or("unknown error")
+            );
+            return Ok(EXIT_NOT_AUDITED);
+        }
+        let baseline = Baseline::from_reports(&reports, &auditor.rules.version);
+        std::fs::write(&args.output, baseline.to_json())
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+        eprintln!(
+            "baseline of {} site(s) written to {}: review it and commit it",
+            reports.len(),
+            args.output.display()
+        );
+        drop(targets.servers);
+        Ok(EXIT_OK)
+    })();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(EXIT_USAGE, &e),
+    }
+}
+
+pub fn check_command(mut args: CheckArgs) -> ExitCode {
+    match run_check(&mut args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(EXIT_USAGE, &e),
+    }
+}
+
+fn run_check(args: &mut CheckArgs) -> Result<u8> {
+    let (config, config_path) = load_config(args.config.as_deref())?;
+    apply_config(&mut args.crawl, &config)?;
+    let raw = if args.urls.is_empty() {
+        config.urls.clone()
+    } else {
+        args.urls.clone()
+    };
+    if raw.is_empty() {
+        bail!("no URL to check: give URLs, or [check] urls in barometer.toml");
+    }
+    let baseline_path: Option<PathBuf> = args
+        .baseline
+        .clone()
+        .or_else(|| config.baseline.as_ref().map(PathBuf::from))
+        .or_else(|| {
+            let p = PathBuf::from(DEFAULT_BASELINE);
+            p.is_file().then_some(p)
+        });
+    let baseline = match &baseline_path {
+        Some(p) if !args.update_baseline || p.is_file() => Some(Baseline::load(p)?),
+        _ => None,
+    };
+    let runs = args.runs.or(config.runs).unwrap_or(1).clamp(1, 20);
+    let policy = match args.policy.as_deref() {
+        None => config.policy,
+        Some("any") => RunsPolicy::Any,
+        Some("majority") => RunsPolicy::Majority,
+        Some("all") => RunsPolicy::All,
+        Some(other) => bail!("--policy {other}: expected any, majority or all"),
+    };
+    let config = Config { policy, ..config };
+    let rt = runtime()?;
+    let targets = targets(&raw, &mut args.crawl, &rt)?;
+    let auditor = Arc::new(Auditor::new(args.crawl.config()?, &mut |w| warn(&w))?);
+    // A `rule.<ID>` naming no rule would never fire: say so instead.
+    for id in config.rules.keys() {
+        if !auditor.rules.rules.iter().any(|r| r.rule.id == *id) {
+            bail!(
+                "{}: rule.{id}: no such rule in the catalogue (`barometer rules` lists them)",
+                config_path
+                    .as_deref()
+                    .map_or_else(|| "barometer.toml".to_string(), |p| p.display().to_string())
+            );
+        }
+    }
+    let mut all_runs = Vec::new();
+    for _ in 0..runs {
+        all_runs.push(audit_all(&rt, &auditor, &targets));
+    }
+    let last = all_runs.last().cloned().unwrap_or_default();
+    if args.update_baseline {
+        let path = baseline_path.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
+        if let Some(bad) = last.iter().find(|r| !r.audited) {
+            eprintln!(
+                "error: {} could not be audited: {}; baseline not updated",
+                bad.url,
+                bad.error.as_deref().unwrap_or("unknown error")
+            );
+            return Ok(EXIT_NOT_AUDITED);
+        }
+        // The union of every run: trackers that come and go with ad
+        // auctions are all recorded.
+        let new = Baseline::from_runs(&all_runs, &auditor.rules.version);
+        std::fs::write(&path, new.to_json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "baseline {} updated: review the diff and commit it",
+            path.display()
+        );
+        return Ok(EXIT_OK);
+    }
+    let today = chrono::Utc::now().date_naive();
+    let outcome = check(&config, baseline.as_ref(), &all_runs, today);
+    let errors = outcome.errors();
+    let warnings = outcome.warnings();
+    let (verdict, exit_code) = if !outcome.not_audited.is_empty() {
+        ("not_audited", EXIT_NOT_AUDITED)
+    } else if errors > 0 {
+        ("failed", EXIT_ASSERTION)
+    } else {
+        ("passed", EXIT_OK)
+    };
+    let sites = targets
+        .names
+        .iter()
+        .map(|name| {
+            let mine: Vec<&SiteReport> = all_runs
+                .iter()
+                .filter_map(|run| run.iter().find(|r| r.url == *name))
+                .collect();
+            let last = mine.last();
+            CheckedSite {
+                url: name.clone(),
+                audited: mine.iter().any(|r| r.audited),
+                score: last.and_then(|r| r.score.as_ref().map(|s| s.value)),
+                grade: last.and_then(|r| r.score.as_ref().map(|s| s.grade.to_string())),
+            }
+        })
+        .collect();
+    let report = CheckReport {
+        tool: "gdpr-barometer".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        generated_at: chrono::Utc::now(),
+        config: config_path.map(|p| p.display().to_string()),
+        baseline: baseline_path
+            .filter(|_| baseline.is_some())
+            .map(|p| p.display().to_string()),
+        runs,
+        policy,
+        sites,
+        outcome,
+        errors,
+        warnings,
+        verdict: verdict.into(),
+        exit_code,
+        assertions: Vec::new(),
+        junit: Vec::new(),
+        junit_tests: 0,
+        junit_failures: 0,
+    }
+    .finish();
+    write_check(&report, args.format, args.output.as_deref())?;
+    drop(targets.servers);
+    Ok(exit_code)
+}
+
+fn write_check(report: &CheckReport, format: CheckFormat, output: Option<&Path>) -> Result<()> {
+    if format == CheckFormat::Github {
+        // The Markdown summary goes to the job summary when there is one.
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+            let md = render_check(report, CheckFormat::Md, false)?;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&summary)
+                .with_context(|| {
+                    format!(
+                        "cannot open $GITHUB_STEP_SUMMARY ({})",
+                        Path::new(&summary).display()
+                    )
+                })?;
+            f.write_all(md.as_bytes())?;
+        }
+    }
+    match output {
+        Some(path) => {
+            let text = render_check(report, format, false)?;
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            use std::io::IsTerminal;
+            let color = format == CheckFormat::Text
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let text = render_check(report, format, color)?;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,414 @@
+//! The CI mode end to end: `baseline`, then `check` of a built static site
+//! (a directory served on loopback) as it gains a tracker; allow-lists and
+//! their expiry; malformed configuration and baseline files; unreachable
+//! sites; and every output format, SARIF validated against its schema.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{stderr, web};
+use serde_json::Value;
+
+/// Run `barometer` in `dir` (where `barometer.toml` is looked for).
+fn barometer_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("run barometer")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
+<body><p>Our shop.</p><img src="https://www.google-analytics.com/collect?v=1&amp;tid=UA-1" alt="">
+<!--MORE-->
+</body></html>
+"#;
+
+/// A project with a built site in `public/` and its baseline committed.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("public")).unwrap();
+    std::fs::write(dir.path().join("public/index.html"), PAGE).unwrap();
+    let out = barometer_in(dir.path(), &["baseline", "public", "--engine", "http"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// Add a tag to the built site.
+fn add_to_site(dir: &Path, html: &str) {
+    let page = PAGE.replace("<!--MORE-->", html);
+    std::fs::write(dir.join("public/index.html"), page).unwrap();
+}
+
+fn check(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["check", "public", "--engine", "http"];
+    args.extend_from_slice(extra);
+    barometer_in(dir, &args)
+}
+
+#[test]
+fn baseline_is_sorted_and_stable() {
+    let dir = project();
+    let text = std::fs::read_to_string(dir.path().join("barometer-baseline.json")).unwrap();
+    let b: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(b["version"], 1);
+    assert_eq!(b["sites"][0]["url"], "public");
+    assert_eq!(
+        b["sites"][0]["trackers"],
+        serde_json::json!([{"host": "www.google-analytics.com", "company": "Google", "category": "analytics"}])
+    );
+    // Recording again gives the same bytes: nothing in it depends on the run.
+    let again = barometer_in(
+        dir.path(),
+        &["baseline", "public", "--engine", "http", "-o", "again.json"],
+    );
+    assert!(again.status.success());
+    assert_eq!(
+        text,
+        std::fs::read_to_string(dir.path().join("again.json")).unwrap()
+    );
+    // An unchanged site passes.
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("passed"), "{}", stdout(&out));
+}
+
+#[test]
+fn new_tracker_fails_then_allowed_then_expired() {
+    let dir = project();
+    add_to_site(
+        dir.path(),
+        r#"<img src="https://www.facebook.com/tr?id=42&amp;ev=PageView" alt="">"#,
+    );
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("new tracker www.facebook.com (Meta, advertising)")
+            && text.contains("first_visit")
+            && text.contains("new-tracker"),
+        "{text}"
+    );
+
+    // Allow-listed with a reason: passes, and says why.
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[[allow]]\nhost = \"www.facebook.com\"\nreason = \"Pixel under contract (ticket 42)\"\nexpires = 2999-12-31\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("allowed"), "{}", stdout(&out));
+
+    // The entry expired yesterday: the tracker counts again.
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        format!("[[allow]]\nhost = \"www.facebook.com\"\nreason = \"Pixel under contract\"\nexpires = {yesterday}\n"),
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("expired on {yesterday}")),
+        "{}",
+        stdout(&out)
+    );
+
+    // Warnings alone do not fail: a new tracker at level warn.
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nnew-tracker = \"warn\"\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("warning"), "{}", stdout(&out));
+
+    // After review, --update-baseline records it, and the check passes.
+    std::fs::remove_file(dir.path().join("barometer.toml")).unwrap();
+    let out = check(dir.path(), &["--update-baseline"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    // The tag goes away: the baseline can be tightened.
+    add_to_site(dir.path(), "");
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("can be tightened") && stdout(&out).contains("www.facebook.com"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn malformed_configuration_and_baseline_exit_2_naming_file_and_key() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nnew-tracker = \"error\"\nnew-trackers = \"warn\"\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("barometer.toml:3") && err.contains("new-trackers"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nnew-cookie = \"loud\"\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("barometer.toml:2"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nrule.Z999 = \"error\"\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("rule.Z999: no such rule"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::remove_file(dir.path().join("barometer.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\n  \"version\": 1,\n  \"sites\": [\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--baseline", "broken.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("broken.json"), "{}", stderr(&out));
+}
+
+#[test]
+fn unreachable_site_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = barometer_in(
+        dir.path(),
+        &["check", "https://www.gone.test:1/", "--engine", "http"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("not audited"), "{}", stdout(&out));
+}
+
+/// Replace the schema's broken language-tag pattern; returns how many.
+fn fix_language_patterns(v: &mut Value) -> usize {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    match v {
+        Value::Object(map) => {
+            let mut n = 0;
+            for (k, x) in map.iter_mut() {
+                if k == "pattern" && x == BROKEN {
+                    *x = Value::from("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+                    n += 1;
+                } else {
+                    n += fix_language_patterns(x);
+                }
+            }
+            n
+        }
+        Value::Array(a) => a.iter_mut().map(fix_language_patterns).sum(),
+        _ => 0,
+    }
+}
+
+fn sarif_schema() -> PathBuf {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-data/sarif-schema-2.1.0.json");
+    assert!(
+        path.is_file(),
+        "{} is missing: ./scripts/test fetches it",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn outputs_for_ci_systems() {
+    let dir = project();
+    add_to_site(
+        dir.path(),
+        r#"<img src="https://www.facebook.com/tr?id=42" alt=""><script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>"#,
+    );
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nnew-cookie = \"warn\"\nscore.min = 99\n\n[[allow]]\nhost = \"*.googletagmanager.com\"\nreason = \"Tag manager reviewed by the DPO\"\n",
+    )
+    .unwrap();
+
+    // SARIF 2.1.0, valid against the published schema.
+    let out = check(dir.path(), &["--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif_schema()).unwrap()).unwrap();
+    // The published rtm.5 schema has a stray `]` in its language pattern,
+    // which a strict validator refuses to compile; use the pattern it means.
+    assert_eq!(fix_language_patterns(&mut schema), 2);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "new-tracker" && r["level"] == "error"));
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "score.min" && r["level"] == "error"));
+    // The allowed tag manager is a suppressed result, not a failure.
+    assert!(results.iter().any(|r| r["ruleId"] == "new-tracker"
+        && r["message"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("www.googletagmanager.com")
+        && r["suppressions"][0]["kind"] == "external"));
+
+    // JUnit: one suite for the site, failures counted.
+    let out = check(dir.path(), &["--format", "junit"]);
+    let xml = stdout(&out);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("<testsuite name=\"public\""), "{xml}");
+    assert!(
+        xml.contains("<failure message=\"new tracker www.facebook.com"),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<testcase").count(),
+        xml.matches("</testcase>").count()
+    );
+
+    // GitHub annotations, and the Markdown summary in the step summary.
+    let summary = dir.path().join("summary.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args(["check", "public", "--engine", "http", "--format", "github"])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let annotations = stdout(&out);
+    assert!(
+        annotations
+            .lines()
+            .any(|l| l.starts_with("::error title=new-tracker::new tracker www.facebook.com")),
+        "{annotations}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("failed") && md.contains("| error | new-tracker |"),
+        "{md}"
+    );
+
+    // JSON: the model, with the allowed tracker and its reason.
+    let out = check(dir.path(), &["--format", "json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["verdict"], "failed");
+    assert_eq!(json["exit_code"], 1);
+    let allowed = json["outcome"]["allowed"].as_array().unwrap();
+    assert!(
+        allowed.iter().any(|a| a["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Tag manager reviewed by the DPO")),
+        "{allowed:?}"
+    );
+}
+
+#[test]
+fn urls_and_engine_from_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = web().url("www.site-fr.test");
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        format!("[check]\nurls = [\"{url}\"]\nengine = \"http\"\nruns = 2\n"),
+    )
+    .unwrap();
+    let resolve = ["--resolve", "*:127.0.0.1", "--insecure"];
+    let mut args = vec!["baseline"];
+    args.extend_from_slice(&resolve);
+    let out = barometer_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut args = vec!["check", "--format", "json"];
+    args.extend_from_slice(&resolve);
+    let out = barometer_in(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["runs"], 2);
+    assert_eq!(json["sites"][0]["url"], url);
+}
