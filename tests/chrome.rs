@@ -265,6 +265,32 @@ fn closed_shadow_root_cross_origin_iframe_and_second_layer() {
 }
 
 #[test]
+fn pre_ticked_purposes_are_unticked_before_save() {
+    let r = chrome_scan(&["www.preticked.test"], &["--consent", "reject"]);
+    let site = &r["sites"][0];
+    let reject = &site["evidence"]["visits"][1];
+    // One purpose ticked in the markup's live state by script, one switch
+    // ticked by its attribute; the disabled "strictly necessary" is left.
+    assert_eq!(
+        reject["consent_action"]["clicks"],
+        json!([
+            "Settings",
+            "untick: Analytics",
+            "untick: Advertising",
+            "Save my choices"
+        ])
+    );
+    // Saved with nothing ticked, the site loads no tag: no false R501.
+    assert_eq!(
+        cookie_list(&site["facts"]["after_reject"]),
+        vec![(s("consent"), s("first"), s("script"))]
+    );
+    assert!(hosts(&site["facts"]["after_reject"]).is_empty());
+    assert!(!ids(site).contains(&s("R501")), "{:?}", ids(site));
+    assert_eq!(site["facts"]["banner"]["reject_clicks"], 4);
+}
+
+#[test]
 fn site_without_banner_and_script_set_cookies() {
     let r = chrome_scan(&["www.no-banner.test"], &["--consent", "none"]);
     let site = &r["sites"][0];

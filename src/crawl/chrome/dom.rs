@@ -101,6 +101,67 @@ pub fn contrast_ratio(a: &str, b: &str) -> Option<f64> {
 }
 
 /// A trusted click in the middle of an element.
+/// Whether a checkbox or switch is on now (its live state: a script may
+/// have ticked it after load). Disabled ones (strictly necessary purposes)
+/// count as off: they cannot be changed.
+pub(super) fn is_on(tab: &Devtools, node: i64) -> Option<bool> {
+    let obj = tab
+        .call(cdp::ResolveNode {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let object_id = obj["object"]["objectId"].as_str()?.to_string();
+    let f = "function() { if (this.disabled || this.getAttribute('aria-disabled') === 'true') return false; \
+             if (this.type === 'checkbox') return this.checked; \
+             return this.getAttribute('aria-checked') === 'true'; }";
+    let r = tab
+        .call(cdp::CallFunctionOn {
+            object_id,
+            function_declaration: f.to_string(),
+            return_by_value: true,
+        })
+        .ok()?;
+    r["result"]["value"].as_bool()
+}
+
+/// The toggles of a settings layer, in the flattened page: checkboxes and
+/// switches inside the banner container (`selector`, as banner detection
+/// describes it), with the node to click (the input, or its label when the
+/// input itself is hidden behind a styled slider) and a label.
+pub(super) fn toggles(flat: &str, selector: Option<&str>) -> Vec<(i64, Option<i64>, String)> {
+    use scraper::{ElementRef, Html, Selector};
+    let doc = Html::parse_document(flat);
+    let Ok(toggle) = Selector::parse("input[type=checkbox], [role=switch], [role=checkbox]") else {
+        return Vec::new();
+    };
+    let container = selector
+        .and_then(|s| Selector::parse(s).ok())
+        .and_then(|s| doc.select(&s).next());
+    let root = container.unwrap_or_else(|| doc.root_element());
+    let node_of = |e: ElementRef<'_>| {
+        e.value()
+            .attr("data-barometer-node")
+            .and_then(|n| n.parse::<i64>().ok())
+    };
+    root.select(&toggle)
+        .filter_map(|el| {
+            let node = node_of(el)?;
+            let label_el = el
+                .ancestors()
+                .filter_map(ElementRef::wrap)
+                .find(|a| a.value().name() == "label");
+            let label = el
+                .value()
+                .attr("aria-label")
+                .map(str::to_string)
+                .or_else(|| label_el.map(|l| l.text().collect::<String>()))
+                .unwrap_or_else(|| el.text().collect::<String>());
+            let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+            Some((node, label_el.and_then(node_of), label))
+        })
+        .collect()
+}
+
 pub(super) fn click(s: &Session, node: i64) -> Result<(), String> {
     let tab = &s.tab;
     let _ = tab.call(cdp::ScrollIntoView {

@@ -26,7 +26,7 @@ mod jar;
 mod wire;
 
 use capture::Capture;
-use dom::{box_of, click, style_of};
+use dom::{box_of, click, is_on, style_of, toggles};
 use jar::{all_cookies, cookies_from, storage_items};
 use wire::{Devtools, Wire};
 
@@ -627,15 +627,12 @@ impl ChromeEngine {
         // animation or a fetch: look for it until its button shows.
         let deadline = Instant::now() + QUIET_MAX;
         let mut second = None;
+        let mut second_flat = String::new();
         loop {
             std::thread::sleep(Duration::from_millis(100));
-            let layer = self
-                .snapshot(s)
-                .ok()
-                .and_then(|flat| {
-                    banner::detect(&Html::parse_document(&flat), page, &self.knowledge)
-                })
-                .map(|mut b| {
+            let flat = self.snapshot(s).unwrap_or_default();
+            let layer =
+                banner::detect(&Html::parse_document(&flat), page, &self.knowledge).map(|mut b| {
                     self.measure(s, &mut b);
                     b
                 });
@@ -648,6 +645,7 @@ impl ChromeEngine {
             });
             if layer.is_some() {
                 second = layer;
+                second_flat = flat;
             }
             if ready || Instant::now() >= deadline {
                 break;
@@ -670,6 +668,23 @@ impl ChromeEngine {
                     None
                 }
             });
+        // "Save" after unticking every purpose ticked in advance (a script
+        // may tick them after load: their live state is read). Without
+        // this, saving would accept what the site pre-selected.
+        if let Some(save) = target.filter(|b| b.role == ButtonRole::Save) {
+            if save.node.is_some() {
+                for (node, label_node, label) in toggles(&second_flat, second.selector.as_deref()) {
+                    if is_on(&s.tab, node) != Some(true) {
+                        continue;
+                    }
+                    let clicked =
+                        click(s, node).or_else(|e| label_node.map_or(Err(e), |l| click(s, l)));
+                    if clicked.is_ok() && is_on(&s.tab, node) == Some(false) {
+                        clicks.push(format!("untick: {label}"));
+                    }
+                }
+            }
+        }
         match target.and_then(|b| b.node.map(|n| (b, n))) {
             Some((b, n)) => match click(s, n) {
                 Ok(()) => {
