@@ -358,6 +358,74 @@ fn browser_children(pid: u32) -> Vec<u32> {
     out
 }
 
+/// Processes running with a browser profile of barometer process `pid`.
+fn browsers_of(pid: u32) -> Vec<u32> {
+    let prefix = format!("barometer-chrome-{pid}-");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.contains(&prefix))
+                && alive(*p)
+        })
+        .collect()
+}
+
+#[test]
+fn sigkill_leaves_no_browser_behind() {
+    let url = web().url("www.slow.test");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "scan",
+            &url,
+            "--engine",
+            "chrome",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "--format",
+            "json",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while browsers_of(pid).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!browsers_of(pid).is_empty(), "no Chromium started");
+    child.kill().unwrap(); // SIGKILL: nothing in barometer runs after it
+    child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !browsers_of(pid).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        browsers_of(pid),
+        Vec::<u32>::new(),
+        "Chromium outlived a SIGKILL"
+    );
+    let leftover = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("barometer-chrome-{pid}-"))
+            })
+            .map(|e| e.path())
+            .collect()
+    };
+    while !leftover().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(leftover().is_empty(), "profiles left: {:?}", leftover());
+}
+
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
 }

@@ -73,6 +73,13 @@ pub enum Command {
         which: SchemaKind,
     },
     /// Serve a test web directory over HTTPS on loopback (for development).
+    /// Watches a barometer process and ends its browsers if it is killed
+    /// (started by the chrome engine; not for direct use).
+    #[command(hide = true, name = "__reap")]
+    Reap {
+        #[arg(long)]
+        parent: u32,
+    },
     #[command(hide = true)]
     Serve {
         dir: PathBuf,
@@ -368,5 +375,9 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_OK)
         }
         Command::Serve { dir, port } => demo::serve(&dir, port),
+        Command::Reap { parent } => {
+            crate::crawl::chrome::reaper::watch(parent);
+            ExitCode::from(EXIT_OK)
+        }
     }
 }

@@ -23,6 +23,7 @@ mod cdp;
 mod dom;
 pub mod flatten;
 mod jar;
+pub mod reaper;
 mod wire;
 
 use capture::Capture;
@@ -192,8 +193,9 @@ impl ChromeEngine {
 
     /// Launch Chromium with a fresh profile (kept alive by the returned dir).
     fn launch(&self) -> Result<(Browser, Arc<Wire>, tempfile::TempDir), String> {
+        reaper::ensure_started();
         let profile = tempfile::Builder::new()
-            .prefix(PROFILE_PREFIX)
+            .prefix(&reaper::profile_prefix(std::process::id()))
             .tempdir()
             .map_err(|e| format!("cannot create a browser profile: {e}"))?;
         let mode = if self.opts.block_third_party_cookies {
