@@ -192,6 +192,7 @@ impl Visit {
                 bytes: 0,
                 title: None,
                 text: None,
+                script_references: Vec::new(),
                 error: Some(error.to_string()),
             }],
             requests: Vec::new(),
@@ -284,6 +285,12 @@ pub struct Page {
     /// Visible text of the page (kept for policy pages only, capped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Third-party URLs named in the page's inline scripts (http engine,
+    /// which runs no script): what a browser may load, e.g. a tag snippet
+    /// that writes its own `<script>`. Not requests: such code can sit
+    /// behind a consent check. Since 1.1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script_references: Vec<String>,
     /// Why the page could not be fetched or was cut short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -147,6 +147,12 @@ pub struct VisitFacts {
     pub storage: Vec<StorageFact>,
     /// Storage entries that look like identifiers.
     pub storage_identifier_count: u32,
+    /// Known trackers named in inline scripts but not contacted (http
+    /// engine: tag snippets that write their own `<script>`). Not counted
+    /// as tracking: the code may wait for consent. `barometer check` treats
+    /// them as trackers the page ships.
+    #[serde(default)]
+    pub referenced_trackers: Vec<TrackerFact>,
 }
 
 /// A cookie and what we know of it.

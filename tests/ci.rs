@@ -412,3 +412,56 @@ fn urls_and_engine_from_the_configuration() {
     assert_eq!(json["runs"], 2);
     assert_eq!(json["sites"][0]["url"], url);
 }
+
+/// A tag snippet in an inline script: the http engine runs no script, yet
+/// `check DIR` reports the tracker it would load, from the markup.
+#[test]
+fn tag_snippet_in_a_built_site_is_reported() {
+    let dir = project();
+    add_to_site(
+        dir.path(),
+        "<script>(function(w,d,s,l,i){var f=d.getElementsByTagName(s)[0],j=d.createElement(s);j.async=true;\
+         j.src='https://www.googletagmanager.com/gtm.js?id='+i;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','GTM-XXXX');</script>",
+    );
+    let out = check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("new tracker www.googletagmanager.com (Google, tag_manager)")
+            && stdout(&out).contains("named in an inline script"),
+        "{}",
+        stdout(&out)
+    );
+    // A baseline recorded now lists it, so the next check passes.
+    let out = barometer_in(
+        dir.path(),
+        &[
+            "baseline",
+            "public",
+            "--engine",
+            "http",
+            "-o",
+            "with-snippet.json",
+        ],
+    );
+    assert!(out.status.success());
+    let b: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("with-snippet.json")).unwrap(),
+    )
+    .unwrap();
+    let hosts: Vec<&str> = b["sites"][0]["trackers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hosts,
+        vec!["www.google-analytics.com", "www.googletagmanager.com"]
+    );
+}

@@ -162,6 +162,42 @@ impl Analyser {
             }
         }
         let trackers: Vec<TrackerFact> = trackers.into_values().collect();
+        // Trackers a browser may load from inline tag snippets.
+        let mut referenced: BTreeMap<String, TrackerFact> = BTreeMap::new();
+        for page in &v.pages {
+            for url in &page.script_references {
+                let Some(host) = url::Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                else {
+                    continue;
+                };
+                if trackers.iter().any(|t| t.host == host) {
+                    continue;
+                }
+                let Some(entry) = k.trackers.lookup(&host) else {
+                    continue;
+                };
+                let t = referenced
+                    .entry(host.clone())
+                    .or_insert_with(|| TrackerFact {
+                        host: host.clone(),
+                        domain: registrable_domain(&host),
+                        company: entry.company.clone(),
+                        category: entry.category.as_str().to_string(),
+                        consent_required: entry.category.requires_consent(),
+                        source: "builtin".into(),
+                        first_url: url.clone(),
+                        resource_types: vec!["inline_script_reference".into()],
+                        ..Default::default()
+                    });
+                let page_url = page.final_url.clone().unwrap_or_else(|| page.url.clone());
+                if !t.pages.contains(&page_url) {
+                    t.pages.push(page_url);
+                }
+            }
+        }
+        let referenced_trackers: Vec<TrackerFact> = referenced.into_values().collect();
 
         // Cookies: the same name and domain counts once (the first time seen).
         let mut seen = BTreeSet::new();
@@ -299,6 +335,7 @@ impl Analyser {
             storage_identifier_count: storage.iter().filter(|s| s.identifier).count() as u32,
             storage,
             trackers,
+            referenced_trackers,
             cookies,
         }
     }

@@ -137,7 +137,11 @@ impl Baseline {
                     score: report.score.as_ref().map(|s| s.value),
                 });
             for (_, visit) in visits(report) {
-                for t in &visit.trackers {
+                for t in visit
+                    .trackers
+                    .iter()
+                    .chain(visit.referenced_trackers.iter())
+                {
                     if !site.trackers.iter().any(|x| x.host == t.host) {
                         site.trackers.push(TrackerItem {
                             host: t.host.clone(),

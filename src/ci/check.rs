@@ -267,10 +267,22 @@ impl Observations {
                     visit: visit.to_string(),
                     page: if page.is_empty() { &r.url } else { page }.to_string(),
                 };
-                for t in &v.trackers {
+                // Trackers contacted, and trackers a tag snippet names (the
+                // http engine runs no script: the page ships them anyway).
+                let named = |t: &crate::facts::TrackerFact| {
+                    t.resource_types
+                        .iter()
+                        .any(|r| r == "inline_script_reference")
+                };
+                for t in v.trackers.iter().chain(v.referenced_trackers.iter()) {
                     let mut seen: Vec<Seen> = t.pages.iter().map(|p| at(p)).collect();
                     if seen.is_empty() {
                         seen.push(at(""));
+                    }
+                    if named(t) {
+                        for s in seen.iter_mut() {
+                            s.visit = format!("{} (named in an inline script)", s.visit);
+                        }
                     }
                     Observed::record(&mut obs.trackers, t.host.clone(), run, seen, || {
                         (t.company.clone(), t.category.clone())

@@ -291,6 +291,7 @@ impl HttpEngine {
             bytes: f.body.len() as u64,
             title: None,
             text: None,
+            script_references: Vec::new(),
             error: f.error.clone(),
         };
         if f.truncated {
@@ -318,6 +319,7 @@ impl HttpEngine {
         page.encoding = Some(encoding.name().to_string());
         let doc = self.digest(&text, f.final_url, role == PageRole::Home, want_text);
         page.title = doc.title.clone();
+        page.script_references = doc.script_references.clone();
         page.text = doc.text.clone();
         (page, Some(doc))
     }
@@ -339,6 +341,7 @@ impl HttpEngine {
             title,
             links: links::page_links(&html, &url),
             subresources: links::subresources(&html, &url),
+            script_references: links::script_references(&html, &url),
             banner,
             text: want_text.then(|| {
                 set_cookie::cut(
@@ -519,6 +522,8 @@ struct Doc {
     banner: Option<Banner>,
     /// Visible text, when asked for (policy pages).
     text: Option<String>,
+    /// Third-party URLs named in inline scripts.
+    script_references: Vec<String>,
 }
 
 impl Engine for HttpEngine {

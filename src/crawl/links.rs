@@ -254,6 +254,36 @@ pub fn policy_link(
         })
 }
 
+/// Third-party URLs written in inline scripts (`<script>` without `src`):
+/// tag snippets build their `<script>` element in code, so a crawler that
+/// runs no JavaScript only sees the host in the text. At most 50.
+pub fn script_references(html: &Html, page: &Url) -> Vec<String> {
+    static URL_IN_CODE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?i)(?:https?:)?//([a-z0-9][a-z0-9.-]*\.[a-z]{2,})(?::\d+)?(/[^\s'"`<>\\)]*)?"#,
+        )
+        .expect("static regex")
+    });
+    static INLINE: std::sync::LazyLock<Selector> =
+        std::sync::LazyLock::new(|| Selector::parse("script:not([src])").expect("static selector"));
+    let own = crate::analyse::party::registrable_domain(page.host_str().unwrap_or_default());
+    let mut out: Vec<String> = Vec::new();
+    for script in html.select(&INLINE) {
+        let code: String = script.text().collect();
+        for m in URL_IN_CODE.captures_iter(&code) {
+            let host = m[1].to_ascii_lowercase();
+            if crate::analyse::party::registrable_domain(&host) == own {
+                continue;
+            }
+            let url = format!("https://{host}{}", m.get(2).map_or("/", |p| p.as_str()));
+            if !out.contains(&url) && out.len() < 50 {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +339,23 @@ mod tests {
                 ),
                 ("https://f.test/".to_string(), ResourceType::Subdocument),
                 ("https://px.test/p.gif".to_string(), ResourceType::Image),
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_in_inline_scripts() {
+        let page = Url::parse("https://www.shop.test/").unwrap();
+        let html = Html::parse_document(
+            "<script>j.src='https://www.googletagmanager.com/gtm.js?id='+i; var own='https://cdn.shop.test/x.js';</script>\
+             <script src='https://ignored.test/a.js'>//not.read.test/x</script>\
+             <script>fbq('init'); s.src='//connect.facebook.net/en_US/fbevents.js'</script>",
+        );
+        assert_eq!(
+            script_references(&html, &page),
+            vec![
+                "https://www.googletagmanager.com/gtm.js?id=",
+                "https://connect.facebook.net/en_US/fbevents.js"
             ]
         );
     }

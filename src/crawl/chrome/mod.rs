@@ -158,6 +158,7 @@ impl Session {
                 .and_then(|v| v["result"]["value"].as_str().map(str::to_string))
                 .filter(|t| !t.is_empty()),
             text: None,
+            script_references: Vec::new(),
             error,
         }
     }
