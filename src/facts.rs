@@ -147,12 +147,31 @@ pub struct VisitFacts {
     pub storage: Vec<StorageFact>,
     /// Storage entries that look like identifiers.
     pub storage_identifier_count: u32,
+    /// Consent cookies whose value records acceptance of a purpose that
+    /// needs consent (`rules/consent-cookies.toml`). In `before`: consent
+    /// recorded before any choice; in `after_reject`: after a refusal.
+    #[serde(default)]
+    pub consent_signals: Vec<ConsentSignalFact>,
+    /// At least one consent signal.
+    #[serde(default)]
+    pub consent_signalled: bool,
     /// Known trackers named in inline scripts but not contacted (http
     /// engine: tag snippets that write their own `<script>`). Not counted
     /// as tracking: the code may wait for consent. `barometer check` treats
     /// them as trackers the page ships.
     #[serde(default)]
     pub referenced_trackers: Vec<TrackerFact>,
+}
+
+/// A consent cookie that says "accepted".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ConsentSignalFact {
+    pub cookie: String,
+    pub domain: String,
+    /// The consent platform whose cookie it is, or "" for a generic one.
+    pub cmp: String,
+    /// The part of the value that records acceptance.
+    pub says: String,
 }
 
 /// A cookie and what we know of it.

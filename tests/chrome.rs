@@ -291,6 +291,20 @@ fn pre_ticked_purposes_are_unticked_before_save() {
 }
 
 #[test]
+fn refusal_recorded_as_consent_is_flagged() {
+    let r = chrome_scan(&["www.consent-flip.test"], &["--consent", "reject"]);
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["before"]["consent_signalled"], false);
+    assert_eq!(
+        site["facts"]["after_reject"]["consent_signals"],
+        json!([{"cookie": "cc_cookie", "domain": "www.consent-flip.test", "cmp": "vanilla-cookieconsent", "says": "\"categories\":[\"necessary\",\"analytics\""}])
+    );
+    let found = ids(site);
+    assert!(found.contains(&s("R505")), "{found:?}");
+    assert!(!found.contains(&s("C106")), "{found:?}");
+}
+
+#[test]
 fn site_without_banner_and_script_set_cookies() {
     let r = chrome_scan(&["www.no-banner.test"], &["--consent", "none"]);
     let site = &r["sites"][0];

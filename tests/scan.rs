@@ -337,3 +337,31 @@ fn text_output_lists_findings_and_summary() {
     assert!(text.contains("1 of 1 site(s) audited"), "{text}");
     assert!(!text.contains('\x1b'), "NO_COLOR must disable colours");
 }
+
+#[test]
+fn consent_recorded_before_any_choice() {
+    let w = common::web();
+    let (out, json) = common::scan(&w.url("www.consent-early.test"), &[]);
+    let r = json.unwrap_or_else(|| panic!("{}", common::stderr(&out)));
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["before"]["consent_signalled"], true);
+    let c106 = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "C106")
+        .expect("C106");
+    assert_eq!(
+        c106["evidence_labels"],
+        serde_json::json!([
+            "cc_cookie (vanilla-cookieconsent): \"categories\":[\"necessary\",\"analytics\"",
+            "OptanonConsent (OneTrust): groups=C0001:1,C0002:1,C0004:1"
+        ])
+    );
+    // The same platforms recording "necessary only": no accusation.
+    let (out, json) = common::scan(&w.url("www.consent-clean.test"), &[]);
+    let r = json.unwrap_or_else(|| panic!("{}", common::stderr(&out)));
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["before"]["consent_signalled"], false);
+    assert!(!common::finding_ids(&r).contains(&"C106".to_string()));
+}

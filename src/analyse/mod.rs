@@ -198,6 +198,24 @@ impl Analyser {
             }
         }
         let referenced_trackers: Vec<TrackerFact> = referenced.into_values().collect();
+        // Consent recorded in a platform's cookie (refused cookies aside).
+        let mut consent_signals: Vec<crate::facts::ConsentSignalFact> = Vec::new();
+        for c in visit_cookies.iter().filter(|c| c.blocked.is_none()) {
+            if let Some(a) = k.consent_cookies.acceptance(&c.name, &c.value) {
+                let domain = c.domain.trim_start_matches('.').to_string();
+                if !consent_signals
+                    .iter()
+                    .any(|x| x.cookie == c.name && x.domain == domain)
+                {
+                    consent_signals.push(crate::facts::ConsentSignalFact {
+                        cookie: c.name.clone(),
+                        domain,
+                        cmp: a.entry.cmp.clone().unwrap_or_default(),
+                        says: a.matched,
+                    });
+                }
+            }
+        }
 
         // Cookies: the same name and domain counts once (the first time seen).
         let mut seen = BTreeSet::new();
@@ -336,6 +354,8 @@ impl Analyser {
             storage,
             trackers,
             referenced_trackers,
+            consent_signalled: !consent_signals.is_empty(),
+            consent_signals,
             cookies,
         }
     }

@@ -7,6 +7,7 @@
 //! cookie or word is a line in a TOML file.
 
 pub mod cmps;
+pub mod consent_cookies;
 pub mod cookies;
 pub mod lexicon;
 pub mod references;
@@ -16,6 +17,7 @@ use anyhow::{Context, Result};
 use include_dir::{include_dir, Dir};
 
 pub use cmps::CmpDb;
+pub use consent_cookies::ConsentCookieDb;
 pub use cookies::{ConsentNeed, CookieCategory, CookieDb, CookieEntry};
 pub use lexicon::{Lexicons, TextCategory};
 pub use trackers::{TrackerCategory, TrackerDb, TrackerEntry};
@@ -38,6 +40,7 @@ pub struct Knowledge {
     pub trackers: TrackerDb,
     pub cookies: CookieDb,
     pub cmps: CmpDb,
+    pub consent_cookies: ConsentCookieDb,
     pub lexicons: Lexicons,
 }
 
@@ -48,6 +51,10 @@ impl Knowledge {
             trackers: TrackerDb::parse(builtin_text("trackers.toml")?, "rules/trackers.toml")?,
             cookies: CookieDb::parse(builtin_text("cookies.toml")?, "rules/cookies.toml")?,
             cmps: CmpDb::parse(builtin_text("cmps.toml")?, "rules/cmps.toml")?,
+            consent_cookies: ConsentCookieDb::parse(
+                builtin_text("consent-cookies.toml")?,
+                "rules/consent-cookies.toml",
+            )?,
             lexicons: Lexicons::builtin()?,
         })
     }
