@@ -173,6 +173,19 @@ pub struct Visit {
     /// dismissed. Since 1.1.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dialogs: u32,
+    /// After a successful consent click: whether the banner showed again on
+    /// the first page browsed next (browser engine). Since 1.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner_recheck: Option<BannerRecheck>,
+}
+
+/// The banner looked for again on the first page after the choice: a
+/// choice the site does not remember asks the visitor again on every page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BannerRecheck {
+    pub page_url: String,
+    /// A banner was found in the page once it had settled.
+    pub shown: bool,
 }
 
 impl Visit {
@@ -205,6 +218,7 @@ impl Visit {
             consent_action: None,
             popups: Vec::new(),
             dialogs: 0,
+            banner_recheck: None,
         }
     }
 }

@@ -155,6 +155,14 @@ pub struct VisitFacts {
     /// At least one consent signal.
     #[serde(default)]
     pub consent_signalled: bool,
+    /// After a successful click: the banner was looked for again on the
+    /// next page (browser engine)...
+    #[serde(default)]
+    pub banner_rechecked: bool,
+    /// ...and it asked again (accept or reject buttons on show): the choice
+    /// was not remembered.
+    #[serde(default)]
+    pub banner_shown_again: bool,
     /// Known trackers named in inline scripts but not contacted (http
     /// engine: tag snippets that write their own `<script>`). Not counted
     /// as tracking: the code may wait for consent. `barometer check` treats

@@ -305,6 +305,28 @@ fn refusal_recorded_as_consent_is_flagged() {
 }
 
 #[test]
+fn a_refusal_the_site_forgets_is_flagged() {
+    let r = chrome_scan(
+        &["www.forgetful.test", "www.cmp-respect.test"],
+        &["--consent", "reject"],
+    );
+    let forgetful = &r["sites"][0];
+    assert_eq!(
+        forgetful["evidence"]["visits"][1]["banner_recheck"],
+        json!({"page_url": format!("{}page-2", web().url("www.forgetful.test")), "shown": true})
+    );
+    assert!(ids(forgetful).contains(&s("R506")), "{:?}", ids(forgetful));
+    // A site that stores the refusal does not ask again.
+    let respect = &r["sites"][1];
+    assert_eq!(respect["facts"]["after_reject"]["banner_rechecked"], true);
+    assert_eq!(
+        respect["facts"]["after_reject"]["banner_shown_again"],
+        false
+    );
+    assert!(!ids(respect).contains(&s("R506")), "{:?}", ids(respect));
+}
+
+#[test]
 fn site_without_banner_and_script_set_cookies() {
     let r = chrome_scan(&["www.no-banner.test"], &["--consent", "none"]);
     let site = &r["sites"][0];

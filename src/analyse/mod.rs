@@ -355,6 +355,8 @@ impl Analyser {
             trackers,
             referenced_trackers,
             consent_signalled: !consent_signals.is_empty(),
+            banner_rechecked: chose && v.banner_recheck.is_some(),
+            banner_shown_again: chose && v.banner_recheck.as_ref().is_some_and(|r| r.shown),
             consent_signals,
             cookies,
         }

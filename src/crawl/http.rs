@@ -460,6 +460,7 @@ impl HttpEngine {
             consent_action: None,
             popups: Vec::new(),
             dialogs: 0,
+            banner_recheck: None,
         };
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),

@@ -797,7 +797,8 @@ impl ChromeEngine {
                 Some(self.choose(s, &home_url, &banner_seen, ButtonRole::Accept))
             }
         };
-        if action.as_ref().is_some_and(|a| a.succeeded) {
+        let chose_ok = action.as_ref().is_some_and(|a| a.succeeded);
+        if chose_ok {
             self.settle_network(s, AFTER_CLICK_MIN);
         }
         jar.extend(all_cookies(&s.tab));
@@ -820,6 +821,7 @@ impl ChromeEngine {
             .flatten();
         let mut policy_read = false;
         let mut partial = false;
+        let mut banner_recheck = None;
         for url in next {
             if started.elapsed() > budget {
                 partial = true;
@@ -827,6 +829,27 @@ impl ChromeEngine {
             }
             let error = self.load(s, url.as_str()).err();
             let mut page = s.page(PageRole::Crawled, &url, error);
+            // Is the choice remembered? Look for the banner once on the
+            // first page after the click (no extra wait: the page has
+            // settled; a banner slower than that is missed, never invented).
+            if chose_ok && banner_recheck.is_none() && page.error.is_none() {
+                if let Ok(flat) = self.snapshot(s) {
+                    let shown = banner::detect(&Html::parse_document(&flat), &url, &self.knowledge)
+                        // Asked again: an accept or reject button on show. A
+                        // lone "cookie settings" button is the way to change
+                        // one's mind (GDPR 7(3)), not a new question.
+                        .is_some_and(|b| {
+                            b.buttons.iter().any(|x| {
+                                x.layer == 1
+                                    && matches!(x.role, ButtonRole::Accept | ButtonRole::Reject)
+                            })
+                        });
+                    banner_recheck = Some(BannerRecheck {
+                        page_url: url.to_string(),
+                        shown,
+                    });
+                }
+            }
             if policy.as_ref() == Some(&url) && page.error.is_none() {
                 page.text = self.page_text(s);
                 policy_read = true;
@@ -904,6 +927,7 @@ impl ChromeEngine {
                 consent_action: action,
                 popups: capture.popups.clone(),
                 dialogs: capture.dialogs,
+                banner_recheck,
             },
             landed,
         ))
