@@ -67,45 +67,11 @@ const POLL: Duration = Duration::from_millis(250);
 
 /// Kill every Chromium this process started, and delete its temporary
 /// profile. Called on Ctrl-C / SIGTERM before exiting (normal runs end them
-/// by dropping the browser). Found through /proc rather than a registry, so
-/// a browser still starting up is not missed.
+/// by dropping the browser). Browsers are found by their profile, named
+/// after this process's pid, rather than through a registry, so a browser
+/// still starting up is not missed; the SIGKILL watcher does the same.
 pub fn kill_all_browsers() {
-    let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let parent = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if parent != Some(me) {
-            continue;
-        }
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let args: Vec<String> = cmdline
-            .split(|b| *b == 0)
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        let Some(profile) = args
-            .iter()
-            .find_map(|a| a.strip_prefix("--user-data-dir="))
-            .filter(|d| d.contains(PROFILE_PREFIX))
-        else {
-            continue;
-        };
-        // SAFETY: kill(2) on a child process of ours; no memory is touched.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-        }
-        let _ = std::fs::remove_dir_all(profile);
-    }
+    reaper::end_browsers_of(std::process::id());
 }
 
 /// Temporary browser profiles are named after this.

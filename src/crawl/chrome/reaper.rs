@@ -61,8 +61,8 @@ pub fn watch(parent: u32) {
 }
 
 /// Kill every Chromium whose profile belongs to `parent`, then delete the
-/// profiles.
-fn end_browsers_of(parent: u32) {
+/// profiles (also those of browsers that already died).
+pub fn end_browsers_of(parent: u32) {
     let prefix = profile_prefix(parent);
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return;
