@@ -134,8 +134,8 @@ fn release_free_memory() {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn interrupted() {
+/// Resolves on Ctrl-C or SIGTERM (also what `scan` waits for).
+pub async fn interrupted() {
     let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
     else {
         let _ = tokio::signal::ctrl_c().await;

@@ -78,12 +78,7 @@ fn targets(
     for r in raw {
         let path = Path::new(r);
         if path.is_dir() {
-            let mut files = Vec::new();
-            collect_files(path, path, &mut files)?;
-            if files.is_empty() {
-                bail!("{} holds no file to serve", path.display());
-            }
-            let web = Web::from_files(files.into_iter())?;
+            let web = Web::from_site_dir(STATIC_HOST, path)?;
             let server = runtime
                 .block_on(Server::start(web, 0))
                 .context("cannot serve the site directory")?;
@@ -101,31 +96,6 @@ fn targets(
         }
     }
     Ok(out)
-}
-
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_files(root, &path, out)?;
-        } else if path.is_file() {
-            let rel = path
-                .strip_prefix(root)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
-            // `site.toml` would be read as routes by the test web: serve
-            // the build's files as they are.
-            if rel == "site.toml" {
-                continue;
-            }
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            out.push((format!("{STATIC_HOST}/{rel}"), bytes));
-        }
-    }
-    Ok(())
 }
 
 /// Engine and consent visits from the configuration, unless the command
@@ -174,35 +144,50 @@ fn audit_all(
         .collect()
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+/// The URLs to audit: those given, else `[check] urls` of the configuration.
+fn urls_to_audit(given: &[String], config: &Config, what: &str) -> Result<Vec<String>> {
+    let raw = if given.is_empty() {
+        config.urls.clone()
+    } else {
+        given.to_vec()
+    };
+    if raw.is_empty() {
+        bail!("no URL to {what}: give URLs, or [check] urls in barometer.toml");
+    }
+    Ok(raw)
+}
+
+/// A runtime, the targets (directories served) and an auditor for them.
+fn start(
+    raw: &[String],
+    crawl: &mut CrawlArgs,
+) -> Result<(tokio::runtime::Runtime, Targets, Arc<Auditor>)> {
+    let rt = super::runtime()?;
+    let targets = targets(raw, crawl, &rt)?;
+    let auditor = Arc::new(Auditor::new(crawl.config()?, &mut |w| warn(&w))?);
+    Ok((rt, targets, auditor))
+}
+
+/// A baseline is only written from complete audits: say which site failed.
+fn not_audited(reports: &[SiteReport], consequence: &str) -> Option<u8> {
+    let bad = reports.iter().find(|r| !r.audited)?;
+    eprintln!(
+        "error: {} could not be audited: {}; {consequence}",
+        bad.url,
+        bad.error.as_deref().unwrap_or("unknown error")
+    );
+    Some(EXIT_NOT_AUDITED)
 }
 
 pub fn baseline(mut args: BaselineArgs) -> ExitCode {
     let result = (|| -> Result<u8> {
         let (config, _) = load_config(args.config.as_deref())?;
         apply_config(&mut args.crawl, &config)?;
-        let raw = if args.urls.is_empty() {
-            config.urls.clone()
-        } else {
-            args.urls.clone()
-        };
-        if raw.is_empty() {
-            bail!("no URL to record: give URLs, or [check] urls in barometer.toml");
-        }
-        let rt = runtime()?;
-        let targets = targets(&raw, &mut args.crawl, &rt)?;
-        let auditor = Arc::new(Auditor::new(args.crawl.config()?, &mut |w| warn(&w))?);
+        let raw = urls_to_audit(&args.urls, &config, "record")?;
+        let (rt, targets, auditor) = start(&raw, &mut args.crawl)?;
         let reports = audit_all(&rt, &auditor, &targets);
-        if let Some(bad) = reports.iter().find(|r| !r.audited) {
-            eprintln!(
-                "error: {} could not be audited: {}; no baseline written",
-                bad.url,
-                bad.error.as_deref().unwrap_or("unknown error")
-            );
-            return Ok(EXIT_NOT_AUDITED);
+        if let Some(code) = not_audited(&reports, "no baseline written") {
+            return Ok(code);
         }
         let baseline = Baseline::from_reports(&reports, &auditor.rules.version);
         std::fs::write(&args.output, baseline.to_json())
@@ -231,14 +216,7 @@ pub fn check_command(mut args: CheckArgs) -> ExitCode {
 fn run_check(args: &mut CheckArgs) -> Result<u8> {
     let (config, config_path) = load_config(args.config.as_deref())?;
     apply_config(&mut args.crawl, &config)?;
-    let raw = if args.urls.is_empty() {
-        config.urls.clone()
-    } else {
-        args.urls.clone()
-    };
-    if raw.is_empty() {
-        bail!("no URL to check: give URLs, or [check] urls in barometer.toml");
-    }
+    let raw = urls_to_audit(&args.urls, &config, "check")?;
     let baseline_path: Option<PathBuf> = args
         .baseline
         .clone()
@@ -260,9 +238,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         Some(other) => bail!("--policy {other}: expected any, majority or all"),
     };
     let config = Config { policy, ..config };
-    let rt = runtime()?;
-    let targets = targets(&raw, &mut args.crawl, &rt)?;
-    let auditor = Arc::new(Auditor::new(args.crawl.config()?, &mut |w| warn(&w))?);
+    let (rt, targets, auditor) = start(&raw, &mut args.crawl)?;
     // A `rule.<ID>` naming no rule would never fire: say so instead.
     for id in config.rules.keys() {
         if !auditor.rules.rules.iter().any(|r| r.rule.id == *id) {
@@ -278,16 +254,11 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     for _ in 0..runs {
         all_runs.push(audit_all(&rt, &auditor, &targets));
     }
-    let last = all_runs.last().cloned().unwrap_or_default();
     if args.update_baseline {
         let path = baseline_path.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
-        if let Some(bad) = last.iter().find(|r| !r.audited) {
-            eprintln!(
-                "error: {} could not be audited: {}; baseline not updated",
-                bad.url,
-                bad.error.as_deref().unwrap_or("unknown error")
-            );
-            return Ok(EXIT_NOT_AUDITED);
+        let last = all_runs.last().map(Vec::as_slice).unwrap_or_default();
+        if let Some(code) = not_audited(last, "baseline not updated") {
+            return Ok(code);
         }
         // The union of every run: trackers that come and go with ad
         // auctions are all recorded.

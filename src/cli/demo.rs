@@ -13,12 +13,9 @@ use crate::report::Report;
 use crate::testweb::{Server, Web};
 
 pub fn run(args: DemoArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, &e.into()),
+        Err(e) => return fail(EXIT_USAGE, &e),
     };
     runtime.spawn(super::scan::end_browsers_on_interrupt());
     let result = runtime.block_on(async {
@@ -69,12 +66,9 @@ pub fn run(args: DemoArgs) -> ExitCode {
 }
 
 pub fn serve(dir: &Path, port: u16) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, &e.into()),
+        Err(e) => return fail(EXIT_USAGE, &e),
     };
     let result: anyhow::Result<()> = runtime.block_on(async {
         let web = Web::from_dir(dir)?;

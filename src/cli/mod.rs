@@ -326,6 +326,13 @@ pub struct DemoArgs {
 }
 
 /// Print a one-line error and return the exit code.
+/// The tokio runtime every command runs on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
 pub fn fail(code: u8, err: &anyhow::Error) -> ExitCode {
     let text = format!("{err:#}").replace(['\n', '\r'], " ");
     eprintln!("error: {text}");

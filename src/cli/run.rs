@@ -89,12 +89,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         "concurrency": concurrency,
         "shard": args.shard.to_string(),
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, &e.into()),
+        Err(e) => return fail(EXIT_USAGE, &e),
     };
     let auditor = match Auditor::new(config, &mut |w| warn(&w)) {
         Ok(a) => Arc::new(a),

@@ -99,12 +99,9 @@ pub fn run(args: ScanArgs) -> ExitCode {
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_path))
         .unwrap_or(Format::Text);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => return fail(EXIT_USAGE, &e.into()),
+        Err(e) => return fail(EXIT_USAGE, &e),
     };
     // The first TLS handshake of a process pays ~30 ms of one-off crypto
     // initialisation; do it while the knowledge and rules load.
@@ -155,14 +152,7 @@ fn write_hars(dir: &std::path::Path, sites: &[SiteReport]) -> Result<()> {
 /// On Ctrl-C or SIGTERM, end every browser this process started (and its
 /// temporary profile) before exiting: no Chromium outlives `barometer`.
 pub async fn end_browsers_on_interrupt() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(t) => t,
-        Err(_) => return,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    crate::campaign::run::interrupted().await;
     crate::crawl::chrome::kill_all_browsers();
     eprintln!("error: interrupted; browsers stopped, nothing written");
     std::process::exit(130);

@@ -108,6 +108,23 @@ impl Web {
         Self::from_files(files.into_iter())
     }
 
+    /// Serve one directory (a built static site, say) as the single host
+    /// `host`, its files as they are: a `site.toml` in it is a file of the
+    /// site, not routes.
+    pub fn from_site_dir(host: &str, dir: &Path) -> Result<Self> {
+        let mut files = Vec::new();
+        collect(dir, dir, &mut files)?;
+        files.retain(|(rel, _)| rel != "site.toml");
+        if files.is_empty() {
+            bail!("{} holds no file to serve", dir.display());
+        }
+        Self::from_files(
+            files
+                .into_iter()
+                .map(|(rel, bytes)| (format!("{host}/{rel}"), bytes)),
+        )
+    }
+
     /// Read a web embedded in the binary.
     pub fn from_embedded(dir: &include_dir::Dir<'static>) -> Result<Self> {
         let mut files = Vec::new();
