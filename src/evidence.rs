@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the evidence format. Bump the minor version for additive
 /// changes, the major version when a field changes meaning or disappears.
-pub const EVIDENCE_VERSION: &str = "1.1";
+pub const EVIDENCE_VERSION: &str = "1.2";
 
 /// Everything observed while auditing one site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -117,13 +117,18 @@ pub enum VisitKind {
     AfterReject,
     /// Arrive, click "accept", browse.
     AfterAccept,
+    /// Arrive, click nothing, scroll to the bottom, follow one same-site
+    /// link: does browsing alone switch tracking on ("implied consent")?
+    /// Browser engine, with `--consent implied`. Since 1.2.
+    Browsing,
 }
 
 impl VisitKind {
-    pub const ALL: [VisitKind; 3] = [
+    pub const ALL: [VisitKind; 4] = [
         VisitKind::FirstVisit,
         VisitKind::AfterReject,
         VisitKind::AfterAccept,
+        VisitKind::Browsing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +136,7 @@ impl VisitKind {
             VisitKind::FirstVisit => "first_visit",
             VisitKind::AfterReject => "after_reject",
             VisitKind::AfterAccept => "after_accept",
+            VisitKind::Browsing => "browsing",
         }
     }
 }
@@ -177,6 +183,70 @@ pub struct Visit {
     /// the first page browsed next (browser engine). Since 1.1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub banner_recheck: Option<BannerRecheck>,
+    /// IAB TCF answers read from `__tcfapi` in every frame that has it
+    /// (browser engine): on arrival, and after the consent click. Since 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tcf: Vec<TcfReading>,
+    /// How the banner sits over the page: scrolling locked, content made
+    /// inert, viewport covered (browser engine). Since 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<Overlay>,
+    /// The steps of a `browsing` visit, in order. Since 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<BrowseStep>,
+}
+
+/// One answer of the IAB TCF API (`__tcfapi('getTCData')`, or the first
+/// `addEventListener` callback when `getTCData` gave nothing).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TcfReading {
+    /// `load` (before any click) or `after_choice`.
+    pub moment: String,
+    /// URL of the frame that answered.
+    pub frame_url: String,
+    /// `tcloaded`, `cmpuishown`, `useractioncomplete`, or "".
+    #[serde(default)]
+    pub event_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmp_id: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gdpr_applies: Option<bool>,
+    /// The TC string (`euconsent-v2` format), decoded by analysis.
+    #[serde(default)]
+    pub tc_string: String,
+    /// Why no answer came (timeout, exception).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The page under the banner, measured in the browser.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Overlay {
+    /// `overflow: hidden` on `<html>` or `<body>`: the page cannot scroll.
+    pub scroll_locked: bool,
+    /// Share of the viewport covered by the banner's outermost fixed or
+    /// absolute layer, between 0 and 1.
+    pub coverage: f64,
+    /// The page content is made unreachable: `inert`, `aria-hidden`,
+    /// `pointer-events: none` or blurred under the banner.
+    pub content_inert: bool,
+    /// What was found, in words (selectors and styles), as evidence.
+    #[serde(default)]
+    pub details: Vec<String>,
+}
+
+/// One step of a `browsing` visit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct BrowseStep {
+    /// `load`, `scroll` or `navigate`.
+    pub action: String,
+    /// The page the step happened on (for `navigate`, the page reached).
+    pub url: String,
+    /// When the step started; requests carry `started_at` to compare.
+    pub at: DateTime<Utc>,
+    /// Cookies in the jar once the step had settled, as `name@domain`.
+    #[serde(default)]
+    pub cookies: Vec<String>,
 }
 
 /// The banner looked for again on the first page after the choice: a
@@ -186,6 +256,11 @@ pub struct BannerRecheck {
     pub page_url: String,
     /// A banner was found in the page once it had settled.
     pub shown: bool,
+    /// Links or buttons on that page that reopen the consent choice
+    /// ("Cookie settings", a CMP's floating icon): the way to withdraw
+    /// (GDPR 7(3)). Since 1.2.
+    #[serde(default)]
+    pub reopen: Vec<BannerLink>,
 }
 
 impl Visit {
@@ -206,6 +281,7 @@ impl Visit {
                 title: None,
                 text: None,
                 script_references: Vec::new(),
+                forms: Vec::new(),
                 error: Some(error.to_string()),
             }],
             requests: Vec::new(),
@@ -219,6 +295,9 @@ impl Visit {
             popups: Vec::new(),
             dialogs: 0,
             banner_recheck: None,
+            tcf: Vec::new(),
+            overlay: None,
+            steps: Vec::new(),
         }
     }
 }
@@ -233,6 +312,11 @@ pub struct ConsentAction {
     pub choice: ButtonRole,
     /// Labels clicked, in order.
     pub clicks: Vec<String>,
+    /// Purposes found switched on in the settings layer before anything was
+    /// touched (labels); the engine switched them off before saving a
+    /// refusal. Since 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preticked: Vec<String>,
     pub succeeded: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -244,6 +328,7 @@ impl ConsentAction {
         ConsentAction {
             choice,
             clicks,
+            preticked: Vec::new(),
             succeeded: true,
             error: None,
         }
@@ -254,6 +339,7 @@ impl ConsentAction {
         ConsentAction {
             choice,
             clicks,
+            preticked: Vec::new(),
             succeeded: false,
             error: Some(error.into()),
         }
@@ -305,9 +391,71 @@ pub struct Page {
     /// behind a consent check. Since 1.1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script_references: Vec<String>,
+    /// The forms of the page (static HTML in the http engine, the rendered
+    /// DOM in the browser). None is ever submitted. Since 1.2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forms: Vec<Form>,
     /// Why the page could not be fetched or was cut short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// A form as found on a page: what it asks people for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Form {
+    /// CSS-like path of the `<form>` element.
+    pub selector: String,
+    /// Absolute URL the form posts to, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// `get` or `post`.
+    pub method: String,
+    /// `id`, `name`, `class` and `aria-label` of the form, joined: words
+    /// that often name its purpose (`newsletter-form`).
+    #[serde(default)]
+    pub identity: String,
+    /// The nearest heading or legend before or inside the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// Labels of its submit controls.
+    #[serde(default)]
+    pub submit_labels: Vec<String>,
+    /// Visible text of the form, whitespace-normalised, cut to 2,000
+    /// characters.
+    #[serde(default)]
+    pub text: String,
+    /// The fields a person fills in (hidden inputs and buttons left out).
+    #[serde(default)]
+    pub fields: Vec<FormField>,
+    /// Links inside the form or just after it (privacy notice, terms).
+    #[serde(default)]
+    pub links: Vec<BannerLink>,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct FormField {
+    /// `input`, `select` or `textarea`.
+    pub tag: String,
+    /// The `type` of an input (`text` when absent); the tag otherwise.
+    pub input_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The HTML `autocomplete` tokens, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autocomplete: Option<String>,
+    /// Text of its `<label>`, else `aria-label`, else the text next to a
+    /// checkbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    /// `required` or `aria-required="true"`.
+    pub required: bool,
+    /// For checkboxes and radios: ticked before anyone touched it.
+    pub checked: bool,
 }
 
 /// One redirect hop.
@@ -394,6 +542,13 @@ pub struct Request {
     /// Names of the cookies sent with the request, where known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cookies_sent: Vec<String>,
+    /// Bytes received over the network, headers included where the engine
+    /// knows them (browser), else the body as sent. Since 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoded_bytes: Option<u64>,
+    /// Body bytes after content decoding. Since 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded_bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -545,7 +700,7 @@ pub struct ButtonStyle {
 }
 
 /// A link inside the banner (policy, partner list...).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct BannerLink {
     pub text: String,
     pub href: String,

@@ -37,6 +37,150 @@ pub struct Facts {
     pub after_reject: VisitFacts,
     /// Visit after clicking accept (browser engine).
     pub after_accept: VisitFacts,
+    /// Visit with no click, only scrolling and one link followed (browser
+    /// engine): what browsing alone switches on.
+    #[serde(default)]
+    pub browsing: VisitFacts,
+    /// Consent inferred from browsing, observed in the `browsing` visit.
+    #[serde(default)]
+    pub implied: ImpliedFacts,
+    /// The forms of the first visit's pages and what they ask for.
+    #[serde(default)]
+    pub forms: Vec<FormFact>,
+    /// Counts over `forms`, for one-line conditions.
+    #[serde(default)]
+    pub form_summary: FormSummary,
+    /// Cookie walls, blocking modals and pay-or-accept.
+    #[serde(default)]
+    pub wall: WallFacts,
+    /// Weight of the home page in the first visit, in bytes transferred
+    /// (`before.weight` has the whole visit).
+    #[serde(default)]
+    pub page_weight_bytes: u64,
+    /// The jurisdiction profile the site was judged under.
+    #[serde(default)]
+    pub profile: ProfileFacts,
+}
+
+/// The jurisdiction profile in force (`rules/profiles/`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ProfileFacts {
+    /// `eu`, `fr`, `it`, `es`, `de`, `nl` or `uk`.
+    pub id: String,
+    /// The supervisory authority (`CNIL`, `Garante`...).
+    pub authority: String,
+    /// How the profile was chosen: `option`, `cctld`, `language` or `default`.
+    pub chosen_by: String,
+    /// Longest lifetime accepted for a tracking cookie, in days.
+    pub max_cookie_days: f64,
+    /// Closing the banner (✕) counts as a refusal.
+    pub close_is_refusal: bool,
+    /// Months a refusal should be remembered.
+    pub refusal_kept_months: f64,
+    /// Audience measurement can be exempt from consent.
+    pub audience_exemption: bool,
+}
+
+/// Consent inferred from browsing, observed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ImpliedFacts {
+    /// The `browsing` visit ran and its home page loaded.
+    pub observed: bool,
+    /// Trackers needing consent first contacted after scrolling (hosts).
+    pub on_scroll: Vec<String>,
+    /// ...or only after following a link.
+    pub on_navigation: Vec<String>,
+    /// Cookies needing consent first seen after scrolling or navigating
+    /// (`name@domain`).
+    pub cookies: Vec<String>,
+    /// Tracking switched on by browsing alone: any of the three above.
+    pub inferred: bool,
+    /// The banner also says so ("by continuing to browse...").
+    pub worded: bool,
+}
+
+/// A form and what it asks for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FormFact {
+    /// Page the form is on.
+    pub page: String,
+    pub selector: String,
+    /// `newsletter`, `account`, `contact`, `checkout`, `search`, `login`
+    /// or `other`.
+    pub purpose: String,
+    /// What gave the purpose away (a word and where it was found).
+    pub purpose_evidence: String,
+    pub fields: Vec<FormFieldFact>,
+    /// Personal-data categories it asks for (`email`, `phone`...).
+    pub categories: Vec<String>,
+    /// Required fields its purpose does not need (`rules/forms.toml`):
+    /// labels with their category.
+    pub unneeded_required: Vec<String>,
+    /// GDPR art. 9 categories asked for.
+    pub special_categories: Vec<String>,
+    /// Pre-ticked checkboxes that consent to marketing or partners (labels).
+    pub preticked_optins: Vec<String>,
+    /// It collects personal data (a field in a personal category).
+    pub personal: bool,
+    /// A privacy notice is linked or named at the form.
+    pub notice_linked: bool,
+}
+
+/// A form field and its personal-data category.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FormFieldFact {
+    /// Label, else name, else type.
+    pub label: String,
+    /// `email`, `phone`, `birth_date`, `gender`, `address`, `national_id`,
+    /// `name`, `password`, `payment`, a special category (`health`,
+    /// `religion`...), `optin` for a consent checkbox, or `other`.
+    pub category: String,
+    pub required: bool,
+    /// Its category is one the form's purpose needs.
+    pub needed: bool,
+    /// Art. 9 special category.
+    pub special: bool,
+    /// Checkbox ticked before anyone touched it.
+    pub checked: bool,
+}
+
+/// Counts over the forms, for one-line conditions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FormSummary {
+    pub count: u32,
+    /// Forms that collect personal data.
+    pub personal: u32,
+    /// Forms requiring more than their purpose needs.
+    pub excessive: u32,
+    /// Forms asking for special-category data.
+    pub special_category: u32,
+    /// Forms with a pre-ticked marketing or partner opt-in.
+    pub preticked_optin: u32,
+    /// Forms collecting personal data with no notice at the form.
+    pub without_notice: u32,
+}
+
+/// Content walled behind consent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WallFacts {
+    /// The page under the banner was measured (browser engine, banner shown).
+    pub measured: bool,
+    /// The banner blocks the content: scrolling locked, content inert, or
+    /// the viewport covered (over 80%).
+    pub blocking: bool,
+    /// A free way to refuse is on the first layer (reject, or ✕ where the
+    /// profile counts it as a refusal).
+    pub free_refusal: bool,
+    /// Blocking with no free refusal: consent or nothing.
+    pub cookie_wall: bool,
+    /// Blocking, but a free refusal is offered: a blocking modal.
+    pub blocking_modal: bool,
+    /// A paid alternative is offered in place of consent ("pay or accept").
+    pub pay_or_accept: bool,
+    pub paid_alternative_label: String,
+    pub paid_alternative_url: String,
+    /// Evidence, in words.
+    pub details: Vec<String>,
 }
 
 /// The consent banner.
@@ -59,6 +203,15 @@ pub struct BannerFacts {
     pub first_level_settings: bool,
     /// A close button (✕) on the first layer.
     pub first_level_close: bool,
+    /// Purposes found switched on in the settings layer before any click.
+    #[serde(default)]
+    pub preticked_purposes: Vec<String>,
+    /// The clicks made to reject, in order (browser engine).
+    #[serde(default)]
+    pub reject_path: Vec<String>,
+    /// The clicks made to accept, in order (browser engine).
+    #[serde(default)]
+    pub accept_path: Vec<String>,
     /// A reject button exists, but only on a deeper layer.
     pub deeper_reject: bool,
     /// Every first-level reject is a plain link inside running text.
@@ -115,6 +268,38 @@ pub struct PolicyFacts {
     pub reachable: bool,
     /// What the policy says.
     pub text: TextFacts,
+    /// Linked and fetched with a 2xx status: a notice exists.
+    #[serde(default)]
+    pub exists: bool,
+    /// GDPR art. 13/14 elements, each with the sentence found.
+    #[serde(default)]
+    pub checklist: Vec<NoticeElementFact>,
+    /// Names of the elements not found.
+    #[serde(default)]
+    pub missing: Vec<String>,
+    /// Ways to exercise one's rights named in the notice: `email:ADDRESS`,
+    /// `form`, `account`, `postal`.
+    #[serde(default)]
+    pub rights_channels: Vec<String>,
+    /// At least one channel to exercise rights.
+    #[serde(default)]
+    pub rights_channel: bool,
+    /// Supervisory authorities named (`CNIL`, `ICO`...).
+    #[serde(default)]
+    pub authorities: Vec<String>,
+}
+
+/// One element of the privacy-notice checklist.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct NoticeElementFact {
+    /// `controller`, `dpo`, `purposes`, `legal_basis`, `recipients`,
+    /// `transfers`, `retention`, `right_access`, `right_rectification`,
+    /// `right_erasure`, `right_restriction`, `right_portability`,
+    /// `right_objection`, `withdrawal`, `complaint`, `automated_decisions`.
+    pub element: String,
+    pub found: bool,
+    /// The sentence that shows it, or "".
+    pub sentence: String,
 }
 
 /// What one visit saw.
@@ -169,6 +354,66 @@ pub struct VisitFacts {
     /// them as trackers the page ships.
     #[serde(default)]
     pub referenced_trackers: Vec<TrackerFact>,
+    /// IAB TCF signal read in this visit (browser engine).
+    #[serde(default)]
+    pub tcf: TcfFacts,
+    /// After accept: a link or icon reopens the choice on the next page.
+    #[serde(default)]
+    pub withdrawal_link: bool,
+    /// Its label.
+    #[serde(default)]
+    pub withdrawal_label: String,
+    /// Bytes, requests and estimated emissions of this visit.
+    #[serde(default)]
+    pub weight: WeightFacts,
+}
+
+/// An IAB TCF consent string, decoded.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TcfFacts {
+    /// A `__tcfapi` answered with a TC string.
+    pub present: bool,
+    /// `tcloaded`, `cmpuishown`, `useractioncomplete`.
+    pub event_status: String,
+    pub cmp_id: i64,
+    /// TCF policy version (4 and up is TCF 2.2).
+    pub policy_version: i64,
+    /// Purposes with consent (1 to 11).
+    pub purposes_consent: Vec<i64>,
+    /// Purposes under legitimate interest.
+    pub purposes_li: Vec<i64>,
+    /// Vendors with consent.
+    pub vendors_consent_count: i64,
+    /// Vendors under legitimate interest.
+    pub vendors_li_count: i64,
+    /// Special features opted in.
+    pub special_features: Vec<i64>,
+    /// Any purpose or vendor consent: the string says "yes".
+    pub consent_signalled: bool,
+    /// Legitimate interest set for purposes TCF 2.2 reserves to consent
+    /// (3 to 6), or for purpose 1.
+    pub li_for_consent_purposes: Vec<i64>,
+    /// The string, for the record.
+    pub tc_string: String,
+    /// Why it could not be decoded, or "".
+    pub error: String,
+}
+
+/// Bytes, requests and emissions of one visit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WeightFacts {
+    /// Bytes transferred (as encoded on the wire).
+    pub bytes: u64,
+    /// Bytes after content decoding.
+    pub decoded_bytes: u64,
+    pub requests: u32,
+    pub third_party_bytes: u64,
+    /// `third_party_bytes / bytes`, 0 when nothing was measured.
+    pub third_party_share: f64,
+    /// Grams of CO2e by the Sustainable Web Design model (docs/weight.md).
+    pub co2e_grams: f64,
+    /// Requests with a byte count: the share of `requests` measured.
+    pub measured_requests: u32,
 }
 
 /// A consent cookie that says "accepted".

@@ -5,9 +5,13 @@
 //! rules without crawling again.
 
 pub mod banner;
+pub mod forms;
+pub mod notice;
 pub mod party;
+pub mod tcf;
 pub mod text;
 pub mod trackers;
+pub mod weight;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +81,7 @@ impl Analyser {
             before: visit(VisitKind::FirstVisit),
             after_reject: visit(VisitKind::AfterReject),
             after_accept: visit(VisitKind::AfterAccept),
+            ..Default::default()
         }
     }
 
@@ -95,6 +100,7 @@ impl Analyser {
                 status: p.status.map(i64::from).unwrap_or(-1),
                 reachable: p.error.is_none() && p.status.is_some_and(|s| (200..300).contains(&s)),
                 text: text::read(lex, p.text.as_deref().unwrap_or("")),
+                ..Default::default()
             },
             (None, Some(link)) => PolicyFacts {
                 linked: true,
@@ -102,6 +108,7 @@ impl Analyser {
                 status: -1,
                 reachable: false,
                 text: text::read(lex, ""),
+                ..Default::default()
             },
             (None, None) => PolicyFacts {
                 status: -1,
@@ -359,6 +366,7 @@ impl Analyser {
             banner_shown_again: chose && v.banner_recheck.as_ref().is_some_and(|r| r.shown),
             consent_signals,
             cookies,
+            ..Default::default()
         }
     }
 }
@@ -415,6 +423,7 @@ fn banner_facts(v: &Visit, ev: &Evidence) -> BannerFacts {
         accept_clicks: clicks(ButtonRole::Accept),
         reject_to_accept_contrast: ratio(&|s| s.contrast),
         reject_to_accept_area: ratio(&|s| s.width * s.height),
+        ..Default::default()
     }
 }
 

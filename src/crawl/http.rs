@@ -88,6 +88,8 @@ impl VisitLog {
                     Vec::new()
                 },
                 cookies_sent: Vec::new(),
+                encoded_bytes: None,
+                decoded_bytes: None,
                 after_choice: false,
                 started_at: None,
                 error: if last { f.error.clone() } else { None },
@@ -292,6 +294,7 @@ impl HttpEngine {
             title: None,
             text: None,
             script_references: Vec::new(),
+            forms: Vec::new(),
             error: f.error.clone(),
         };
         if f.truncated {
@@ -461,6 +464,9 @@ impl HttpEngine {
             popups: Vec::new(),
             dialogs: 0,
             banner_recheck: None,
+            tcf: Vec::new(),
+            overlay: None,
+            steps: Vec::new(),
         };
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),

@@ -7,6 +7,7 @@
 
 pub mod chrome;
 pub mod decode;
+pub mod forms;
 pub mod http;
 pub mod links;
 pub mod set_cookie;

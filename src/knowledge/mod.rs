@@ -9,7 +9,9 @@
 pub mod cmps;
 pub mod consent_cookies;
 pub mod cookies;
+pub mod forms;
 pub mod lexicon;
+pub mod notice;
 pub mod references;
 pub mod trackers;
 

@@ -125,6 +125,7 @@ impl Session {
                 .filter(|t| !t.is_empty()),
             text: None,
             script_references: Vec::new(),
+            forms: Vec::new(),
             error,
         }
     }
@@ -742,7 +743,7 @@ impl ChromeEngine {
             })
             .collect();
         let action = match kind {
-            VisitKind::FirstVisit => None,
+            VisitKind::FirstVisit | VisitKind::Browsing => None,
             VisitKind::AfterReject | VisitKind::AfterAccept
                 if banner_seen.status != BannerStatus::Present =>
             {
@@ -813,6 +814,7 @@ impl ChromeEngine {
                     banner_recheck = Some(BannerRecheck {
                         page_url: url.to_string(),
                         shown,
+                        reopen: Vec::new(),
                     });
                 }
             }
@@ -870,6 +872,8 @@ impl ChromeEngine {
                     status: r.status,
                     redirects: Vec::new(),
                     cookies_sent: Vec::new(),
+                    encoded_bytes: None,
+                    decoded_bytes: None,
                     after_choice: chose && i >= before_click_requests,
                     started_at: r.started_at,
                     error: r.error.clone(),
@@ -894,6 +898,9 @@ impl ChromeEngine {
                 popups: capture.popups.clone(),
                 dialogs: capture.dialogs,
                 banner_recheck,
+                tcf: Vec::new(),
+                overlay: None,
+                steps: Vec::new(),
             },
             landed,
         ))
