@@ -44,7 +44,8 @@ impl Auditor {
     /// Load knowledge, lists and rules, and start the engine. `warn`
     /// receives one-line notices.
     pub fn new(config: AuditConfig, warn: &mut dyn FnMut(String)) -> Result<Self> {
-        let (analyser, rules) = load_judgement(&config.rule_dirs, &config.filter_lists)?;
+        let (mut analyser, rules) = load_judgement(&config.rule_dirs, &config.filter_lists)?;
+        analyser.profile = check_profile(&analyser, config.crawl.profile.as_deref())?;
         let mut crawl = config.crawl;
         crawl.ruleset_version = rules.version.clone();
         crawl.lists = list_infos(&analyser);
@@ -128,7 +129,29 @@ pub fn load_judgement(
         .collect::<Result<Vec<_>>>()?;
     let catalogue = Catalogue::load(rule_dirs)?;
     let rules = CompiledRules::compile(&catalogue)?;
-    Ok((Analyser { knowledge, filters }, rules))
+    Ok((
+        Analyser {
+            knowledge,
+            filters,
+            profiles: catalogue.profiles.clone(),
+            profile: None,
+        },
+        rules,
+    ))
+}
+
+/// A `--profile` that names a known profile, lower-cased.
+pub fn check_profile(a: &Analyser, profile: Option<&str>) -> Result<Option<String>> {
+    let Some(id) = profile else {
+        return Ok(None);
+    };
+    match a.profiles.get(id) {
+        Some(p) => Ok(Some(p.id.clone())),
+        None => bail!(
+            "unknown profile `{id}` (expected one of {})",
+            a.profiles.ids().join(", ")
+        ),
+    }
 }
 
 fn list_infos(a: &Analyser) -> Vec<ListInfo> {

@@ -290,7 +290,7 @@ pub struct PolicyFacts {
 }
 
 /// One element of the privacy-notice checklist.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct NoticeElementFact {
     /// `controller`, `dpo`, `purposes`, `legal_basis`, `recipients`,
     /// `transfers`, `retention`, `right_access`, `right_rectification`,

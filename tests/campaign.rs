@@ -620,6 +620,29 @@ fn thirty_sites_give_exact_indicators() {
     assert_eq!(count_total(&r, "tracking_before_choice"), (20, 30));
     assert_eq!(count_total(&r, "cookies_over_13_months"), (10, 30));
     assert_eq!(count_total(&r, "minimally_compliant"), (10, 30));
+    // Meta and Google Analytics are not retargeting companies.
+    assert_eq!(count_total(&r, "retargeting_before_choice"), (0, 30));
+    // Weight and footprint: every site's bytes were measured.
+    assert_eq!(r["footprint"]["sites"], 30);
+    assert!(r["footprint"]["co2e_grams"].as_f64().unwrap() > 0.0);
+    let weight = r["spreads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "page_weight_kb")
+        .unwrap();
+    assert_eq!(weight["distribution"]["n"], 30);
+    let share = r["spreads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "third_party_byte_share")
+        .unwrap();
+    // Clean and no-reject sites send nothing to third parties; many.test's
+    // Meta pixel is a share of its bytes.
+    assert_eq!(share["distribution"]["n"], 30);
+    assert_eq!(share["distribution"]["min"], 0.0);
+    assert!(share["distribution"]["max"].as_f64().unwrap() > 0.0);
     let v = &indicator(&r, "reject_first_layer")["value"];
     // 20/30 = 66.7%, Wilson 95% interval [48.8%, 80.8%].
     assert!((v["low"].as_f64().unwrap() - 48.78).abs() < 0.05, "{v}");

@@ -91,7 +91,8 @@ fn reject_respected_versus_tracking_after_reject() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 6, "{files:?}");
+    // Four visits per site: first, reject, accept, browsing.
+    assert_eq!(files.len(), 8, "{files:?}");
     let har: Value = serde_json::from_str(
         &std::fs::read_to_string(har_dir.path().join("cmp-cheat.test-after_reject.har")).unwrap(),
     )
@@ -288,6 +289,16 @@ fn pre_ticked_purposes_are_unticked_before_save() {
     assert!(hosts(&site["facts"]["after_reject"]).is_empty());
     assert!(!ids(site).contains(&s("R501")), "{:?}", ids(site));
     assert_eq!(site["facts"]["banner"]["reject_clicks"], 4);
+    // What the site had switched on is itself a finding (issue 7 §6).
+    assert_eq!(
+        reject["consent_action"]["preticked"],
+        json!(["Analytics", "Advertising"])
+    );
+    assert_eq!(
+        site["facts"]["banner"]["preticked_purposes"],
+        json!(["Advertising", "Analytics"])
+    );
+    assert!(ids(site).contains(&s("B206")), "{:?}", ids(site));
 }
 
 #[test]
@@ -313,7 +324,7 @@ fn a_refusal_the_site_forgets_is_flagged() {
     let forgetful = &r["sites"][0];
     assert_eq!(
         forgetful["evidence"]["visits"][1]["banner_recheck"],
-        json!({"page_url": format!("{}page-2", web().url("www.forgetful.test")), "shown": true})
+        json!({"page_url": format!("{}page-2", web().url("www.forgetful.test")), "shown": true, "reopen": []})
     );
     assert!(ids(forgetful).contains(&s("R506")), "{:?}", ids(forgetful));
     // A site that stores the refusal does not ask again.
@@ -517,4 +528,200 @@ fn interrupt_leaves_no_browser_behind() {
         browsers.iter().all(|&p| !alive(p)),
         "Chromium outlived barometer: {browsers:?}"
     );
+}
+
+fn finding<'a>(site: &'a Value, id: &str) -> &'a Value {
+    site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == id)
+        .unwrap_or_else(|| panic!("{id} not flagged: {:?}", ids(site)))
+}
+
+/// The TC strings are the fixtures of `src/analyse/tcf.rs`, decoded there.
+#[test]
+fn tcf_signals_before_choice_after_reject_and_legitimate_interest() {
+    let r = chrome_scan(
+        &[
+            "www.tcf-early.test",
+            "www.tcf-li.test",
+            "www.tcf-right.test",
+        ],
+        &["--consent", "all"],
+    );
+    let (early, li, right) = (&r["sites"][0], &r["sites"][1], &r["sites"][2]);
+    let tcf = |site: &Value, visit: &str| site["facts"][visit]["tcf"].clone();
+    // Consent to everything before any click, and still after "reject".
+    let before = tcf(early, "before");
+    assert_eq!(before["present"], true);
+    assert_eq!(before["event_status"], "tcloaded");
+    assert_eq!(before["cmp_id"], 7);
+    assert_eq!(
+        before["purposes_consent"],
+        json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    );
+    assert_eq!(before["vendors_consent_count"], 10);
+    assert_eq!(
+        early["evidence"]["visits"][0]["tcf"][0]["tc_string"],
+        barometer::analyse::tcf::FIXTURE_CONSENT_ALL
+    );
+    assert_eq!(
+        tcf(early, "after_reject")["event_status"],
+        "useractioncomplete"
+    );
+    assert_eq!(tcf(early, "after_reject")["consent_signalled"], true);
+    assert_eq!(
+        finding(early, "C107")["evidence"],
+        json!(["CMP 7, purposes 10 consented, vendors 10 consented (tcloaded)"])
+    );
+    assert!(ids(early).contains(&s("R507")), "{:?}", ids(early));
+    // Legitimate interest switched on by default, for purposes 3 and 4.
+    assert_eq!(tcf(li, "before")["purposes_consent"], json!([]));
+    assert_eq!(tcf(li, "before")["li_for_consent_purposes"], json!([3, 4]));
+    assert_eq!(
+        finding(li, "C108")["evidence"],
+        json!(["TCF purpose 3", "TCF purpose 4"])
+    );
+    assert!(!ids(li).contains(&s("C107")), "{:?}", ids(li));
+    // Done right: nothing before the choice, nothing after reject, all
+    // after accept.
+    assert_eq!(tcf(right, "before")["present"], true);
+    assert_eq!(tcf(right, "before")["event_status"], "cmpuishown");
+    assert_eq!(tcf(right, "before")["consent_signalled"], false);
+    assert_eq!(tcf(right, "after_reject")["consent_signalled"], false);
+    assert_eq!(tcf(right, "after_accept")["consent_signalled"], true);
+    for id in ["C107", "C108", "R507"] {
+        assert!(!ids(right).contains(&s(id)), "{id}: {:?}", ids(right));
+        assert!(!ids(li).contains(&s("R507")), "{:?}", ids(li));
+    }
+    // Each CMP offers a way back after accepting.
+    assert_eq!(right["facts"]["after_accept"]["withdrawal_link"], true);
+    assert_eq!(
+        right["facts"]["after_accept"]["withdrawal_label"],
+        "Gérer mes cookies"
+    );
+}
+
+#[test]
+fn scrolling_and_browsing_on_are_not_consent() {
+    let r = chrome_scan(
+        &["www.scroll-track.test", "www.cmp-respect.test"],
+        &["--consent", "implied"],
+    );
+    let (scroll, respect) = (&r["sites"][0], &r["sites"][1]);
+    let visits: Vec<&str> = scroll["evidence"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(visits, ["first_visit", "browsing"]);
+    let steps: Vec<&str> = scroll["evidence"]["visits"][1]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["load", "scroll", "navigate"]);
+    let implied = &scroll["facts"]["implied"];
+    assert_eq!(implied["observed"], true);
+    assert_eq!(implied["on_scroll"], json!(["www.facebook.com"]));
+    assert_eq!(
+        implied["on_navigation"],
+        json!(["www.google-analytics.com"])
+    );
+    assert_eq!(implied["cookies"], json!(["fr@facebook.com"]));
+    assert_eq!(implied["worded"], true);
+    assert_eq!(
+        finding(scroll, "B205")["evidence"],
+        json!([
+            "www.facebook.com (after scrolling)",
+            "www.google-analytics.com (after following a link)",
+            "cookie fr@facebook.com"
+        ])
+    );
+    // The first visit never scrolls: the pixel is not in it.
+    assert!(!hosts(&scroll["facts"]["before"]).contains(&s("www.facebook.com")));
+    // A site that waits for a click does not switch anything on.
+    assert_eq!(respect["facts"]["implied"]["observed"], true);
+    assert_eq!(respect["facts"]["implied"]["inferred"], false);
+    assert!(!ids(respect).contains(&s("B205")), "{:?}", ids(respect));
+}
+
+#[test]
+fn a_cookie_wall_and_a_blocking_modal_with_a_free_refusal() {
+    let r = chrome_scan(
+        &["www.paywall.test", "www.modal.test"],
+        &["--consent", "none"],
+    );
+    let (paywall, modal) = (&r["sites"][0], &r["sites"][1]);
+    let overlay = &paywall["evidence"]["visits"][0]["overlay"];
+    assert_eq!(overlay["scroll_locked"], true);
+    assert_eq!(overlay["coverage"], 1.0);
+    let wall = &paywall["facts"]["wall"];
+    assert_eq!(
+        (
+            wall["measured"].clone(),
+            wall["blocking"].clone(),
+            wall["cookie_wall"].clone(),
+            wall["pay_or_accept"].clone()
+        ),
+        (json!(true), json!(true), json!(true), json!(true))
+    );
+    assert_eq!(
+        finding(paywall, "W801")["evidence"],
+        json!([
+            "paid alternative offered: \"S'abonner pour 2 € par mois\"",
+            "body has overflow-y: hidden",
+            "div#cmp-wall covers 100% of the viewport",
+            "fixed layers cover 100% of the viewport"
+        ])
+    );
+    // Held just as firmly, but "Tout refuser" is free: not a wall.
+    let wall = &modal["facts"]["wall"];
+    assert_eq!(wall["blocking"], true);
+    assert_eq!(wall["blocking_modal"], true);
+    assert_eq!(wall["cookie_wall"], false);
+    assert!(
+        !ids(modal).iter().any(|i| i.starts_with('W')),
+        "{:?}",
+        ids(modal)
+    );
+}
+
+#[test]
+fn withdrawal_after_accept_and_forms_of_the_rendered_page() {
+    let r = chrome_scan(
+        &[
+            "www.cmp-respect.test",
+            "www.cmp-cheat.test",
+            "www.forms.test",
+        ],
+        &["--consent", "accept"],
+    );
+    let (respect, cheat, forms) = (&r["sites"][0], &r["sites"][1], &r["sites"][2]);
+    assert_eq!(respect["facts"]["after_accept"]["withdrawal_link"], true);
+    assert_eq!(
+        respect["evidence"]["visits"][1]["banner_recheck"]["reopen"][0]["text"],
+        "Gérer mes cookies"
+    );
+    assert!(!ids(respect).contains(&s("R508")), "{:?}", ids(respect));
+    assert_eq!(cheat["facts"]["after_accept"]["banner_rechecked"], true);
+    assert_eq!(cheat["facts"]["after_accept"]["withdrawal_link"], false);
+    assert!(ids(cheat).contains(&s("R508")), "{:?}", ids(cheat));
+    // The browser engine reads forms from the rendered DOM, with the same
+    // verdicts as the http engine.
+    let found = ids(forms);
+    for id in ["F601", "F602", "F603", "F604", "N701"] {
+        assert!(found.contains(&s(id)), "{id}: {found:?}");
+    }
+    assert_eq!(
+        forms["facts"]["forms"][0]["unneeded_required"],
+        json!(["Téléphone (phone)", "Date de naissance (birth_date)"])
+    );
+    // Bytes are counted by the browser: headers and bodies.
+    let w = &forms["facts"]["before"]["weight"];
+    assert!(w["bytes"].as_u64().unwrap() > w["decoded_bytes"].as_u64().unwrap() / 2);
+    assert_eq!(w["requests"], w["measured_requests"]);
 }

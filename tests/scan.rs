@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use serde_json::json;
 
 #[test]
 fn french_site_cookies_trackers_banner_and_findings() {
@@ -118,9 +119,34 @@ fn french_site_cookies_trackers_banner_and_findings() {
         ]
     );
 
-    assert_eq!(finding_ids(&r), vec!["C101", "C102", "C104"]);
+    // Its notice tells of tracking and withdrawal, and of nothing else
+    // GDPR art. 13 asks for.
+    assert_eq!(
+        site["facts"]["policy"]["missing"],
+        json!([
+            "controller",
+            "dpo",
+            "purposes",
+            "legal_basis",
+            "recipients",
+            "transfers",
+            "retention",
+            "right_access",
+            "right_rectification",
+            "right_erasure",
+            "right_restriction",
+            "right_portability",
+            "right_objection",
+            "complaint",
+            "automated_decisions"
+        ])
+    );
+    assert_eq!(
+        finding_ids(&r),
+        vec!["C101", "C102", "C104", "N701", "N702"]
+    );
     let score = &site["score"];
-    assert_eq!(score["value"], 100 - 30 - 30 - 8);
+    assert_eq!(score["value"], 100 - 30 - 30 - 8 - 8 - 8);
     assert_eq!(score["grade"], "E");
 }
 

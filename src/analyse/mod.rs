@@ -6,11 +6,13 @@
 
 pub mod banner;
 pub mod forms;
+pub mod implied;
 pub mod notice;
 pub mod party;
 pub mod tcf;
 pub mod text;
 pub mod trackers;
+pub mod wall;
 pub mod weight;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +34,10 @@ pub const THIRTEEN_MONTHS_DAYS: f64 = 395.0;
 pub struct Analyser {
     pub knowledge: std::sync::Arc<Knowledge>,
     pub filters: Vec<FilterList>,
+    /// Jurisdiction profiles, to choose each site's.
+    pub profiles: crate::knowledge::profiles::Profiles,
+    /// The profile forced by `--profile`, else inferred per site.
+    pub profile: Option<String>,
 }
 
 impl Analyser {
@@ -61,6 +67,54 @@ impl Analyser {
                 .map(|v| self.visit_facts(v))
                 .unwrap_or_default()
         };
+        let profile = self.profile_of(ev, &banner.language);
+        let mut banner = banner;
+        if first.is_some() {
+            banner.preticked_purposes = ev
+                .visits
+                .iter()
+                .filter_map(|x| x.consent_action.as_ref())
+                .flat_map(|a| a.preticked.iter().cloned())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let path = |role: ButtonRole| {
+                ev.visits
+                    .iter()
+                    .filter_map(|x| x.consent_action.as_ref())
+                    .find(|a| a.choice == role && a.succeeded)
+                    .map(|a| a.clicks.clone())
+                    .unwrap_or_default()
+            };
+            banner.reject_path = path(ButtonRole::Reject);
+            banner.accept_path = path(ButtonRole::Accept);
+        }
+        let wall = first
+            .map(|v| wall::judge(v, lex, profile.close_is_refusal))
+            .unwrap_or_default();
+        let forms: Vec<FormFact> = first
+            .map(|v| {
+                v.pages
+                    .iter()
+                    .filter(|p| p.error.is_none())
+                    .flat_map(|p| {
+                        p.forms
+                            .iter()
+                            .map(move |f| forms::analyse(&p.url, f, &self.knowledge.forms, lex))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let form_summary = forms::summary(&forms);
+        let browsing = visit(VisitKind::Browsing);
+        let implied = ev
+            .visit(VisitKind::Browsing)
+            .filter(|v| v.status != VisitStatus::Failed)
+            .map(|v| implied::observe(v, &browsing, banner_text.implied_consent))
+            .unwrap_or_else(|| ImpliedFacts {
+                worded: banner_text.implied_consent,
+                ..Default::default()
+            });
         Facts {
             site: ev.target.site.clone(),
             engine: ev.provenance.engine.to_string(),
@@ -81,8 +135,31 @@ impl Analyser {
             before: visit(VisitKind::FirstVisit),
             after_reject: visit(VisitKind::AfterReject),
             after_accept: visit(VisitKind::AfterAccept),
-            ..Default::default()
+            browsing,
+            implied,
+            wall,
+            forms,
+            form_summary,
+            page_weight_bytes: first.map(weight::home_page_bytes).unwrap_or(0),
+            profile,
         }
+    }
+
+    /// The site's jurisdiction profile: forced, else from its ccTLD, else
+    /// from its banner's language, else `eu`.
+    fn profile_of(&self, ev: &Evidence, language: &str) -> ProfileFacts {
+        if let Some(p) = self.profile.as_deref().and_then(|id| self.profiles.get(id)) {
+            return p.facts("option");
+        }
+        let host = ev
+            .target
+            .final_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| ev.target.site.clone());
+        let (p, how) = self.profiles.infer(&host, language);
+        p.facts(how)
     }
 
     fn policy_facts(&self, v: &Visit) -> PolicyFacts {
@@ -94,14 +171,24 @@ impl Analyser {
             .find(|p| p.text.is_some() || p.role == crate::evidence::PageRole::Policy);
         let banner_link = v.banner.links.iter().find(|l| lex.is_policy_link(&l.text));
         match (page, banner_link) {
-            (Some(p), _) => PolicyFacts {
-                linked: true,
-                url: p.url.clone(),
-                status: p.status.map(i64::from).unwrap_or(-1),
-                reachable: p.error.is_none() && p.status.is_some_and(|s| (200..300).contains(&s)),
-                text: text::read(lex, p.text.as_deref().unwrap_or("")),
-                ..Default::default()
-            },
+            (Some(p), _) => {
+                let reachable =
+                    p.error.is_none() && p.status.is_some_and(|s| (200..300).contains(&s));
+                let mut facts = PolicyFacts {
+                    linked: true,
+                    url: p.url.clone(),
+                    status: p.status.map(i64::from).unwrap_or(-1),
+                    reachable,
+                    exists: reachable && p.text.as_deref().is_some_and(|t| !t.trim().is_empty()),
+                    text: text::read(lex, p.text.as_deref().unwrap_or("")),
+                    ..Default::default()
+                };
+                if facts.exists {
+                    notice::check(p.text.as_deref().unwrap_or(""), &self.knowledge.notice)
+                        .fill(&mut facts);
+                }
+                facts
+            }
             (None, Some(link)) => PolicyFacts {
                 linked: true,
                 url: link.href.clone(),
@@ -366,8 +453,29 @@ impl Analyser {
             banner_shown_again: chose && v.banner_recheck.as_ref().is_some_and(|r| r.shown),
             consent_signals,
             cookies,
-            ..Default::default()
+            tcf: self.tcf_facts(v, chose),
+            withdrawal_link: v
+                .banner_recheck
+                .as_ref()
+                .is_some_and(|r| chose && !r.reopen.is_empty()),
+            withdrawal_label: v
+                .banner_recheck
+                .as_ref()
+                .filter(|_| chose)
+                .and_then(|r| r.reopen.first())
+                .map(|l| l.text.clone())
+                .unwrap_or_default(),
+            weight: weight::weigh(requests.iter().copied()),
         }
+    }
+
+    /// The TCF signal of a visit: on arrival for the first visit, after
+    /// the click for the others.
+    fn tcf_facts(&self, v: &Visit, chose: bool) -> TcfFacts {
+        let moment = if chose { "after_choice" } else { "load" };
+        tcf::pick(&v.tcf, moment)
+            .map(tcf::decode)
+            .unwrap_or_default()
     }
 }
 

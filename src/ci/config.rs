@@ -4,7 +4,7 @@
 //! [check]
 //! urls = ["https://www.example.fr/"]
 //! engine = "chrome"            # http | chrome | auto
-//! consent = "all"              # none | reject | accept | all
+//! consent = "all"              # none | reject | accept | implied | all
 //! runs = 3                     # 1..=20
 //! policy = "majority"          # any | majority | all
 //! baseline = "barometer-baseline.json"   # relative to this file
@@ -194,7 +194,7 @@ pub struct Config {
     pub urls: Vec<String>,
     /// `[check] engine`: `http`, `chrome` or `auto`.
     pub engine: Option<String>,
-    /// `[check] consent`: `none`, `reject`, `accept` or `all`.
+    /// `[check] consent`: `none`, `reject`, `accept`, `implied` or `all`.
     pub consent: Option<String>,
     /// `[check] runs`: 1 to 20.
     pub runs: Option<u32>,
@@ -499,8 +499,11 @@ impl Parser<'_> {
                     cfg.engine = Some(self.choice(v, &path, &["http", "chrome", "auto"])?)
                 }
                 "consent" => {
-                    cfg.consent =
-                        Some(self.choice(v, &path, &["none", "reject", "accept", "all"])?)
+                    cfg.consent = Some(self.choice(
+                        v,
+                        &path,
+                        &["none", "reject", "accept", "implied", "all"],
+                    )?)
                 }
                 "runs" => {
                     let n = self.uint(v, &path, 20)?;

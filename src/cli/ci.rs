@@ -117,8 +117,11 @@ fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
                 "none" => ConsentVisits::None,
                 "reject" => ConsentVisits::Reject,
                 "accept" => ConsentVisits::Accept,
+                "implied" => ConsentVisits::Implied,
                 "all" => ConsentVisits::All,
-                other => bail!("[check] consent `{other}`: expected none, reject, accept or all"),
+                other => bail!(
+                    "[check] consent `{other}`: expected none, reject, accept, implied or all"
+                ),
             };
         }
     }

@@ -142,6 +142,10 @@ pub struct CrawlArgs {
     /// allowed, as in a default desktop browser).
     #[arg(long)]
     pub block_third_party_cookies: bool,
+    /// Jurisdiction profile to judge with: eu, fr, it, es, de, nl or uk
+    /// [default: from the site's ccTLD, else its banner's language, else eu].
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
     /// Largest page read, in MiB; a larger page is reported and not analysed.
     #[arg(long, default_value_t = 10, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_body_mb: u64,
@@ -156,7 +160,10 @@ pub enum ConsentVisits {
     Reject,
     /// First visit, then a visit that clicks accept.
     Accept,
-    /// All three visits.
+    /// First visit, then a visit that clicks nothing but scrolls and
+    /// follows a link (consent inferred from browsing).
+    Implied,
+    /// All four visits: first, reject, accept, browsing.
     All,
 }
 
@@ -292,6 +299,9 @@ pub struct ReportArgs {
     /// Filter lists (EasyList/EasyPrivacy format), as for `scan`.
     #[arg(long = "filter-list", value_name = "FILE")]
     pub filter_lists: Vec<PathBuf>,
+    /// Jurisdiction profile, as for `scan` (default: per site).
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -311,6 +321,10 @@ pub struct RulesArgs {
     /// Include the rules of this directory.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Show what applies under this jurisdiction profile (eu, fr, it, es,
+    /// de, nl, uk): its authority, thresholds, rules and severities.
+    #[arg(long, value_name = "ID")]
+    pub profile: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -37,7 +37,8 @@ pub fn run(args: ReportArgs) -> ExitCode {
 }
 
 fn publish(args: &ReportArgs) -> Result<()> {
-    let (analyser, rules) = load_judgement(&args.rules, &args.filter_lists)?;
+    let (mut analyser, rules) = load_judgement(&args.rules, &args.filter_lists)?;
+    analyser.profile = crate::audit::check_profile(&analyser, args.profile.as_deref())?;
     let references = References::builtin()?;
     let store = Store::open_existing(&args.db)?;
     let campaign = store.campaign(args.campaign.as_deref())?;

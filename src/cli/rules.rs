@@ -11,6 +11,25 @@ pub fn run(args: RulesArgs) -> ExitCode {
             Ok(c) => c,
             Err(e) => return fail(EXIT_USAGE, &e),
         };
+    let profile = match args.profile.as_deref() {
+        None => None,
+        Some(id) => match catalogue.profiles.get(id) {
+            Some(p) => Some(p),
+            None => {
+                return fail(
+                    EXIT_USAGE,
+                    &anyhow::anyhow!(
+                        "unknown profile `{id}` (expected one of {})",
+                        catalogue.profiles.ids().join(", ")
+                    ),
+                )
+            }
+        },
+    };
+    if let (Some(p), None) = (profile, &args.id) {
+        print!("{}", explain_profile(p, &catalogue.rules));
+        return ExitCode::from(EXIT_OK);
+    }
     match &args.id {
         None if args.json => println!(
             "{}",
@@ -41,6 +60,71 @@ pub fn run(args: RulesArgs) -> ExitCode {
         },
     }
     ExitCode::from(EXIT_OK)
+}
+
+/// What a jurisdiction profile selects: its authority, thresholds, and the
+/// rules that apply with their severity under it.
+pub fn explain_profile(p: &crate::knowledge::profiles::Profile, rules: &[Rule]) -> String {
+    let mut s = format!(
+        "Profile {}: {}
+
+",
+        p.id, p.name
+    );
+    s += &format!(
+        "Authority:  {} {}
+",
+        p.authority, p.authority_url
+    );
+    s += &format!(
+        "Law:        {}
+",
+        p.law
+    );
+    s += &format!(
+        "Thresholds: tracking cookies at most {} days; refusal kept {} months; \
+         closing the banner (✕) {} a refusal; audience measurement {}\n",
+        p.max_cookie_days,
+        p.refusal_kept_months,
+        if p.close_is_refusal {
+            "counts as"
+        } else {
+            "is not"
+        },
+        if p.audience_exemption {
+            "can be exempt from consent"
+        } else {
+            "needs consent"
+        }
+    );
+    s += &format!("Selects rules tagged: {}\n\n", p.jurisdictions.join(", "));
+    let (on, off): (Vec<&Rule>, Vec<&Rule>) =
+        rules.iter().partition(|r| p.applies(&r.jurisdictions));
+    s += &format!("{} rules apply:\n", on.len());
+    for r in on {
+        match p.severity.get(&r.id).filter(|sev| **sev != r.severity) {
+            Some(sev) => {
+                s += &format!(
+                    "{:<6} {:<9} {} (catalogue: {})\n",
+                    r.id,
+                    sev.as_str(),
+                    r.title,
+                    r.severity.as_str()
+                )
+            }
+            None => s += &format!("{:<6} {:<9} {}\n", r.id, r.severity.as_str(), r.title),
+        }
+    }
+    if !off.is_empty() {
+        s += &format!(
+            "\nNot part of this profile: {}\n",
+            off.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    s
 }
 
 /// A rule's documentation page, as plain text.

@@ -51,12 +51,14 @@ impl CrawlArgs {
                 ConsentVisits::None => vec![VisitKind::FirstVisit],
                 ConsentVisits::Reject => vec![VisitKind::FirstVisit, VisitKind::AfterReject],
                 ConsentVisits::Accept => vec![VisitKind::FirstVisit, VisitKind::AfterAccept],
+                ConsentVisits::Implied => vec![VisitKind::FirstVisit, VisitKind::Browsing],
                 ConsentVisits::All => VisitKind::ALL.to_vec(),
             },
             settle: Duration::from_secs_f64(self.settle.clamp(0.0, 60.0)),
             visit_timeout: Duration::from_secs(self.visit_timeout),
             block_third_party_cookies: self.block_third_party_cookies,
             chrome: self.chrome.clone(),
+            profile: self.profile.clone(),
             ..CrawlOptions::default()
         };
         Ok(AuditConfig {

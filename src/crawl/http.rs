@@ -27,6 +27,8 @@ const MAX_REDIRECTS: usize = 10;
 const PARALLEL_FETCHES: usize = 8;
 /// Policy text kept as evidence, in characters.
 const POLICY_TEXT_CHARS: usize = 200_000;
+/// Bodies not kept are still counted for the page weight, up to this.
+const COUNTED_BODY_BYTES: u64 = 32 * 1024 * 1024;
 /// Largest frame document read.
 const FRAME_BODY_BYTES: u64 = 2 * 1024 * 1024;
 
@@ -44,6 +46,8 @@ struct Fetched {
     redirects: Vec<Redirect>,
     content_type: Option<String>,
     body: Vec<u8>,
+    /// Body bytes received, kept or only counted (page weight).
+    received: Option<u64>,
     truncated: bool,
     error: Option<String>,
     /// `(raw header, URL of the response that carried it)`.
@@ -88,8 +92,10 @@ impl VisitLog {
                     Vec::new()
                 },
                 cookies_sent: Vec::new(),
-                encoded_bytes: None,
-                decoded_bytes: None,
+                // The client asks for no content coding: what came is what
+                // was sent (headers not counted).
+                encoded_bytes: if last { f.received } else { None },
+                decoded_bytes: if last { f.received } else { None },
                 after_choice: false,
                 started_at: None,
                 error: if last { f.error.clone() } else { None },
@@ -139,6 +145,7 @@ impl HttpEngine {
             redirects: Vec::new(),
             content_type: None,
             body: Vec::new(),
+            received: None,
             truncated: false,
             error: None,
             set_cookies: Vec::new(),
@@ -211,6 +218,24 @@ impl HttpEngine {
                         }
                     }
                 }
+                out.received = Some(out.body.len() as u64);
+            } else {
+                // Not kept, but weighed: count the body as it streams by,
+                // up to a cap (a media stream would never end).
+                let mut received = 0u64;
+                loop {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => {
+                            received += chunk.len() as u64;
+                            if received >= COUNTED_BODY_BYTES {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(_) => break,
+                    }
+                }
+                out.received = Some(received);
             }
             return out;
         }
@@ -323,6 +348,7 @@ impl HttpEngine {
         let doc = self.digest(&text, f.final_url, role == PageRole::Home, want_text);
         page.title = doc.title.clone();
         page.script_references = doc.script_references.clone();
+        page.forms = doc.forms.clone();
         page.text = doc.text.clone();
         (page, Some(doc))
     }
@@ -345,6 +371,7 @@ impl HttpEngine {
             links: links::page_links(&html, &url),
             subresources: links::subresources(&html, &url),
             script_references: links::script_references(&html, &url),
+            forms: super::forms::extract(&html, &url),
             banner,
             text: want_text.then(|| {
                 set_cookie::cut(
@@ -531,6 +558,8 @@ struct Doc {
     text: Option<String>,
     /// Third-party URLs named in inline scripts.
     script_references: Vec<String>,
+    /// The forms of the document.
+    forms: Vec<Form>,
 }
 
 impl Engine for HttpEngine {

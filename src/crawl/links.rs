@@ -254,6 +254,55 @@ pub fn policy_link(
         })
 }
 
+/// Links and buttons that reopen the consent choice ("Cookie settings",
+/// "Gérer mes cookies", a CMP's floating button with such an `aria-label`):
+/// after a choice, the way to withdraw it (GDPR 7(3)). At most 5.
+pub fn reopen_links(
+    doc: &Html,
+    base: &Url,
+    lex: &crate::knowledge::Lexicons,
+) -> Vec<crate::evidence::BannerLink> {
+    static CLICKABLE: LazyLock<Selector> = LazyLock::new(|| {
+        Selector::parse("a, button, [role=button], [onclick]").expect("static selector")
+    });
+    let mut out: Vec<crate::evidence::BannerLink> = Vec::new();
+    for el in doc.select(&CLICKABLE) {
+        let text = visible_text(el);
+        let label = if text.is_empty() {
+            el.value()
+                .attr("aria-label")
+                .or_else(|| el.value().attr("title"))
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            text
+        };
+        if label.is_empty() || label.chars().count() > 80 {
+            continue;
+        }
+        let normalised = crate::knowledge::lexicon::normalise(&label);
+        if lex
+            .find(crate::knowledge::TextCategory::ConsentReopen, &normalised)
+            .is_none()
+        {
+            continue;
+        }
+        let href = el
+            .value()
+            .attr("href")
+            .and_then(|h| base.join(h.trim()).ok())
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        if !out.iter().any(|l| l.text == label) {
+            out.push(crate::evidence::BannerLink { text: label, href });
+        }
+        if out.len() >= 5 {
+            break;
+        }
+    }
+    out
+}
+
 /// Third-party URLs written in inline scripts (`<script>` without `src`):
 /// tag snippets build their `<script>` element in code, so a crawler that
 /// runs no JavaScript only sees the host in the text. At most 50.

@@ -60,6 +60,9 @@ pub struct CrawlOptions {
     /// Stamped into provenance.
     pub ruleset_version: String,
     pub lists: Vec<ListInfo>,
+    /// Jurisdiction profile forced with `--profile` (judging, not crawling:
+    /// carried here so every command that audits gets it).
+    pub profile: Option<String>,
 }
 
 impl Default for CrawlOptions {
@@ -80,6 +83,7 @@ impl Default for CrawlOptions {
             chrome: None,
             ruleset_version: String::new(),
             lists: Vec::new(),
+            profile: None,
         }
     }
 }

@@ -67,10 +67,14 @@ pub enum TextCategory {
     LegitimateInterest,
     PolicyLink,
     ExemptionClaim,
+    /// A paid alternative to consent ("subscribe", "s'abonner", "PUR-Abo").
+    PaidAlternative,
+    /// A link or button that reopens the consent choice ("cookie settings").
+    ConsentReopen,
 }
 
 impl TextCategory {
-    pub const ALL: [TextCategory; 9] = [
+    pub const ALL: [TextCategory; 11] = [
         TextCategory::ImpliedConsent,
         TextCategory::CrossSite,
         TextCategory::Purposes,
@@ -80,6 +84,8 @@ impl TextCategory {
         TextCategory::LegitimateInterest,
         TextCategory::PolicyLink,
         TextCategory::ExemptionClaim,
+        TextCategory::PaidAlternative,
+        TextCategory::ConsentReopen,
     ];
 
     fn key(self) -> &'static str {
@@ -93,6 +99,8 @@ impl TextCategory {
             TextCategory::LegitimateInterest => "legitimate_interest",
             TextCategory::PolicyLink => "policy_link",
             TextCategory::ExemptionClaim => "exemption_claim",
+            TextCategory::PaidAlternative => "paid_alternative",
+            TextCategory::ConsentReopen => "reopen",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod forms;
 pub mod lexicon;
 pub mod notice;
+pub mod profiles;
 pub mod references;
 pub mod trackers;
 
@@ -44,6 +45,10 @@ pub struct Knowledge {
     pub cmps: CmpDb,
     pub consent_cookies: ConsentCookieDb,
     pub lexicons: Lexicons,
+    /// Form purposes and personal-data categories (`rules/forms.toml`).
+    pub forms: forms::FormKnowledge,
+    /// The privacy-notice checklist (`rules/notice.toml`).
+    pub notice: notice::NoticeLexicon,
 }
 
 impl Knowledge {
@@ -58,6 +63,8 @@ impl Knowledge {
                 "rules/consent-cookies.toml",
             )?,
             lexicons: Lexicons::builtin()?,
+            forms: forms::FormKnowledge::builtin()?,
+            notice: notice::NoticeLexicon::builtin()?,
         })
     }
 }

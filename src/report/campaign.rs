@@ -59,6 +59,12 @@ pub struct SiteIndicators {
     pub cross_site_disclosed: Option<bool>,
     pub cookies_over_13_months: Option<bool>,
     pub minimally_compliant: Option<bool>,
+    #[serde(default)]
+    pub retargeting_before_choice: Option<bool>,
+    #[serde(default)]
+    pub retargeting_after_accept: Option<bool>,
+    #[serde(default)]
+    pub cookie_wall: Option<bool>,
 }
 
 impl SiteIndicators {
@@ -71,6 +77,9 @@ impl SiteIndicators {
             "cross_site_disclosed" => self.cross_site_disclosed,
             "cookies_over_13_months" => self.cookies_over_13_months,
             "minimally_compliant" => self.minimally_compliant,
+            "retargeting_before_choice" => self.retargeting_before_choice,
+            "retargeting_after_accept" => self.retargeting_after_accept,
+            "cookie_wall" => self.cookie_wall,
             _ => None,
         }
     }
@@ -120,6 +129,24 @@ pub const INDICATORS: &[(&str, &str, &str, &str)] = &[
         "meet the basic consent requirements",
         "A reject button on the first layer, no tracking before any choice and, when a refusal was tested, none after it. Denominator: audited sites where the banner could be seen.",
     ),
+    (
+        "retargeting_before_choice",
+        "Retargeting before choice",
+        "contact a retargeting company (ads that follow visitors to other sites) before any choice",
+        "A tracker of the `retargeting` category (Criteo, AdRoll, RTB House...; rules/trackers.toml) was contacted before the visitor chose anything. Denominator: audited sites.",
+    ),
+    (
+        "retargeting_after_accept",
+        "Retargeting after accept",
+        "contact a retargeting company once the visitor accepts",
+        "After the engine clicked accept, a tracker of the `retargeting` category was contacted. Denominator: sites where the accept click was made (browser engine only).",
+    ),
+    (
+        "cookie_wall",
+        "Cookie wall",
+        "wall their content behind consent (accept or pay, with no free refusal)",
+        "The banner holds the page (scrolling locked, content inert or the viewport covered, measured in the browser) or offers a paid alternative, and its first layer has no free refusal. Denominator: sites with a banner whose page was measured (browser engine) or that offer a paid alternative.",
+    ),
 ];
 
 /// One audited site, as the ranking and the CSV show it.
@@ -147,6 +174,17 @@ pub struct SiteRow {
     pub tracker_hosts: Vec<String>,
     /// Rule ids failed.
     pub findings: Vec<String>,
+    /// Bytes transferred for the home page, before any choice.
+    #[serde(default)]
+    pub page_weight_bytes: u64,
+    /// Share of the first visit's bytes that went to third parties (0-1),
+    /// when bytes were measured.
+    #[serde(default)]
+    pub third_party_byte_share: Option<f64>,
+    /// Estimated grams of CO2e of the first visit (Sustainable Web Design
+    /// Model v4).
+    #[serde(default)]
+    pub co2e_grams: f64,
     /// The site's own report, relative to the barometer's directory.
     #[serde(default)]
     pub report: Option<String>,
@@ -188,6 +226,10 @@ impl SiteRow {
         }
         companies.sort();
         hosts.sort();
+        let retargeting =
+            |v: &crate::facts::VisitFacts| v.trackers.iter().any(|t| t.category == "retargeting");
+        let accepted = f.after_accept.ran && f.after_accept.choice_made;
+        let wall_known = f.banner.present && (f.wall.measured || f.wall.pay_or_accept);
         SiteRow {
             position: 0,
             url: r.url.clone(),
@@ -210,7 +252,14 @@ impl SiteRow {
                 cookies_over_13_months: Some(over_13),
                 minimally_compliant: reject
                     .map(|reject| reject && !before && after_reject != Some(true)),
+                retargeting_before_choice: Some(retargeting(&f.before)),
+                retargeting_after_accept: accepted.then(|| retargeting(&f.after_accept)),
+                cookie_wall: wall_known.then_some(f.wall.cookie_wall),
             },
+            page_weight_bytes: f.page_weight_bytes,
+            third_party_byte_share: (f.before.weight.bytes > 0)
+                .then_some(f.before.weight.third_party_share),
+            co2e_grams: f.before.weight.co2e_grams,
             third_party_hosts: f.before.third_party_host_count,
             cookies: f.before.cookie_count,
             trackers: f.before.tracker_count,
@@ -340,6 +389,20 @@ pub struct CampaignReport {
     pub comparison: Option<Comparison>,
     /// How the figures were measured, said plainly.
     pub method: Vec<String>,
+    /// The campaign's estimated footprint (first visits).
+    #[serde(default)]
+    pub footprint: Footprint,
+}
+
+/// What the first visits of the campaign's sites weighed, and emitted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Footprint {
+    /// Sites with bytes measured.
+    pub sites: usize,
+    pub bytes: u64,
+    /// Grams of CO2e, Sustainable Web Design Model v4 (docs/weight.md).
+    pub co2e_grams: f64,
+    pub model: String,
 }
 
 /// Shares of `rows` for indicator `id` (sites that cannot say are left out).
@@ -416,6 +479,27 @@ impl CampaignReport {
                 id: "cookies".into(),
                 label: "cookies set before any choice".into(),
                 distribution: Distribution::of(&values(&|r| r.cookies as f64)),
+            },
+            Spread {
+                id: "page_weight_kb".into(),
+                label: "home page weight, kB transferred".into(),
+                distribution: Distribution::of(
+                    &rows
+                        .iter()
+                        .filter(|r| r.page_weight_bytes > 0)
+                        .map(|r| r.page_weight_bytes as f64 / 1000.0)
+                        .collect::<Vec<f64>>(),
+                ),
+            },
+            Spread {
+                id: "third_party_byte_share".into(),
+                label: "share of bytes sent to third parties before any choice, %".into(),
+                distribution: Distribution::of(
+                    &rows
+                        .iter()
+                        .filter_map(|r| r.third_party_byte_share.map(|x| x * 100.0))
+                        .collect::<Vec<f64>>(),
+                ),
             },
             Spread {
                 id: "score".into(),
@@ -515,6 +599,17 @@ impl CampaignReport {
             skipped_lines: skipped.len(),
         };
         let method = method_notes(&campaign, &counts);
+        let measured: Vec<&SiteRow> = rows
+            .iter()
+            .filter(|r| r.third_party_byte_share.is_some())
+            .collect();
+        let footprint = Footprint {
+            sites: measured.len(),
+            bytes: measured.iter().map(|r| r.page_weight_bytes).sum(),
+            co2e_grams: (measured.iter().map(|r| r.co2e_grams).sum::<f64>() * 1000.0).round()
+                / 1000.0,
+            model: crate::analyse::weight::MODEL.to_string(),
+        };
         CampaignReport {
             tool: "gdpr-barometer".into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
@@ -534,6 +629,7 @@ impl CampaignReport {
             skipped,
             comparison,
             method,
+            footprint,
         }
     }
 

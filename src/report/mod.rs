@@ -81,6 +81,9 @@ pub struct Finding {
     pub evidence_labels: Vec<String>,
     pub references: Vec<LegalReference>,
     pub jurisdictions: Vec<String>,
+    /// The supervisory authority of the site's jurisdiction profile.
+    #[serde(default)]
+    pub authority: String,
     pub remediation: String,
 }
 
@@ -113,12 +116,17 @@ impl SiteReport {
                 continue;
             };
             if o.status == RuleStatus::Fail {
+                let severity = o.severity.unwrap_or(rule.severity);
                 findings.push(Finding {
                     rule_id: rule.id.clone(),
                     title: rule.title.clone(),
-                    severity: rule.severity,
+                    severity,
                     confidence: rule.confidence,
-                    weight: rule.weight(),
+                    weight: match (rule.weight, o.severity) {
+                        (None, Some(s)) => s.default_weight(),
+                        _ => rule.weight(),
+                    },
+                    authority: facts.profile.authority.clone(),
                     message: o.detail.clone(),
                     evidence_labels: o.evidence.iter().map(item_label).collect(),
                     evidence: o.evidence.clone(),
@@ -130,7 +138,7 @@ impl SiteReport {
             lines.push(RuleLine {
                 id: rule.id.clone(),
                 title: rule.title.clone(),
-                severity: rule.severity,
+                severity: o.severity.unwrap_or(rule.severity),
                 status: o.status,
                 detail: o.detail,
             });

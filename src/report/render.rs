@@ -94,10 +94,17 @@ handlebars_helper!(yesno: |v: bool| if v { "yes" } else { "no" });
 // an optional boolean.
 handlebars_helper!(pct: |v: Json| match v.as_f64() { Some(x) => format!("{x:.1}%"), None => "n/a".to_string() });
 handlebars_helper!(fixed: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => "n/a".to_string() });
+handlebars_helper!(num: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => String::new() });
 handlebars_helper!(signed: |v: Json| match v.as_f64() { Some(x) => format!("{:+.1}", if x.abs() < 0.05 { 0.0 } else { x }), None => "n/a".to_string() });
 handlebars_helper!(when: |v: str| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|_| v.to_string()));
 handlebars_helper!(maybe: |v: Json| match v.as_bool() { Some(true) => "yes", Some(false) => "no", None => "n/a" });
 handlebars_helper!(starts_with: |s: str, prefix: str| s.starts_with(prefix));
+handlebars_helper!(bytes: |v: Json| match v.as_f64() {
+    Some(x) if x >= 1e6 => format!("{:.2} MB", x / 1e6),
+    Some(x) if x >= 1e3 => format!("{:.1} kB", x / 1e3),
+    Some(x) => format!("{x:.0} B"),
+    None => "n/a".to_string(),
+});
 handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
 
 /// Colour for the text format: `{{{paint "red" value}}}`. The value is
@@ -209,9 +216,11 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("yesno", Box::new(yesno));
     hb.register_helper("starts_with", Box::new(starts_with));
     hb.register_helper("gt", Box::new(gt));
+    hb.register_helper("bytes", Box::new(bytes));
     hb.register_helper("paint", Box::new(paint));
     hb.register_helper("pct", Box::new(pct));
     hb.register_helper("fixed", Box::new(fixed));
+    hb.register_helper("num", Box::new(num));
     hb.register_helper("signed", Box::new(signed));
     hb.register_helper("maybe", Box::new(maybe));
     hb.register_helper("when", Box::new(when));

@@ -27,6 +27,7 @@ pub struct CompiledRule {
 pub struct CompiledRules {
     pub rules: Vec<CompiledRule>,
     pub version: String,
+    pub profiles: crate::knowledge::profiles::Profiles,
     /// The CEL standard library, built once (about 20 µs each time).
     env: Arc<Env>,
 }
@@ -55,6 +56,10 @@ pub struct RuleOutcome {
     /// What broke the rule (from its `evidence` expression).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<serde_json::Value>,
+    /// The severity the site's jurisdiction profile gives the rule, when it
+    /// differs from the catalogue's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<super::Severity>,
 }
 
 fn compile(rule: &Rule, what: &str, source: &str) -> Result<Program> {
@@ -93,6 +98,7 @@ impl CompiledRules {
         Ok(CompiledRules {
             rules,
             version: catalogue.version.clone(),
+            profiles: catalogue.profiles.clone(),
             env: Arc::new(Env::stdlib()),
         })
     }
@@ -106,7 +112,29 @@ impl CompiledRules {
                 ctx.add_variable_as_val(k.as_str(), json_to_val(v));
             }
         }
-        self.rules.iter().map(|r| r.evaluate(&ctx, facts)).collect()
+        let profile = self.profiles.get(&facts.profile.id).or_else(|| {
+            self.profiles
+                .get(crate::knowledge::profiles::DEFAULT_PROFILE)
+        });
+        self.rules
+            .iter()
+            .map(|r| match profile {
+                Some(p) if !p.applies(&r.rule.jurisdictions) => RuleOutcome {
+                    id: r.rule.id.clone(),
+                    status: RuleStatus::NotApplicable,
+                    detail: format!("not part of the {} profile", p.name),
+                    evidence: Vec::new(),
+                    severity: None,
+                },
+                _ => {
+                    let mut o = r.evaluate(&ctx, facts);
+                    o.severity = profile
+                        .and_then(|p| p.severity.get(&r.rule.id).copied())
+                        .filter(|s| *s != r.rule.severity);
+                    o
+                }
+            })
+            .collect()
     }
 }
 
@@ -118,6 +146,7 @@ impl CompiledRule {
             status,
             detail,
             evidence: Vec::new(),
+            severity: None,
         };
         if let Some(missing) = self
             .rule
@@ -170,6 +199,7 @@ impl CompiledRule {
                     status: RuleStatus::Fail,
                     detail: render_message(&self.rule.message, &evidence),
                     evidence,
+                    severity: None,
                 }
             }
             Ok(other) => outcome(

@@ -167,6 +167,8 @@ pub struct Catalogue {
     pub rules: Vec<Rule>,
     /// Identifies the exact rule set, for provenance.
     pub version: String,
+    /// Jurisdiction profiles (`rules/profiles/`).
+    pub profiles: crate::knowledge::profiles::Profiles,
 }
 
 impl Catalogue {
@@ -218,7 +220,11 @@ impl Catalogue {
                 .fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
         });
         let version = format!("{}+{:08x}", env!("CARGO_PKG_VERSION"), digest as u32);
-        Ok(Catalogue { rules, version })
+        Ok(Catalogue {
+            rules,
+            version,
+            profiles: crate::knowledge::profiles::Profiles::builtin()?,
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

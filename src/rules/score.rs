@@ -33,11 +33,15 @@ pub fn score(rules: &CompiledRules, outcomes: &[RuleOutcome]) -> Score {
         .iter()
         .filter(|o| o.status == RuleStatus::Fail)
         .filter_map(|o| {
-            rules
-                .rules
-                .iter()
-                .find(|r| r.rule.id == o.id)
-                .map(|r| (o.id.clone(), r.rule.weight()))
+            rules.rules.iter().find(|r| r.rule.id == o.id).map(|r| {
+                // A profile's severity changes the default weight, not
+                // one the rule sets itself.
+                let weight = match (r.rule.weight, o.severity) {
+                    (None, Some(s)) => s.default_weight(),
+                    _ => r.rule.weight(),
+                };
+                (o.id.clone(), weight)
+            })
         })
         .filter(|(_, w)| *w > 0)
         .collect();

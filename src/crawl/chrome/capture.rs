@@ -21,6 +21,10 @@ pub(super) struct Seen {
     pub(super) initiator: Option<String>,
     pub(super) status: Option<u16>,
     pub(super) error: Option<String>,
+    /// Bytes received for it, headers included (`loadingFinished`).
+    pub(super) encoded_bytes: Option<u64>,
+    /// Body bytes after decoding, summed over `dataReceived`.
+    pub(super) decoded_bytes: u64,
 }
 
 /// What the event listener collects during a visit.
@@ -96,12 +100,25 @@ impl Capture {
                     initiator: initiator.filter(|u| !u.is_empty()),
                     status: None,
                     error: None,
+                    encoded_bytes: None,
+                    decoded_bytes: 0,
                 });
                 self.by_id.insert(id, self.requests.len() - 1);
             }
             Event::NetworkResponseReceived(e) => {
                 if let Some(&i) = self.by_id.get(&e.params.request_id) {
                     self.requests[i].status = Some(e.params.response.status as u16);
+                }
+            }
+            Event::NetworkDataReceived(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].decoded_bytes += u64::from(e.params.data_length);
+                }
+            }
+            Event::NetworkLoadingFinished(e) => {
+                if let Some(&i) = self.by_id.get(&e.params.request_id) {
+                    self.requests[i].encoded_bytes =
+                        Some(e.params.encoded_data_length.max(0.0) as u64);
                 }
             }
             Event::NetworkLoadingFailed(e) => {

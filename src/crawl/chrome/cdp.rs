@@ -50,6 +50,10 @@ raw_method!(AttachToTarget, "Target.attachToTarget" { target_id: String, flatten
 raw_method!(SetDownloadBehavior, "Browser.setDownloadBehavior" { behavior: &'static str, browser_context_id: String });
 raw_method!(CloseTarget, "Target.closeTarget" { target_id: String });
 raw_method!(Evaluate, "Runtime.evaluate" { expression: &'static str, return_by_value: bool });
+raw_method!(
+    /// `Runtime.evaluate` of a script that returns a promise.
+    EvaluateAwait, "Runtime.evaluate" { expression: &'static str, return_by_value: bool, await_promise: bool }
+);
 raw_method!(Navigate, "Page.navigate" { url: String });
 raw_method!(Screenshot, "Page.captureScreenshot" { format: &'static str, quality: u32, capture_beyond_viewport: bool });
 raw_method!(ScreenshotClip, "Page.captureScreenshot" { format: &'static str, quality: u32, clip: Clip });

@@ -23,6 +23,7 @@ mod cdp;
 mod dom;
 pub mod flatten;
 mod jar;
+mod probe;
 pub mod reaper;
 mod wire;
 
@@ -641,12 +642,14 @@ impl ChromeEngine {
         // "Save" after unticking every purpose ticked in advance (a script
         // may tick them after load: their live state is read). Without
         // this, saving would accept what the site pre-selected.
+        let mut preticked = Vec::new();
         if let Some(save) = target.filter(|b| b.role == ButtonRole::Save) {
             if save.node.is_some() {
                 for (node, label_node, label) in toggles(&second_flat, second.selector.as_deref()) {
                     if is_on(&s.tab, node) != Some(true) {
                         continue;
                     }
+                    preticked.push(label.clone());
                     let clicked =
                         click(s, node).or_else(|e| label_node.map_or(Err(e), |l| click(s, l)));
                     if clicked.is_ok() && is_on(&s.tab, node) == Some(false) {
@@ -655,7 +658,7 @@ impl ChromeEngine {
                 }
             }
         }
-        match target.and_then(|b| b.node.map(|n| (b, n))) {
+        let mut action = match target.and_then(|b| b.node.map(|n| (b, n))) {
             Some((b, n)) => match click(s, n) {
                 Ok(()) => {
                     clicks.push(b.label.clone());
@@ -668,7 +671,9 @@ impl ChromeEngine {
                 clicks,
                 format!("no {} button on the settings layer", choice.as_str()),
             ),
-        }
+        };
+        action.preticked = preticked;
+        action
     }
 
     fn visit(
@@ -698,6 +703,7 @@ impl ChromeEngine {
         let budget = self.opts.visit_timeout;
         let mut pages = Vec::new();
         let mut jar: Vec<Value> = Vec::new();
+        let visit_started_at = Utc::now();
         let home_error = self.load(s, input.as_str()).err();
         let landed = s
             .document_url()
@@ -720,11 +726,47 @@ impl ChromeEngine {
             ));
         };
         pages.push(s.page(PageRole::Home, input, home_error));
+        let first_visit = kind == VisitKind::FirstVisit;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
         let (mut banner_seen, page_links) = self.find_banner(s, &home_url)?;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), status = ?banner_seen.status, "banner looked for");
         if banner_seen.status == BannerStatus::Present {
             banner_seen.screenshots = self.screenshots(s, &banner_seen);
+        }
+        // The forms of the rendered page (the first visit speaks for all).
+        if first_visit {
+            if let (Some(home), Ok(flat)) = (pages.last_mut(), self.snapshot(s)) {
+                home.forms = crate::crawl::forms::extract(&Html::parse_document(&flat), &home_url);
+            }
+        }
+        // Before any click: the TCF signal, and how the banner holds the
+        // page (the first visit speaks for all).
+        let mut tcf = Vec::new();
+        let mut overlay = None;
+        if kind == VisitKind::FirstVisit {
+            tcf = probe::tcf(&s.tab, "load");
+            if banner_seen.status == BannerStatus::Present {
+                overlay = probe::overlay(&s.tab);
+            }
+        }
+        // The browsing visit: scroll to the bottom, with no click.
+        let mut steps = Vec::new();
+        if kind == VisitKind::Browsing {
+            steps.push(BrowseStep {
+                action: "load".into(),
+                url: home_url.to_string(),
+                at: visit_started_at,
+                cookies: jar_names(&s.tab),
+            });
+            let at = Utc::now();
+            probe::scroll_to_bottom(&s.tab);
+            self.settle_network(s, AFTER_CLICK_MIN);
+            steps.push(BrowseStep {
+                action: "scroll".into(),
+                url: home_url.to_string(),
+                at,
+                cookies: jar_names(&s.tab),
+            });
         }
         // What existed before the click, to tell what the choice changed.
         let before_click_requests = s.capture.lock().map_err(|e| e.to_string())?.requests.len();
@@ -767,6 +809,7 @@ impl ChromeEngine {
         let chose_ok = action.as_ref().is_some_and(|a| a.succeeded);
         if chose_ok {
             self.settle_network(s, AFTER_CLICK_MIN);
+            tcf = probe::tcf(&s.tab, "after_choice");
         }
         jar.extend(all_cookies(&s.tab));
         // Browse on, as the http engine chooses pages.
@@ -775,11 +818,16 @@ impl ChromeEngine {
             links::canonical(input.clone()),
             links::canonical(home_url.clone()),
         ]);
+        // The browsing visit follows one link; the others browse on.
         let next = links::next_pages(
             &page_links,
             &site,
             &mut seen,
-            self.opts.max_pages.saturating_sub(1),
+            if kind == VisitKind::Browsing {
+                1
+            } else {
+                self.opts.max_pages.saturating_sub(1)
+            },
         );
         // The first visit also reads the privacy policy, as the http engine
         // does (the other two visits would read the same text).
@@ -794,14 +842,25 @@ impl ChromeEngine {
                 partial = true;
                 break;
             }
+            let at = Utc::now();
             let error = self.load(s, url.as_str()).err();
             let mut page = s.page(PageRole::Crawled, &url, error);
+            if kind == VisitKind::Browsing {
+                steps.push(BrowseStep {
+                    action: "navigate".into(),
+                    url: url.to_string(),
+                    at,
+                    cookies: jar_names(&s.tab),
+                });
+            }
             // Is the choice remembered? Look for the banner once on the
             // first page after the click (no extra wait: the page has
             // settled; a banner slower than that is missed, never invented).
             if chose_ok && banner_recheck.is_none() && page.error.is_none() {
                 if let Ok(flat) = self.snapshot(s) {
-                    let shown = banner::detect(&Html::parse_document(&flat), &url, &self.knowledge)
+                    let html = Html::parse_document(&flat);
+                    let reopen = links::reopen_links(&html, &url, &self.knowledge.lexicons);
+                    let shown = banner::detect(&html, &url, &self.knowledge)
                         // Asked again: an accept or reject button on show. A
                         // lone "cookie settings" button is the way to change
                         // one's mind (GDPR 7(3)), not a new question.
@@ -814,13 +873,17 @@ impl ChromeEngine {
                     banner_recheck = Some(BannerRecheck {
                         page_url: url.to_string(),
                         shown,
-                        reopen: Vec::new(),
+                        reopen,
                     });
                 }
             }
             if policy.as_ref() == Some(&url) && page.error.is_none() {
                 page.text = self.page_text(s);
                 policy_read = true;
+            } else if first_visit && page.error.is_none() {
+                if let Ok(flat) = self.snapshot(s) {
+                    page.forms = crate::crawl::forms::extract(&Html::parse_document(&flat), &url);
+                }
             }
             pages.push(page);
             jar.extend(all_cookies(&s.tab));
@@ -872,8 +935,8 @@ impl ChromeEngine {
                     status: r.status,
                     redirects: Vec::new(),
                     cookies_sent: Vec::new(),
-                    encoded_bytes: None,
-                    decoded_bytes: None,
+                    encoded_bytes: r.encoded_bytes,
+                    decoded_bytes: r.encoded_bytes.map(|_| r.decoded_bytes),
                     after_choice: chose && i >= before_click_requests,
                     started_at: r.started_at,
                     error: r.error.clone(),
@@ -898,9 +961,9 @@ impl ChromeEngine {
                 popups: capture.popups.clone(),
                 dialogs: capture.dialogs,
                 banner_recheck,
-                tcf: Vec::new(),
-                overlay: None,
-                steps: Vec::new(),
+                tcf,
+                overlay,
+                steps,
             },
             landed,
         ))
@@ -948,6 +1011,23 @@ impl ChromeEngine {
         }
         shots
     }
+}
+
+/// The cookies of the jar, as `name@domain`.
+fn jar_names(tab: &Devtools) -> Vec<String> {
+    let mut names: Vec<String> = all_cookies(tab)
+        .iter()
+        .map(|c| {
+            format!(
+                "{}@{}",
+                c["name"].as_str().unwrap_or(""),
+                c["domain"].as_str().unwrap_or("").trim_start_matches('.')
+            )
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 impl Engine for ChromeEngine {

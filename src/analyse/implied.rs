@@ -1,0 +1,66 @@
+//! Implied consent, observed: what browsing alone switches on.
+//!
+//! The `browsing` visit clicks nothing; it scrolls to the bottom of the home
+//! page, then follows one same-site link. Trackers first contacted, or
+//! cookies first written, after one of those steps mean the site took
+//! browsing for consent (EDPB 05/2020 §86: scrolling or swiping is never
+//! consent; Garante 2021). The banner's wording ("by continuing to
+//! browse...") is read apart, in `banner_text.implied_consent`.
+
+use std::collections::BTreeSet;
+
+use crate::evidence::{BrowseStep, Visit};
+use crate::facts::{ImpliedFacts, VisitFacts};
+
+/// `facts`: the browsing visit's facts (its trackers and cookies needing
+/// consent).
+pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
+    let mut out = ImpliedFacts {
+        worded,
+        ..Default::default()
+    };
+    let step =
+        |action: &str| -> Option<&BrowseStep> { v.steps.iter().find(|s| s.action == action) };
+    let (Some(load), Some(scroll)) = (step("load"), step("scroll")) else {
+        return out;
+    };
+    out.observed = true;
+    let navigate = step("navigate");
+    for t in facts.trackers.iter().filter(|t| t.consent_required) {
+        // When was this host first contacted?
+        let first = v
+            .requests
+            .iter()
+            .filter(|r| r.host == t.host)
+            .filter_map(|r| r.started_at)
+            .min();
+        let Some(first) = first else { continue };
+        match navigate {
+            Some(n) if first >= n.at => out.on_navigation.push(t.host.clone()),
+            _ if first >= scroll.at => out.on_scroll.push(t.host.clone()),
+            _ => {}
+        }
+    }
+    let before: BTreeSet<&str> = load.cookies.iter().map(String::as_str).collect();
+    let later: BTreeSet<&str> = v
+        .steps
+        .iter()
+        .filter(|s| s.action != "load")
+        .flat_map(|s| s.cookies.iter().map(String::as_str))
+        .collect();
+    for c in facts
+        .cookies
+        .iter()
+        .filter(|c| c.consent_required && !c.blocked)
+    {
+        let key = format!("{}@{}", c.name, c.domain);
+        if later.contains(key.as_str()) && !before.contains(key.as_str()) {
+            out.cookies.push(key);
+        }
+    }
+    out.cookies.sort();
+    out.cookies.dedup();
+    out.inferred =
+        !out.on_scroll.is_empty() || !out.on_navigation.is_empty() || !out.cookies.is_empty();
+    out
+}
