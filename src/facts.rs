@@ -366,6 +366,11 @@ pub struct VisitFacts {
     /// Bytes, requests and estimated emissions of this visit.
     #[serde(default)]
     pub weight: WeightFacts,
+    /// After a successful click: the longest lifetime, in days, of the
+    /// first-party cookies the click wrote (where the choice is kept; 0 for
+    /// a session cookie), or -1 when it wrote none.
+    #[serde(default)]
+    pub choice_cookie_days: f64,
 }
 
 /// An IAB TCF consent string, decoded.

@@ -318,7 +318,11 @@ fn refusal_recorded_as_consent_is_flagged() {
 #[test]
 fn a_refusal_the_site_forgets_is_flagged() {
     let r = chrome_scan(
-        &["www.forgetful.test", "www.cmp-respect.test"],
+        &[
+            "www.forgetful.test",
+            "www.cmp-respect.test",
+            "www.short-memory.test",
+        ],
         &["--consent", "reject"],
     );
     let forgetful = &r["sites"][0];
@@ -335,6 +339,27 @@ fn a_refusal_the_site_forgets_is_flagged() {
         false
     );
     assert!(!ids(respect).contains(&s("R506")), "{:?}", ids(respect));
+    // Kept 180 days: as long as the CNIL asks.
+    assert_eq!(
+        respect["facts"]["after_reject"]["choice_cookie_days"],
+        180.0
+    );
+    assert!(!ids(respect).contains(&s("R509")), "{:?}", ids(respect));
+    // Kept one day: remembered on the next page, forgotten tomorrow.
+    let short = &r["sites"][2];
+    assert_eq!(short["facts"]["profile"]["id"], "fr");
+    assert_eq!(short["facts"]["after_reject"]["choice_cookie_days"], 1.0);
+    assert!(!ids(short).contains(&s("R506")), "{:?}", ids(short));
+    let r509 = short["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "R509")
+        .expect("R509 flagged");
+    assert_eq!(
+        r509["evidence"],
+        json!(["the cookies written by the refusal live 1 day(s); CNIL: 6 months"])
+    );
 }
 
 #[test]

@@ -133,3 +133,31 @@ fn missing_chromium_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(one_error_line(&out).contains("no Chromium at /nonexistent/chromium"));
 }
+
+#[test]
+fn deeply_nested_pages_neither_crash_nor_hang() {
+    // 3,000 levels: analysed, its banner and form found at the bottom.
+    let url = web().url("www.deep.test");
+    let (out, report) = scan(&url, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["banner"]["status"], "present");
+    assert_eq!(
+        site["facts"]["banner"]["reject_labels"],
+        serde_json::json!(["Reject all"])
+    );
+    assert_eq!(
+        site["facts"]["forms"][0]["categories"],
+        serde_json::json!(["email"])
+    );
+    // 200,000 levels: refused in one line, not parsed for hours.
+    let (out, report) = scan(&format!("{url}abyss"), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nests elements more than 4096 levels deep; it was not analysed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(report.unwrap()["sites"][0]["audited"], false);
+}

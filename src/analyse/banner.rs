@@ -55,34 +55,56 @@ pub fn visible_text(el: ElementRef<'_>) -> String {
     collapse_whitespace(&out)
 }
 
+/// Depth-first, without recursion: a hostile page can nest elements
+/// hundreds of thousands deep, and a recursive walk would overflow the
+/// stack.
 fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
-            Node::Text(t) => {
-                out.push_str(t);
-            }
-            Node::Element(e) => {
-                if matches!(
-                    e.name(),
-                    "script" | "style" | "noscript" | "template" | "svg"
-                ) {
+    use ego_tree::iter::Edge;
+    let mut skipping: Option<ego_tree::NodeId> = None;
+    for edge in node.traverse() {
+        match edge {
+            Edge::Open(n) if n.id() == node.id() => {}
+            Edge::Close(n) if n.id() == node.id() => {}
+            Edge::Open(n) => {
+                if skipping.is_some() {
                     continue;
                 }
-                let block = !matches!(
-                    e.name(),
-                    "span" | "a" | "b" | "i" | "em" | "strong" | "small" | "label"
-                );
-                if block {
-                    out.push(' ');
-                }
-                collect_text(child, out);
-                if block {
-                    out.push(' ');
+                match n.value() {
+                    Node::Text(t) => out.push_str(t),
+                    Node::Element(e) => {
+                        if matches!(
+                            e.name(),
+                            "script" | "style" | "noscript" | "template" | "svg"
+                        ) {
+                            skipping = Some(n.id());
+                        } else if is_block(e.name()) {
+                            out.push(' ');
+                        }
+                    }
+                    _ => {}
                 }
             }
-            _ => {}
+            Edge::Close(n) => {
+                if skipping == Some(n.id()) {
+                    skipping = None;
+                } else if skipping.is_none() {
+                    if let Node::Element(e) = n.value() {
+                        if is_block(e.name()) {
+                            out.push(' ');
+                        }
+                    }
+                }
+            }
         }
     }
+}
+
+/// Elements whose text is set apart from their neighbours' by a space.
+fn is_block(name: &str) -> bool {
+    !matches!(
+        name,
+        "span" | "a" | "b" | "i" | "em" | "strong" | "small" | "label"
+    )
 }
 
 /// The label a person reads on a clickable element.
@@ -205,10 +227,18 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
             let named = structure_words(anc) || is_dialog(anc);
             if named || lex.mentions_banner_words(&normalise(&text)) {
                 // Grow to the outermost named ancestor that is still banner-sized.
+                // At most 15 levels: on a page nested thousands deep around
+                // its banner, growing without a bound re-reads the text of
+                // every ancestor (quadratic time).
                 let mut best = anc;
                 let mut up = parent_element(anc);
+                let mut grown = 0;
                 while let Some(outer) = up {
-                    if is_root(outer) || visible_text(outer).chars().count() > MAX_BANNER_CHARS {
+                    grown += 1;
+                    if is_root(outer)
+                        || grown > 15
+                        || visible_text(outer).chars().count() > MAX_BANNER_CHARS
+                    {
                         break;
                     }
                     if structure_words(outer) || is_dialog(outer) {

@@ -62,12 +62,12 @@ impl Analyser {
                 status: -1,
                 ..Default::default()
             });
+        let profile = self.profile_of(ev, &banner.language);
         let visit = |kind| {
             ev.visit(kind)
-                .map(|v| self.visit_facts(v))
+                .map(|v| self.visit_facts(v, profile.audience_exemption))
                 .unwrap_or_default()
         };
-        let profile = self.profile_of(ev, &banner.language);
         let mut banner = banner;
         if first.is_some() {
             banner.preticked_purposes = ev
@@ -205,7 +205,10 @@ impl Analyser {
         }
     }
 
-    fn visit_facts(&self, v: &Visit) -> VisitFacts {
+    /// `audience_exemption`: the profile lets audience measurement go
+    /// without consent (the CNIL's exemption, the Dutch AP's "analytical
+    /// cookies"); elsewhere it needs consent like any other tracker.
+    fn visit_facts(&self, v: &Visit, audience_exemption: bool) -> VisitFacts {
         let k = &self.knowledge;
         // After a consent click, judge only what the choice led to.
         let chose = v.kind != VisitKind::FirstVisit
@@ -329,7 +332,7 @@ impl Analyser {
                         ConsentNeed::Exempt => (false, "necessary"),
                         // CNIL: first party, at most 13 months; the rest cannot be seen from outside.
                         ConsentNeed::AudienceMeasurement
-                            if !third && lifetime <= THIRTEEN_MONTHS_DAYS =>
+                            if audience_exemption && !third && lifetime <= THIRTEEN_MONTHS_DAYS =>
                         {
                             (false, "audience_measurement")
                         }
@@ -466,6 +469,16 @@ impl Analyser {
                 .map(|l| l.text.clone())
                 .unwrap_or_default(),
             weight: weight::weigh(requests.iter().copied()),
+            choice_cookie_days: if chose {
+                visit_cookies
+                    .iter()
+                    .filter(|c| c.party == Party::First && c.blocked.is_none())
+                    .map(|c| c.lifetime_days.unwrap_or(0.0))
+                    .reduce(f64::max)
+                    .unwrap_or(-1.0)
+            } else {
+                -1.0
+            },
         }
     }
 

@@ -111,9 +111,9 @@ fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
             };
         }
     }
-    if crawl.consent == ConsentVisits::All {
+    if crawl.consent == [ConsentVisits::All] {
         if let Some(c) = &config.consent {
-            crawl.consent = match c.as_str() {
+            crawl.consent = vec![match c.as_str() {
                 "none" => ConsentVisits::None,
                 "reject" => ConsentVisits::Reject,
                 "accept" => ConsentVisits::Accept,
@@ -122,7 +122,7 @@ fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
                 other => bail!(
                     "[check] consent `{other}`: expected none, reject, accept, implied or all"
                 ),
-            };
+            }];
         }
     }
     Ok(())

@@ -132,9 +132,10 @@ pub struct CrawlArgs {
     /// Browser engine: seconds to wait for a banner after the page has loaded.
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     pub settle: f64,
-    /// Browser engine: which consent visits to make besides the first one.
-    #[arg(long, value_enum, default_value = "all")]
-    pub consent: ConsentVisits,
+    /// Browser engine: which visits to make besides the first one,
+    /// comma-separated (`reject,accept` is the classic three-visit audit).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
+    pub consent: Vec<ConsentVisits>,
     /// Browser engine: time budget of one visit, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub visit_timeout: u64,

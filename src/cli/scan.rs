@@ -47,13 +47,7 @@ impl CrawlArgs {
             resolve,
             insecure: self.insecure,
             max_body_bytes: self.max_body_mb * 1024 * 1024,
-            visits: match self.consent {
-                ConsentVisits::None => vec![VisitKind::FirstVisit],
-                ConsentVisits::Reject => vec![VisitKind::FirstVisit, VisitKind::AfterReject],
-                ConsentVisits::Accept => vec![VisitKind::FirstVisit, VisitKind::AfterAccept],
-                ConsentVisits::Implied => vec![VisitKind::FirstVisit, VisitKind::Browsing],
-                ConsentVisits::All => VisitKind::ALL.to_vec(),
-            },
+            visits: self.visits(),
             settle: Duration::from_secs_f64(self.settle.clamp(0.0, 60.0)),
             visit_timeout: Duration::from_secs(self.visit_timeout),
             block_third_party_cookies: self.block_third_party_cookies,
@@ -67,6 +61,29 @@ impl CrawlArgs {
             rule_dirs: self.rules.clone(),
             filter_lists: self.filter_lists.clone(),
         })
+    }
+}
+
+impl CrawlArgs {
+    /// The visits `--consent` asks for, the first visit always first.
+    pub fn visits(&self) -> Vec<VisitKind> {
+        let mut visits = vec![VisitKind::FirstVisit];
+        for c in &self.consent {
+            let more: &[VisitKind] = match c {
+                ConsentVisits::None => &[],
+                ConsentVisits::Reject => &[VisitKind::AfterReject],
+                ConsentVisits::Accept => &[VisitKind::AfterAccept],
+                ConsentVisits::Implied => &[VisitKind::Browsing],
+                ConsentVisits::All => &VisitKind::ALL,
+            };
+            for v in more {
+                if !visits.contains(v) {
+                    visits.push(*v);
+                }
+            }
+        }
+        visits.sort();
+        visits
     }
 }
 

@@ -280,7 +280,11 @@ impl HttpEngine {
         for frame in frames {
             let wanted = {
                 let (text, _) = decode::decode_html(&frame.body, frame.content_type.as_deref());
-                links::subresources(&Html::parse_document(&text), &frame.final_url)
+                if decode::nests_deeper_than(&text, decode::MAX_NESTING) {
+                    Vec::new()
+                } else {
+                    links::subresources(&Html::parse_document(&text), &frame.final_url)
+                }
             };
             let fetched: Vec<(ResourceType, Fetched)> =
                 stream::iter(wanted.into_iter().take(self.opts.max_subresources))
@@ -345,6 +349,13 @@ impl HttpEngine {
         }
         let (text, encoding) = decode::decode_html(&f.body, f.content_type.as_deref());
         page.encoding = Some(encoding.name().to_string());
+        if decode::nests_deeper_than(&text, decode::MAX_NESTING) {
+            page.error = Some(format!(
+                "document nests elements more than {} levels deep; it was not analysed",
+                decode::MAX_NESTING
+            ));
+            return (page, None);
+        }
         let doc = self.digest(&text, f.final_url, role == PageRole::Home, want_text);
         page.title = doc.title.clone();
         page.script_references = doc.script_references.clone();

@@ -58,6 +58,10 @@ pub struct RouteSpec {
     /// A body of this many bytes (`<!-- x -->` padding inside an HTML page).
     #[serde(default)]
     pub size: Option<u64>,
+    /// An HTML page whose body nests this many `<div>`s, with a banner and
+    /// a form at the bottom (hostile pages that break recursive code).
+    #[serde(default)]
+    pub nested: Option<u32>,
     #[serde(default)]
     pub content_type: Option<String>,
     /// Redirect target (sets `Location`).
@@ -370,7 +374,17 @@ fn answer(
         return plain(421, format!("no such host in the test web: {host}"));
     };
     if let Some(route) = site.routes.iter().find(|r| r.path == path) {
-        let (body, ct): (Vec<u8>, String) = if let Some(size) = route.size {
+        let (body, ct): (Vec<u8>, String) = if let Some(depth) = route.nested {
+            let depth = depth as usize;
+            let mut b = String::with_capacity(depth * 11 + 400);
+            b.push_str("<!doctype html><html><body>");
+            b.push_str(&"<div>".repeat(depth));
+            b.push_str("<div id=\"cookie-banner\"><p>We use cookies for advertising.</p><button>Accept all</button><button>Reject all</button></div>");
+            b.push_str("<form action=\"/s\"><input type=\"email\" name=\"email\" required></form>");
+            b.push_str(&"</div>".repeat(depth));
+            b.push_str("</body></html>");
+            (b.into_bytes(), "text/html; charset=utf-8".into())
+        } else if let Some(size) = route.size {
             let mut b = b"<!doctype html><html><body><p>big page</p><!--".to_vec();
             b.resize(size as usize - 3, b'x');
             b.extend_from_slice(b"-->");

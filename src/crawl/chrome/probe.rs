@@ -69,12 +69,16 @@ const TCF_JS: &str = r#"(() => new Promise(resolve => {
       setTimeout(() => { removeEventListener('message', on); res(); }, 300);
     }));
   }
-  Promise.all(jobs).then(() => resolve(JSON.stringify(out)));
+  // The top window's answer first: it is the one judged.
+  Promise.all(jobs).then(() => {
+    out.sort((a, b) => (b.frame_url === location.href) - (a.frame_url === location.href));
+    resolve(JSON.stringify(out));
+  });
 }))()"#;
 
 /// How the page under the banner is held: scrolling, coverage of the
 /// viewport by fixed layers (a 10 × 10 grid of `elementFromPoint`), and
-/// whether the main content is made inert.
+/// whether the main content is made inert or hidden.
 const OVERLAY_JS: &str = r#"(() => {
   const details = [];
   const vw = innerWidth, vh = innerHeight;
@@ -120,7 +124,8 @@ const OVERLAY_JS: &str = r#"(() => {
     for (let a = el; a; a = a.parentElement) {
       const cs = getComputedStyle(a);
       const why = a.inert ? 'inert' : a.getAttribute('aria-hidden') === 'true' ? 'aria-hidden="true"'
-        : cs.pointerEvents === 'none' ? 'pointer-events: none' : /blur\(/.test(cs.filter) ? 'filter: ' + cs.filter : null;
+        : cs.pointerEvents === 'none' ? 'pointer-events: none' : /blur\(/.test(cs.filter) ? 'filter: ' + cs.filter
+        : cs.visibility === 'hidden' ? 'visibility: hidden' : cs.display === 'none' ? 'display: none' : null;
       if (why) { inert = true; details.push(name(a) + ' is made unreachable (' + why + ')'); break; }
     }
     if (inert) break;
