@@ -279,6 +279,7 @@ impl Visit {
                 encoding: None,
                 bytes: 0,
                 title: None,
+                lang: None,
                 text: None,
                 script_references: Vec::new(),
                 forms: Vec::new(),
@@ -382,6 +383,10 @@ pub struct Page {
     pub bytes: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The document's declared language (`<html lang>`), as written.
+    /// Since 1.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
     /// Visible text of the page (kept for policy pages only, capped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,

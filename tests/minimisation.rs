@@ -29,6 +29,14 @@ fn forms_that_ask_too_much_and_an_incomplete_notice() {
         vec!["F601", "F602", "F603", "F604", "N701"]
     );
     let f = &r["sites"][0]["facts"];
+    // No banner to read a language from: the page's `<html lang="fr">`
+    // chooses the CNIL's profile.
+    assert_eq!(f["profile"]["id"], "fr");
+    assert_eq!(f["profile"]["chosen_by"], "language");
+    assert_eq!(
+        r["sites"][0]["evidence"]["visits"][0]["pages"][0]["lang"],
+        "fr"
+    );
     let forms = f["forms"].as_array().unwrap();
     let purposes: Vec<&str> = forms
         .iter()

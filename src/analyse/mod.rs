@@ -146,7 +146,7 @@ impl Analyser {
     }
 
     /// The site's jurisdiction profile: forced, else from its ccTLD, else
-    /// from its banner's language, else `eu`.
+    /// from its banner's language (else its `<html lang>`), else `eu`.
     fn profile_of(&self, ev: &Evidence, language: &str) -> ProfileFacts {
         if let Some(p) = self.profile.as_deref().and_then(|id| self.profiles.get(id)) {
             return p.facts("option");
@@ -158,6 +158,19 @@ impl Analyser {
             .and_then(|u| url::Url::parse(u).ok())
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| ev.target.site.clone());
+        // The banner's language, else the home page's `<html lang>`.
+        let declared = ev
+            .visit(VisitKind::FirstVisit)
+            .and_then(|v| v.pages.first())
+            .and_then(|p| p.lang.as_deref())
+            .and_then(|l| l.split(['-', '_']).next())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let language = if language.is_empty() {
+            declared.as_str()
+        } else {
+            language
+        };
         let (p, how) = self.profiles.infer(&host, language);
         p.facts(how)
     }

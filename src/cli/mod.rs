@@ -144,7 +144,7 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub block_third_party_cookies: bool,
     /// Jurisdiction profile to judge with: eu, fr, it, es, de, nl or uk
-    /// [default: from the site's ccTLD, else its banner's language, else eu].
+    /// [default: from the site's ccTLD, else its banner's language or <html lang>, else eu].
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
     /// Largest page read, in MiB; a larger page is reported and not analysed.

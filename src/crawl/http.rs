@@ -321,6 +321,7 @@ impl HttpEngine {
             encoding: None,
             bytes: f.body.len() as u64,
             title: None,
+            lang: None,
             text: None,
             script_references: Vec::new(),
             forms: Vec::new(),
@@ -358,6 +359,7 @@ impl HttpEngine {
         }
         let doc = self.digest(&text, f.final_url, role == PageRole::Home, want_text);
         page.title = doc.title.clone();
+        page.lang = doc.lang.clone();
         page.script_references = doc.script_references.clone();
         page.forms = doc.forms.clone();
         page.text = doc.text.clone();
@@ -377,8 +379,15 @@ impl HttpEngine {
             banner::detect(&html, &url, &self.knowledge)
                 .unwrap_or_else(|| self.undeterminable_banner(&html, &url))
         });
+        let lang = html
+            .root_element()
+            .value()
+            .attr("lang")
+            .map(|l| l.trim().chars().take(35).collect::<String>())
+            .filter(|l| !l.is_empty());
         Doc {
             title,
+            lang,
             links: links::page_links(&html, &url),
             subresources: links::subresources(&html, &url),
             script_references: links::script_references(&html, &url),
@@ -561,6 +570,8 @@ impl HttpEngine {
 struct Doc {
     url: Url,
     title: Option<String>,
+    /// `<html lang>`.
+    lang: Option<String>,
     links: Vec<Link>,
     subresources: Vec<(Url, ResourceType)>,
     /// The banner, for the home page.

@@ -7,7 +7,8 @@
 //! which severities change, and the thresholds rules read as `profile.*`.
 //!
 //! A site's profile is `--profile`, else the one whose ccTLDs hold the
-//! site's, else the one whose languages hold the banner's, else `eu`.
+//! site's, else the one whose languages hold the banner's (or the home
+//! page's `<html lang>`), else `eu`.
 
 use std::collections::BTreeMap;
 

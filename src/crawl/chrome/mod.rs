@@ -124,6 +124,19 @@ impl Session {
                 .ok()
                 .and_then(|v| v["result"]["value"].as_str().map(str::to_string))
                 .filter(|t| !t.is_empty()),
+            lang: self
+                .tab
+                .call(cdp::Evaluate {
+                    expression: "document.documentElement ? document.documentElement.lang : ''",
+                    return_by_value: true,
+                })
+                .ok()
+                .and_then(|v| {
+                    v["result"]["value"]
+                        .as_str()
+                        .map(|l| l.trim().chars().take(35).collect::<String>())
+                })
+                .filter(|l| !l.is_empty()),
             text: None,
             script_references: Vec::new(),
             forms: Vec::new(),
