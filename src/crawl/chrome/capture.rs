@@ -27,6 +27,13 @@ pub(super) struct Seen {
     pub(super) decoded_bytes: u64,
 }
 
+/// A cookie line seen before its request.
+#[derive(Debug)]
+pub(super) enum EarlyCookie {
+    SetCookie(String),
+    Blocked(String, String),
+}
+
 /// What the event listener collects during a visit.
 #[derive(Debug, Default)]
 pub(super) struct Capture {
@@ -36,6 +43,10 @@ pub(super) struct Capture {
     pub(super) set_cookie: Vec<(String, String)>,
     /// Cookies the browser refused, with its reasons.
     pub(super) blocked: Vec<(String, String, String)>,
+    /// `Set-Cookie` lines and refusals whose `responseReceivedExtraInfo`
+    /// came before the request was announced (Chromium does not order the
+    /// two): kept by request id until its URL is known.
+    pub(super) early: Vec<(String, EarlyCookie)>,
     pub(super) page_url: String,
     pub(super) main_frame: String,
     pub(super) dialogs: u32,
@@ -103,6 +114,24 @@ impl Capture {
                     encoded_bytes: None,
                     decoded_bytes: 0,
                 });
+                // Lines that arrived before the request now get its URL.
+                if self.early.iter().any(|(rid, _)| *rid == id) {
+                    let url = p.request.url.clone();
+                    let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.early)
+                        .into_iter()
+                        .partition(|(rid, _)| *rid == id);
+                    self.early = later;
+                    for (_, early) in now {
+                        match early {
+                            EarlyCookie::SetCookie(line) => {
+                                self.set_cookie.push((line, url.clone()))
+                            }
+                            EarlyCookie::Blocked(line, reasons) => {
+                                self.blocked.push((line, url.clone(), reasons))
+                            }
+                        }
+                    }
+                }
                 self.by_id.insert(id, self.requests.len() - 1);
             }
             Event::NetworkResponseReceived(e) => {
@@ -127,16 +156,21 @@ impl Capture {
                 }
             }
             Event::NetworkResponseReceivedExtraInfo(e) => {
-                let url = self
-                    .by_id
-                    .get(&e.params.request_id)
-                    .map(|&i| self.requests[i].url.clone())
-                    .unwrap_or_default();
+                let id = e.params.request_id.clone();
+                let url = self.by_id.get(&id).map(|&i| self.requests[i].url.clone());
                 if let Some(headers) = e.params.headers.0.as_ref().and_then(Value::as_object) {
                     for (k, v) in headers {
                         if k.eq_ignore_ascii_case("set-cookie") {
                             for line in v.as_str().unwrap_or("").lines() {
-                                self.set_cookie.push((line.to_string(), url.clone()));
+                                match &url {
+                                    Some(url) => {
+                                        self.set_cookie.push((line.to_string(), url.clone()))
+                                    }
+                                    None => self.early.push((
+                                        id.clone(),
+                                        EarlyCookie::SetCookie(line.to_string()),
+                                    )),
+                                }
                             }
                         }
                     }
@@ -148,8 +182,16 @@ impl Capture {
                         .map(|r| format!("{r:?}"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    self.blocked
-                        .push((b.cookie_line.clone(), url.clone(), reasons));
+                    match &url {
+                        Some(url) => {
+                            self.blocked
+                                .push((b.cookie_line.clone(), url.clone(), reasons))
+                        }
+                        None => self.early.push((
+                            id.clone(),
+                            EarlyCookie::Blocked(b.cookie_line.clone(), reasons),
+                        )),
+                    }
                 }
             }
             Event::PageLoadEventFired(_) => self.loaded = true,
@@ -157,5 +199,67 @@ impl Capture {
             Event::PageWindowOpen(e) => self.popups.push(e.params.url.clone()),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(v: serde_json::Value) -> Event {
+        serde_json::from_value(v).expect("a DevTools event")
+    }
+
+    /// Chromium may announce a response's `Set-Cookie` lines before the
+    /// request itself: the lines must still get the request's URL, or the
+    /// cookie would be taken for one set by script.
+    #[test]
+    fn set_cookie_lines_announced_before_their_request() {
+        let mut c = Capture::default();
+        c.on_event(&event(serde_json::json!({
+            "method": "Network.responseReceivedExtraInfo",
+            "params": {
+                "requestId": "7.1",
+                "blockedCookies": [],
+                "headers": {"Set-Cookie": "fr=abc; Max-Age=60\nother=1"},
+                "resourceIPAddressSpace": "Loopback",
+                "statusCode": 200
+            }
+        })));
+        assert!(c.set_cookie.is_empty());
+        c.on_event(&event(serde_json::json!({
+            "method": "Network.requestWillBeSent",
+            "params": {
+                "requestId": "7.1",
+                "loaderId": "L",
+                "documentURL": "https://www.site.test/",
+                "request": {
+                    "url": "https://www.facebook.com/tr?id=1",
+                    "method": "GET",
+                    "headers": {},
+                    "initialPriority": "Low",
+                    "referrerPolicy": "strict-origin-when-cross-origin"
+                },
+                "timestamp": 1.0,
+                "wallTime": 1_700_000_000.0,
+                "initiator": {"type": "parser"},
+                "redirectHasExtraInfo": false,
+                "type": "Image"
+            }
+        })));
+        assert_eq!(
+            c.set_cookie,
+            vec![
+                (
+                    "fr=abc; Max-Age=60".to_string(),
+                    "https://www.facebook.com/tr?id=1".to_string()
+                ),
+                (
+                    "other=1".to_string(),
+                    "https://www.facebook.com/tr?id=1".to_string()
+                ),
+            ]
+        );
+        assert!(c.early.is_empty());
     }
 }
