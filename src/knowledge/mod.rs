@@ -37,6 +37,24 @@ pub fn builtin_text(path: &str) -> Result<&'static str> {
         .with_context(|| format!("built-in data file rules/{path} is not UTF-8"))
 }
 
+/// Every `*.toml` of a built-in directory of `rules/`, as `(origin, text)`
+/// pairs (`origin` is `rules/DIR/NAME.toml`).
+pub fn builtin_toml_files(dir: &str) -> Result<Vec<(String, String)>> {
+    let dir = BUILTIN
+        .get_dir(dir)
+        .with_context(|| format!("built-in rules/{dir} is missing"))?;
+    let mut files = Vec::new();
+    for f in dir.files() {
+        if f.path().extension().is_some_and(|e| e == "toml") {
+            let text = f
+                .contents_utf8()
+                .with_context(|| format!("rules/{} is not UTF-8", f.path().display()))?;
+            files.push((format!("rules/{}", f.path().display()), text.to_string()));
+        }
+    }
+    Ok(files)
+}
+
 /// All the knowledge an audit uses.
 #[derive(Debug)]
 pub struct Knowledge {

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use crate::facts::ProfileFacts;
@@ -76,18 +76,7 @@ pub const DEFAULT_PROFILE: &str = "eu";
 impl Profiles {
     /// The profiles embedded in the binary.
     pub fn builtin() -> Result<Self> {
-        let dir = super::BUILTIN
-            .get_dir("profiles")
-            .context("built-in rules/profiles is missing")?;
-        let mut files = Vec::new();
-        for f in dir.files() {
-            if f.path().extension().is_some_and(|e| e == "toml") {
-                let text = f
-                    .contents_utf8()
-                    .with_context(|| format!("rules/{} is not UTF-8", f.path().display()))?;
-                files.push((format!("rules/{}", f.path().display()), text.to_string()));
-            }
-        }
+        let files = super::builtin_toml_files("profiles")?;
         Self::parse(&files)
     }
 

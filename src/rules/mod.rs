@@ -174,18 +174,7 @@ pub struct Catalogue {
 impl Catalogue {
     /// Built-in rules, then every `*.toml` of each directory in `extra`.
     pub fn load(extra: &[impl AsRef<Path>]) -> Result<Self> {
-        let mut files: Vec<(String, String)> = Vec::new();
-        let dir = crate::knowledge::BUILTIN
-            .get_dir("catalogue")
-            .context("built-in rules/catalogue is missing")?;
-        for f in dir.files() {
-            if f.path().extension().is_some_and(|e| e == "toml") {
-                let text = f
-                    .contents_utf8()
-                    .with_context(|| format!("rules/{} is not UTF-8", f.path().display()))?;
-                files.push((format!("rules/{}", f.path().display()), text.to_string()));
-            }
-        }
+        let mut files = crate::knowledge::builtin_toml_files("catalogue")?;
         let builtin_count = files.len();
         for d in extra {
             let d = d.as_ref();
