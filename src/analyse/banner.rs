@@ -108,7 +108,7 @@ fn is_block(name: &str) -> bool {
 }
 
 /// The label a person reads on a clickable element.
-fn label_of(el: ElementRef<'_>) -> String {
+pub fn label_of(el: ElementRef<'_>) -> String {
     let text = visible_text(el);
     if !text.is_empty() {
         return text;

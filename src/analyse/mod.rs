@@ -68,27 +68,6 @@ impl Analyser {
                 .map(|v| self.visit_facts(v, profile.audience_exemption))
                 .unwrap_or_default()
         };
-        let mut banner = banner;
-        if first.is_some() {
-            banner.preticked_purposes = ev
-                .visits
-                .iter()
-                .filter_map(|x| x.consent_action.as_ref())
-                .flat_map(|a| a.preticked.iter().cloned())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let path = |role: ButtonRole| {
-                ev.visits
-                    .iter()
-                    .filter_map(|x| x.consent_action.as_ref())
-                    .find(|a| a.choice == role && a.succeeded)
-                    .map(|a| a.clicks.clone())
-                    .unwrap_or_default()
-            };
-            banner.reject_path = path(ButtonRole::Reject);
-            banner.accept_path = path(ButtonRole::Accept);
-        }
         let wall = first
             .map(|v| wall::judge(v, lex, profile.close_is_refusal))
             .unwrap_or_default();
@@ -525,14 +504,10 @@ fn banner_facts(v: &Visit, ev: &Evidence) -> BannerFacts {
         }
     };
     // Clicks are measured in the consent visits.
-    let clicks = |role: ButtonRole| -> i64 {
-        ev.visits
-            .iter()
-            .filter_map(|x| x.consent_action.as_ref())
-            .find(|a| a.choice == role && a.succeeded)
-            .map(|a| a.clicks.len() as i64)
-            .unwrap_or(-1)
-    };
+    let actions = || ev.visits.iter().filter_map(|x| x.consent_action.as_ref());
+    let done = |role: ButtonRole| actions().find(|a| a.choice == role && a.succeeded);
+    let clicks = |role: ButtonRole| -> i64 { done(role).map_or(-1, |a| a.clicks.len() as i64) };
+    let path = |role: ButtonRole| done(role).map(|a| a.clicks.clone()).unwrap_or_default();
     BannerFacts {
         status: match b.status {
             BannerStatus::Present => "present",
@@ -557,7 +532,13 @@ fn banner_facts(v: &Visit, ev: &Evidence) -> BannerFacts {
         accept_clicks: clicks(ButtonRole::Accept),
         reject_to_accept_contrast: ratio(&|s| s.contrast),
         reject_to_accept_area: ratio(&|s| s.width * s.height),
-        ..Default::default()
+        preticked_purposes: actions()
+            .flat_map(|a| a.preticked.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        reject_path: path(ButtonRole::Reject),
+        accept_path: path(ButtonRole::Accept),
     }
 }
 

@@ -267,16 +267,7 @@ pub fn reopen_links(
     });
     let mut out: Vec<crate::evidence::BannerLink> = Vec::new();
     for el in doc.select(&CLICKABLE) {
-        let text = visible_text(el);
-        let label = if text.is_empty() {
-            el.value()
-                .attr("aria-label")
-                .or_else(|| el.value().attr("title"))
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            text
-        };
+        let label = crate::analyse::banner::label_of(el);
         if label.is_empty() || label.chars().count() > 80 {
             continue;
         }

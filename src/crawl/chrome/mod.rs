@@ -115,33 +115,28 @@ impl Session {
             content_type: None,
             encoding: None,
             bytes: 0,
-            title: self
-                .tab
-                .call(cdp::Evaluate {
-                    expression: "document.title",
-                    return_by_value: true,
-                })
-                .ok()
-                .and_then(|v| v["result"]["value"].as_str().map(str::to_string))
-                .filter(|t| !t.is_empty()),
+            title: self.page_string("document.title"),
             lang: self
-                .tab
-                .call(cdp::Evaluate {
-                    expression: "document.documentElement ? document.documentElement.lang : ''",
-                    return_by_value: true,
-                })
-                .ok()
-                .and_then(|v| {
-                    v["result"]["value"]
-                        .as_str()
-                        .map(|l| l.trim().chars().take(35).collect::<String>())
-                })
+                .page_string("document.documentElement ? document.documentElement.lang : ''")
+                .map(|l| l.trim().chars().take(35).collect::<String>())
                 .filter(|l| !l.is_empty()),
             text: None,
             script_references: Vec::new(),
             forms: Vec::new(),
             error,
         }
+    }
+
+    /// A string the page's script computes; `None` when empty or on error.
+    fn page_string(&self, expression: &'static str) -> Option<String> {
+        self.tab
+            .call(cdp::Evaluate {
+                expression,
+                return_by_value: true,
+            })
+            .ok()
+            .and_then(|v| v["result"]["value"].as_str().map(str::to_string))
+            .filter(|t| !t.is_empty())
     }
 
     /// URL of the top-level document now loaded: the last main-frame
@@ -510,7 +505,13 @@ impl ChromeEngine {
     }
 
     /// Look for the banner until it shows or the settle time runs out.
-    fn find_banner(&self, s: &Session, page: &Url) -> Result<(Banner, Vec<links::Link>), String> {
+    /// Also returns the page links and the flattened DOM the banner was
+    /// read from (the forms are read from it too).
+    fn find_banner(
+        &self,
+        s: &Session,
+        page: &Url,
+    ) -> Result<(Banner, Vec<links::Link>, String), String> {
         let deadline = Instant::now() + self.opts.settle;
         loop {
             let flat = self.snapshot(s)?;
@@ -524,7 +525,7 @@ impl ChromeEngine {
             if let Some(mut b) = found {
                 self.measure(s, &mut b);
                 if b.buttons.iter().any(|x| x.layer == 1) || Instant::now() >= deadline {
-                    return Ok((b, page_links));
+                    return Ok((b, page_links, flat));
                 }
             } else if Instant::now() >= deadline {
                 let mut b = Banner::not_seen(
@@ -535,7 +536,7 @@ impl ChromeEngine {
                     ),
                 );
                 b.page_url = Some(page.to_string());
-                return Ok((b, page_links));
+                return Ok((b, page_links, flat));
             }
             std::thread::sleep(POLL);
         }
@@ -741,15 +742,16 @@ impl ChromeEngine {
         pages.push(s.page(PageRole::Home, input, home_error));
         let first_visit = kind == VisitKind::FirstVisit;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
-        let (mut banner_seen, page_links) = self.find_banner(s, &home_url)?;
+        let (mut banner_seen, page_links, home_flat) = self.find_banner(s, &home_url)?;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), status = ?banner_seen.status, "banner looked for");
         if banner_seen.status == BannerStatus::Present {
             banner_seen.screenshots = self.screenshots(s, &banner_seen);
         }
         // The forms of the rendered page (the first visit speaks for all).
         if first_visit {
-            if let (Some(home), Ok(flat)) = (pages.last_mut(), self.snapshot(s)) {
-                home.forms = crate::crawl::forms::extract(&Html::parse_document(&flat), &home_url);
+            if let Some(home) = pages.last_mut() {
+                home.forms =
+                    crate::crawl::forms::extract(&Html::parse_document(&home_flat), &home_url);
             }
         }
         // Before any click: the TCF signal, and how the banner holds the
