@@ -18,7 +18,11 @@
 //! A folder named `_.bench.test` answers for every `*.bench.test` host
 //! (benchmarks audit a thousand sites without a thousand folders).
 //!
-//! `site.toml` holds `[[route]]` entries (see [`RouteSpec`]). In text bodies
+//! `site.toml` holds `[[route]]` entries (see [`RouteSpec`]), and may
+//! `mount = "DIR"` a directory (relative to the host folder) whose files are
+//! served as the host's own: the real consent-platform libraries that
+//! `scripts/test` installs from npm are served that way, never committed.
+//! In text bodies
 //! and header values, `{{PORT}}` becomes the server's port, so pages can
 //! link to `https://tracker.test:{{PORT}}/p.gif`. The certificate is made
 //! at start-up (self-signed, with every host as a subject name).
@@ -81,6 +85,9 @@ fn default_status() -> u16 {
 struct SiteFile {
     #[serde(default)]
     route: Vec<RouteSpec>,
+    /// A directory, relative to the host folder, served as the host's files.
+    #[serde(default)]
+    mount: Option<String>,
 }
 
 /// One host: its files and routes.
@@ -88,6 +95,7 @@ struct SiteFile {
 pub struct Site {
     files: HashMap<String, Vec<u8>>,
     routes: Vec<RouteSpec>,
+    mount: Option<String>,
 }
 
 /// A set of hosts.
@@ -109,7 +117,25 @@ impl Web {
     pub fn from_dir(root: &Path) -> Result<Self> {
         let mut files = Vec::new();
         collect(root, root, &mut files)?;
-        Self::from_files(files.into_iter())
+        let mut web = Self::from_files(files.into_iter())?;
+        for (host, site) in web.sites.iter_mut() {
+            let Some(mount) = site.mount.clone() else {
+                continue;
+            };
+            let dir = root.join(host).join(&mount);
+            if !dir.is_dir() {
+                bail!(
+                    "{host}/site.toml mounts {}, which is missing (./scripts/test installs it)",
+                    dir.display()
+                );
+            }
+            let mut mounted = Vec::new();
+            collect(&dir, &dir, &mut mounted)?;
+            for (rel, bytes) in mounted {
+                site.files.entry(rel).or_insert(bytes);
+            }
+        }
+        Ok(web)
     }
 
     /// Serve one directory (a built static site, say) as the single host
@@ -150,6 +176,7 @@ impl Web {
                 let parsed: SiteFile =
                     toml::from_str(&text).with_context(|| format!("invalid {path}"))?;
                 site.routes = parsed.route;
+                site.mount = parsed.mount;
             } else {
                 site.files.insert(rel.to_string(), bytes);
             }
