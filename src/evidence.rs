@@ -679,7 +679,9 @@ pub struct BannerButton {
     pub element: String,
     /// True when it is a plain link inside running text rather than a button.
     pub inline_link: bool,
-    /// Layer the element sits on: 1 for the first screen of the banner.
+    /// Layer the element sits on: 1 for the first screen of the banner, 2
+    /// for a deeper one, 0 when it cannot be told (static markup holding a
+    /// settings layer that only a stylesheet hides).
     pub layer: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,

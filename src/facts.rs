@@ -203,6 +203,12 @@ pub struct BannerFacts {
     pub first_level_settings: bool,
     /// A close button (✕) on the first layer.
     pub first_level_close: bool,
+    /// Every choice button could be placed on a layer. False when static
+    /// markup holds a settings layer hidden only by a stylesheet (http
+    /// engine): the `first_level_*` flags then say nothing of the choice
+    /// buttons, and rules about the first layer do not apply.
+    #[serde(default = "yes")]
+    pub layers_determinable: bool,
     /// Purposes found switched on in the settings layer before any click.
     #[serde(default)]
     pub preticked_purposes: Vec<String>,
@@ -371,6 +377,12 @@ pub struct VisitFacts {
     /// a session cookie), or -1 when it wrote none.
     #[serde(default)]
     pub choice_cookie_days: f64,
+    /// After a successful click: first-party local-storage keys the first
+    /// visit did not have, so written by the choice or what followed it.
+    /// Local storage keeps an entry until it is cleared, so a choice kept
+    /// there outlives any cookie written beside it.
+    #[serde(default)]
+    pub choice_storage: Vec<String>,
 }
 
 /// An IAB TCF consent string, decoded.
@@ -455,7 +467,8 @@ pub struct CookieFact {
     pub purpose: String,
     /// Needs consent before it is set.
     pub consent_required: bool,
-    /// `necessary`, `audience_measurement`, `none`, or `unknown`.
+    /// `necessary`, `audience_measurement`, `consent_record` (an unknown
+    /// cookie on the host serving the banner's frame), `none`, or `unknown`.
     pub exemption: String,
     /// `header` or `script`.
     pub source: String,
@@ -477,6 +490,11 @@ pub struct TrackerFact {
     /// advertising, analytics, social, session_replay, cmp, tag_manager, retargeting, filter_list.
     pub category: String,
     pub consent_required: bool,
+    /// `audience_measurement` when the profile grants the exemption and the
+    /// tool can be configured to meet it (`consent_required` is then false),
+    /// else `none`.
+    #[serde(default)]
+    pub exemption: String,
     /// `builtin` or the filter list file that matched.
     pub source: String,
     /// The filter rule that matched, for filter lists.
@@ -515,4 +533,8 @@ impl Facts {
     pub fn json_schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(Facts)).expect("a schema is always serialisable")
     }
+}
+
+fn yes() -> bool {
+    true
 }

@@ -336,6 +336,7 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
                 .and_then(|n| n.parse().ok()),
         });
     }
+    place_layers(container, &mut buttons);
     let language = lex.guess_language(&normalise(&text));
     let kept: String = text.chars().take(KEEP_TEXT_CHARS).collect();
     Some(Banner {
@@ -372,6 +373,46 @@ fn ancestors_until<'a>(
     el.ancestors()
         .filter_map(ElementRef::wrap)
         .take_while(move |a| a.id() != top.id())
+}
+
+/// Markup alone tells a hidden layer only by attributes (`hidden`,
+/// `aria-hidden`, an inline `display:none`); a stylesheet class hides it
+/// just as well, and without the CSS no one can tell which screen a button
+/// is on. When the banner carries a settings layer in its markup that no
+/// attribute hides (a settings button, and toggles, a save button, or a
+/// second button of the same choice), the choice buttons not hidden by attributes get layer 0,
+/// "not determinable", rather than a guess of "first layer". The browser
+/// engine measures every button on screen afterwards and replaces the 0.
+fn place_layers(container: ElementRef<'_>, buttons: &mut [BannerButton]) {
+    static TOGGLES: LazyLock<Selector> = LazyLock::new(|| {
+        Selector::parse("input[type=checkbox], [role=switch], [role=checkbox]")
+            .expect("static selector")
+    });
+    let shown = |role: ButtonRole| {
+        buttons
+            .iter()
+            .filter(|b| b.layer == 1 && b.role == role)
+            .count()
+    };
+    let settings_layer = shown(ButtonRole::Settings) > 0
+        && (container
+            .select(&TOGGLES)
+            .any(|t| !(hidden(t) || ancestors_until(t, container).any(hidden)))
+            || shown(ButtonRole::Save) > 0
+            || shown(ButtonRole::Reject) > 1
+            || shown(ButtonRole::Accept) > 1);
+    if !settings_layer {
+        return;
+    }
+    for b in buttons.iter_mut().filter(|b| {
+        b.layer == 1
+            && matches!(
+                b.role,
+                ButtonRole::Reject | ButtonRole::Accept | ButtonRole::Save
+            )
+    }) {
+        b.layer = 0;
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,12 @@ use crate::evidence::{BrowseStep, Visit};
 use crate::facts::{ImpliedFacts, VisitFacts};
 
 /// `facts`: the browsing visit's facts (its trackers and cookies needing
-/// consent).
-pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
+/// consent). `first`: the first visit, which loads the same pages without
+/// scrolling and without any choice: what it met too, on the same page, was
+/// not switched on by browsing (a pixel that every visit meets on
+/// `/produits` is tracking before consent, C102's business, not consent
+/// inferred from browsing).
+pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool, first: Option<&Visit>) -> ImpliedFacts {
     let mut out = ImpliedFacts {
         worded,
         ..Default::default()
@@ -26,6 +30,14 @@ pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
     };
     out.observed = true;
     let navigate = step("navigate");
+    let met_first = |host: &str, page: &str| {
+        first.is_some_and(|f| {
+            f.requests
+                .iter()
+                .any(|r| r.host == host && same_page(&r.page_url, page))
+        })
+    };
+    let home = v.pages.first().map(|p| p.url.as_str()).unwrap_or_default();
     for t in facts.trackers.iter().filter(|t| t.consent_required) {
         // When was this host first contacted?
         let first = v
@@ -36,11 +48,28 @@ pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
             .min();
         let Some(first) = first else { continue };
         match navigate {
-            Some(n) if first >= n.at => out.on_navigation.push(t.host.clone()),
-            _ if first >= scroll.at => out.on_scroll.push(t.host.clone()),
+            Some(n) if first >= n.at => {
+                if !met_first(&t.host, &n.url) {
+                    out.on_navigation.push(t.host.clone())
+                }
+            }
+            _ if first >= scroll.at => {
+                if !met_first(&t.host, home) {
+                    out.on_scroll.push(t.host.clone())
+                }
+            }
             _ => {}
         }
     }
+    // Cookies the first visit was given too, without scrolling or a choice.
+    let first_cookies: BTreeSet<String> = first
+        .map(|f| {
+            f.cookies
+                .iter()
+                .map(|c| format!("{}@{}", c.name, c.domain))
+                .collect()
+        })
+        .unwrap_or_default();
     let before: BTreeSet<&str> = load.cookies.iter().map(String::as_str).collect();
     let later: BTreeSet<&str> = v
         .steps
@@ -54,7 +83,10 @@ pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
         .filter(|c| c.consent_required && !c.blocked)
     {
         let key = format!("{}@{}", c.name, c.domain);
-        if later.contains(key.as_str()) && !before.contains(key.as_str()) {
+        if later.contains(key.as_str())
+            && !before.contains(key.as_str())
+            && !first_cookies.contains(&key)
+        {
             out.cookies.push(key);
         }
     }
@@ -63,4 +95,24 @@ pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool) -> ImpliedFacts {
     out.inferred =
         !out.on_scroll.is_empty() || !out.on_navigation.is_empty() || !out.cookies.is_empty();
     out
+}
+
+/// Two page URLs name the same page: scheme, host, port, path and query
+/// alike (the fragment and a trailing slash aside).
+fn same_page(a: &str, b: &str) -> bool {
+    let key = |u: &str| {
+        url::Url::parse(u).ok().map(|mut u| {
+            u.set_fragment(None);
+            let path = u.path().trim_end_matches('/').to_string();
+            (
+                u.origin().ascii_serialization(),
+                path,
+                u.query().map(str::to_string),
+            )
+        })
+    };
+    match (key(a), key(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
 }

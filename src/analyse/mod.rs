@@ -63,13 +63,30 @@ impl Analyser {
                 ..Default::default()
             });
         let profile = self.profile_of(ev, &banner.language);
+        let scope = VisitScope {
+            audience_exemption: profile.audience_exemption,
+            banner_hosts: banner_hosts(ev),
+            first_storage: first
+                .map(|v| {
+                    v.storage
+                        .iter()
+                        .map(|s| (s.origin.clone(), s.key.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
         let visit = |kind| {
             ev.visit(kind)
-                .map(|v| self.visit_facts(v, profile.audience_exemption))
+                .map(|v| self.visit_facts(v, &scope))
                 .unwrap_or_default()
         };
+        let refused_by = ev
+            .visit(VisitKind::AfterReject)
+            .and_then(|v| v.consent_action.as_ref())
+            .filter(|a| a.succeeded)
+            .map(|a| a.clicks.as_slice());
         let wall = first
-            .map(|v| wall::judge(v, lex, profile.close_is_refusal))
+            .map(|v| wall::judge(v, lex, profile.close_is_refusal, refused_by))
             .unwrap_or_default();
         let forms: Vec<FormFact> = first
             .map(|v| {
@@ -89,7 +106,7 @@ impl Analyser {
         let implied = ev
             .visit(VisitKind::Browsing)
             .filter(|v| v.status != VisitStatus::Failed)
-            .map(|v| implied::observe(v, &browsing, banner_text.implied_consent))
+            .map(|v| implied::observe(v, &browsing, banner_text.implied_consent, first))
             .unwrap_or_else(|| ImpliedFacts {
                 worded: banner_text.implied_consent,
                 ..Default::default()
@@ -197,10 +214,8 @@ impl Analyser {
         }
     }
 
-    /// `audience_exemption`: the profile lets audience measurement go
-    /// without consent (the CNIL's exemption, the Dutch AP's "analytical
-    /// cookies"); elsewhere it needs consent like any other tracker.
-    fn visit_facts(&self, v: &Visit, audience_exemption: bool) -> VisitFacts {
+    fn visit_facts(&self, v: &Visit, scope: &VisitScope) -> VisitFacts {
+        let audience_exemption = scope.audience_exemption;
         let k = &self.knowledge;
         // After a consent click, judge only what the choice led to.
         let chose = v.kind != VisitKind::FirstVisit
@@ -232,7 +247,14 @@ impl Analyser {
                     domain: registrable_domain(&req.host),
                     company: hit.company.clone(),
                     category: hit.category.as_str().to_string(),
-                    consent_required: hit.category.requires_consent(),
+                    consent_required: hit.category.requires_consent()
+                        && !(audience_exemption && hit.audience_measurement),
+                    exemption: if audience_exemption && hit.audience_measurement {
+                        "audience_measurement"
+                    } else {
+                        "none"
+                    }
+                    .to_string(),
                     source: hit.source.clone(),
                     rule: hit.rule.clone().unwrap_or_default(),
                     first_url: req.url.clone(),
@@ -351,6 +373,16 @@ impl Analyser {
                             "unknown"
                         },
                     ),
+                    // An unknown cookie on the host that serves the banner's
+                    // frame is the consent platform storing the choice (or
+                    // its own identifier for it), not a tracker.
+                    _ if third && scope.serves_banner(&c.domain) => (
+                        "consent".into(),
+                        String::new(),
+                        "written by the host that serves the consent banner".into(),
+                        false,
+                        "consent_record",
+                    ),
                     // An unknown third-party cookie is presumed to track; an unknown
                     // first-party one is listed, not accused.
                     _ if third => ("unknown".into(), String::new(), String::new(), true, "none"),
@@ -461,6 +493,24 @@ impl Analyser {
                 .map(|l| l.text.clone())
                 .unwrap_or_default(),
             weight: weight::weigh(requests.iter().copied()),
+            choice_storage: if chose {
+                let mut keys: Vec<String> = v
+                    .storage
+                    .iter()
+                    .filter(|s| s.party == Party::First && s.kind == StorageKind::Local)
+                    .filter(|s| {
+                        !scope
+                            .first_storage
+                            .contains(&(s.origin.clone(), s.key.clone()))
+                    })
+                    .map(|s| s.key.clone())
+                    .collect();
+                keys.sort();
+                keys.dedup();
+                keys
+            } else {
+                Vec::new()
+            },
             choice_cookie_days: if chose {
                 visit_cookies
                     .iter()
@@ -523,7 +573,11 @@ fn banner_facts(v: &Visit, ev: &Evidence) -> BannerFacts {
         first_level_accept: first(ButtonRole::Accept).next().is_some(),
         first_level_settings: first(ButtonRole::Settings).next().is_some(),
         first_level_close: first(ButtonRole::Close).next().is_some(),
-        deeper_reject: rejects.is_empty() && b.buttons.iter().any(|x| x.role == ButtonRole::Reject),
+        layers_determinable: !b.buttons.iter().any(|x| x.layer == 0),
+        deeper_reject: rejects.is_empty()
+            && b.buttons
+                .iter()
+                .any(|x| x.role == ButtonRole::Reject && x.layer == 2),
         reject_only_inline_link: !rejects.is_empty() && rejects.iter().all(|x| x.inline_link),
         reject_labels: labels(ButtonRole::Reject),
         accept_labels: labels(ButtonRole::Accept),
@@ -552,4 +606,44 @@ pub fn looks_like_identifier(value: &str) -> bool {
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let alnum = v.chars().filter(char::is_ascii_alphanumeric).count();
     alnum * 10 >= v.len() * 8 && digits >= 4 && !matches!(v, "true" | "false" | "null")
+}
+
+/// What judging one visit needs to know about the whole site.
+struct VisitScope {
+    /// The profile lets audience measurement go without consent (the CNIL's
+    /// exemption, the Dutch AP's "analytical cookies"); elsewhere it needs
+    /// consent like any other tracker.
+    audience_exemption: bool,
+    /// Third-party hosts that serve the consent banner in a frame.
+    banner_hosts: Vec<String>,
+    /// Web-storage entries (origin, key) of the first visit, which made no
+    /// choice: entries a choice visit has beyond them were written by the
+    /// choice (or by what it switched on).
+    first_storage: BTreeSet<(String, String)>,
+}
+
+impl VisitScope {
+    /// A cookie domain that covers a host serving the banner's frame.
+    fn serves_banner(&self, cookie_domain: &str) -> bool {
+        let d = cookie_domain.trim_start_matches('.').to_ascii_lowercase();
+        self.banner_hosts
+            .iter()
+            .any(|h| crate::knowledge::host_within(h, &d))
+    }
+}
+
+/// Hosts of the frames a banner was found in, in any visit (the banner's
+/// `location` is the frame URL when it lives in an iframe).
+fn banner_hosts(ev: &Evidence) -> Vec<String> {
+    let mut hosts: Vec<String> = ev
+        .visits
+        .iter()
+        .filter_map(|v| v.banner.location.as_deref())
+        .filter_map(|l| url::Url::parse(l).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .filter_map(|u| u.host_str().map(str::to_ascii_lowercase))
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
 }

@@ -102,6 +102,8 @@ pub struct Attribution {
     pub source: String,
     /// Filter rule text, for filter lists.
     pub rule: Option<String>,
+    /// A tool that can be configured for exempt audience measurement.
+    pub audience_measurement: bool,
 }
 
 /// Attribute a request to a tracker. First-party requests are the site's
@@ -116,6 +118,7 @@ pub fn attribute(db: &TrackerDb, lists: &[FilterList], req: &Request) -> Option<
             category: entry.category,
             source: "builtin".to_string(),
             rule: None,
+            audience_measurement: entry.audience_measurement,
         });
     }
     let url = Url::parse(&req.url).ok()?;
@@ -126,6 +129,7 @@ pub fn attribute(db: &TrackerDb, lists: &[FilterList], req: &Request) -> Option<
                 category: TrackerCategory::FilterList,
                 source: list.name.clone(),
                 rule: Some(rule),
+                audience_measurement: false,
             })
     })
 }

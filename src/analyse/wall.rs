@@ -18,8 +18,15 @@ use crate::knowledge::{Lexicons, TextCategory};
 pub const COVERAGE_BLOCKING: f64 = 0.8;
 
 /// Judge the first visit's banner. `close_is_refusal`: the profile counts
-/// the ✕ as a refusal.
-pub fn judge(v: &Visit, lex: &Lexicons, close_is_refusal: bool) -> WallFacts {
+/// the ✕ as a refusal. `refused_by`: the clicks of a refusal that worked
+/// (the reject visit), at whatever layer: a page held until the visitor
+/// answers, with a free way to refuse, is a blocking modal, not a wall.
+pub fn judge(
+    v: &Visit,
+    lex: &Lexicons,
+    close_is_refusal: bool,
+    refused_by: Option<&[String]>,
+) -> WallFacts {
     let b = &v.banner;
     let mut w = WallFacts::default();
     if b.status != crate::evidence::BannerStatus::Present {
@@ -59,9 +66,26 @@ pub fn judge(v: &Visit, lex: &Lexicons, close_is_refusal: bool) -> WallFacts {
             ));
         }
     }
+    // A refusal reached through the settings layer is free too, if harder
+    // (B202 and R502 judge that); one seen there but not tried counts the
+    // same, since only a refusal that costs nothing was looked for.
+    let deeper_refusal = match refused_by {
+        Some(clicks) => {
+            w.details.push(format!(
+                "a free refusal was reached: {}",
+                clicks.join(" → ")
+            ));
+            true
+        }
+        None => b
+            .buttons
+            .iter()
+            .any(|x| x.layer != 1 && x.role == ButtonRole::Reject),
+    };
+    let refusal = w.free_refusal || deeper_refusal;
     // Pay or accept holds the content as surely as an overlay does.
     let held = w.blocking || w.pay_or_accept;
-    w.cookie_wall = held && !w.free_refusal;
-    w.blocking_modal = w.blocking && w.free_refusal;
+    w.cookie_wall = held && !refusal;
+    w.blocking_modal = w.blocking && refusal;
     w
 }

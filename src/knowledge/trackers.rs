@@ -56,6 +56,13 @@ pub struct TrackerEntry {
     pub category: TrackerCategory,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// An audience-measurement tool that can be configured to meet an
+    /// exemption from consent (the CNIL's list of exempt-capable solutions:
+    /// Matomo, AT Internet/Piano Analytics, Plausible...). Under a profile
+    /// that grants the exemption, contacting it is not, on its own, tracking
+    /// that needs consent; its cookies are judged by their own rules.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub audience_measurement: bool,
 }
 
 #[derive(Deserialize)]

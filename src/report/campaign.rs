@@ -211,7 +211,10 @@ impl SiteRow {
             .iter()
             .chain(f.after_accept.cookies.iter())
             .any(|c| c.consent_required && c.over_13_months);
-        let reject = determinable.then_some(f.banner.present && f.banner.first_level_reject);
+        // A banner whose layers the engine could not place says nothing of
+        // a first-level refusal either way: out of the denominator.
+        let reject = (determinable && (!f.banner.present || f.banner.layers_determinable))
+            .then_some(f.banner.present && f.banner.first_level_reject);
         let mut companies: Vec<String> = Vec::new();
         let mut hosts: Vec<String> = Vec::new();
         for v in [&f.before, &f.after_reject, &f.after_accept] {

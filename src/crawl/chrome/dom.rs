@@ -33,6 +33,38 @@ pub(super) fn box_of(tab: &Devtools, node: i64) -> Option<(f64, f64, f64, f64)> 
     ))
 }
 
+/// Whether a visitor can see the element now: rendered with a size (what
+/// [`box_of`] tells), not `visibility: hidden`, not faded to `opacity: 0`
+/// (itself or an ancestor, as `checkVisibility` reads them), and not pushed
+/// out of the viewport inside a fixed layer (which no scrolling brings
+/// back; a banner further down a page is still shown). Consent platforms hide a banner
+/// they are done with in all these ways, and keep its markup: markup alone
+/// is never "shown". `None` when the page would not answer.
+pub(super) fn shown(tab: &Devtools, node: i64) -> Option<bool> {
+    let obj = tab
+        .call(cdp::ResolveNode {
+            backend_node_id: node,
+        })
+        .ok()?;
+    let object_id = obj["object"]["objectId"].as_str()?.to_string();
+    let f = "function() { \
+             if (this.checkVisibility && !this.checkVisibility({opacityProperty: true, visibilityProperty: true, contentVisibilityAuto: true})) return false; \
+             let r = this.getBoundingClientRect(); if (r.width <= 1 || r.height <= 1) return false; \
+             let w = this.ownerDocument.defaultView; \
+             if (r.bottom > 0 && r.right > 0 && r.top < w.innerHeight && r.left < w.innerWidth) return true; \
+             for (let e = this; e && e.nodeType === 1; e = e.parentElement) { \
+               if (getComputedStyle(e).position === 'fixed') return false; } \
+             return true; }";
+    let r = tab
+        .call(cdp::CallFunctionOn {
+            object_id,
+            function_declaration: f.to_string(),
+            return_by_value: true,
+        })
+        .ok()?;
+    r["result"]["value"].as_bool()
+}
+
 /// Colours and contrast of a button, from its computed style.
 pub(super) fn style_of(tab: &Devtools, node: i64, w: f64, h: f64) -> Option<ButtonStyle> {
     let obj = tab

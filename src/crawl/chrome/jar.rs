@@ -22,17 +22,23 @@ pub(super) fn all_cookies(tab: &Devtools) -> Vec<Value> {
 
 /// Cookies of the jar, each marked as set by a header (when a `Set-Cookie`
 /// line with its name was seen) or by script; refused ones kept with the
-/// browser's reasons.
-pub(super) fn cookies_from(
-    jar: &[Value],
-    capture: &Capture,
-    site: &str,
-    page_url: &str,
-) -> Vec<Cookie> {
+/// browser's reasons. `jar` holds the jar read after each page, with that
+/// page. A cookie names the page it was written on: for a header, the page
+/// that made the request answering with it; for a script, the first page
+/// after which it was in the jar.
+pub(super) fn cookies_from(jar: &[(String, Value)], capture: &Capture, site: &str) -> Vec<Cookie> {
     let now = Utc::now();
     let mut out: Vec<Cookie> = Vec::new();
     let mut keys = BTreeSet::new();
-    for c in jar {
+    let page_of_request = |url: &str| {
+        capture
+            .requests
+            .iter()
+            .find(|r| r.url == url)
+            .map(|r| r.page_url.clone())
+    };
+    let first_page = jar.first().map(|(p, _)| p.clone()).unwrap_or_default();
+    for (seen_on, c) in jar {
         let name = c["name"].as_str().unwrap_or_default().to_string();
         let domain = c["domain"]
             .as_str()
@@ -61,6 +67,10 @@ pub(super) fn cookies_from(
                     .map(|e| ((e - now.timestamp() as f64) / 86_400.0 * 100.0).round() / 100.0)
             })
             .flatten();
+        let page_url = header
+            .and_then(|(_, u)| page_of_request(u))
+            .unwrap_or_else(|| seen_on.clone());
+        let page_url = page_url.as_str();
         let declared = header
             .and_then(|(line, url)| {
                 Url::parse(url)
@@ -97,7 +107,8 @@ pub(super) fn cookies_from(
     }
     for (line, url, reasons) in &capture.blocked {
         let Ok(u) = Url::parse(url) else { continue };
-        if let Ok(mut c) = set_cookie::parse(line, &u, site, page_url, now) {
+        let page_url = page_of_request(url).unwrap_or_else(|| first_page.clone());
+        if let Ok(mut c) = set_cookie::parse(line, &u, site, &page_url, now) {
             if keys.insert((
                 c.name.clone(),
                 c.domain.clone(),

@@ -65,6 +65,9 @@ const AFTER_CLICK_MIN: Duration = Duration::from_millis(300);
 const POLICY_TEXT_CHARS: usize = 200_000;
 /// How often the banner is looked for while settling.
 const POLL: Duration = Duration::from_millis(250);
+/// How long a banner seen again after a choice must stay on screen to count
+/// as asking again.
+const RECHECK_CONFIRM: Duration = Duration::from_millis(1000);
 
 /// Kill every Chromium this process started, and delete its temporary
 /// profile. Called on Ctrl-C / SIGTERM before exiting (normal runs end them
@@ -542,6 +545,47 @@ impl ChromeEngine {
         }
     }
 
+    /// After a choice, on the next page: does the banner ask again, as a
+    /// visitor sees it? Asked again means an accept or reject button on
+    /// screen and visible ([`dom::shown`]), read after the page settled and
+    /// still there a moment later (a platform may draw its banner, then
+    /// hide it once it has read the stored choice). Markup left hidden in
+    /// the page does not count, nor does a lone "cookie settings" button:
+    /// that is the way to change one's mind (GDPR 7(3)), not a new
+    /// question. A banner slower than this is missed, never invented.
+    /// Also returns the links that reopen the choice.
+    fn asks_again(
+        &self,
+        s: &Session,
+        url: &Url,
+    ) -> Option<(bool, Vec<crate::evidence::BannerLink>)> {
+        let mut reopen = Vec::new();
+        let mut shown = false;
+        for attempt in 0..2 {
+            if attempt > 0 {
+                std::thread::sleep(RECHECK_CONFIRM);
+            }
+            let flat = self.snapshot(s).ok()?;
+            let found = {
+                let html = Html::parse_document(&flat);
+                if attempt == 0 {
+                    reopen = links::reopen_links(&html, url, &self.knowledge.lexicons);
+                }
+                banner::detect(&html, url, &self.knowledge)
+            };
+            shown = found.is_some_and(|mut b| {
+                self.measure(s, &mut b);
+                b.buttons.iter().any(|x| {
+                    x.layer == 1 && matches!(x.role, ButtonRole::Accept | ButtonRole::Reject)
+                })
+            });
+            if !shown {
+                break;
+            }
+        }
+        Some((shown, reopen))
+    }
+
     /// Which buttons are on screen (first layer), and how they look.
     ///
     /// Every DevTools call costs tens of milliseconds, so only choice
@@ -555,7 +599,11 @@ impl ChromeEngine {
                 continue;
             }
             match s.page_box(node) {
-                Some((_, _, w, h)) if w > 1.0 && h > 1.0 => {
+                // On screen: a box, and visible to a person (a faded-out or
+                // off-screen layer keeps its box).
+                Some((_, _, w, h))
+                    if w > 1.0 && h > 1.0 && dom::shown(&s.tab, node) != Some(false) =>
+                {
                     button.layer = 1;
                     if matches!(button.role, ButtonRole::Reject | ButtonRole::Accept)
                         && !styled.contains(&button.role)
@@ -716,7 +764,9 @@ impl ChromeEngine {
     ) -> Result<(Visit, Option<Url>), String> {
         let budget = self.opts.visit_timeout;
         let mut pages = Vec::new();
-        let mut jar: Vec<Value> = Vec::new();
+        // The jar after each page, with the page it was read on: a cookie
+        // a script wrote is attributed to the first page it was seen after.
+        let mut jar: Vec<(String, Value)> = Vec::new();
         let visit_started_at = Utc::now();
         let home_error = self.load(s, input.as_str()).err();
         let landed = s
@@ -826,7 +876,11 @@ impl ChromeEngine {
             self.settle_network(s, AFTER_CLICK_MIN);
             tcf = probe::tcf(&s.tab, "after_choice");
         }
-        jar.extend(all_cookies(&s.tab));
+        jar.extend(
+            all_cookies(&s.tab)
+                .into_iter()
+                .map(|c| (home_url.to_string(), c)),
+        );
         // Browse on, as the http engine chooses pages.
         let site = registrable_domain(home_url.host_str().unwrap_or_default());
         let mut seen = std::collections::HashSet::from([
@@ -872,19 +926,7 @@ impl ChromeEngine {
             // first page after the click (no extra wait: the page has
             // settled; a banner slower than that is missed, never invented).
             if chose_ok && banner_recheck.is_none() && page.error.is_none() {
-                if let Ok(flat) = self.snapshot(s) {
-                    let html = Html::parse_document(&flat);
-                    let reopen = links::reopen_links(&html, &url, &self.knowledge.lexicons);
-                    let shown = banner::detect(&html, &url, &self.knowledge)
-                        // Asked again: an accept or reject button on show. A
-                        // lone "cookie settings" button is the way to change
-                        // one's mind (GDPR 7(3)), not a new question.
-                        .is_some_and(|b| {
-                            b.buttons.iter().any(|x| {
-                                x.layer == 1
-                                    && matches!(x.role, ButtonRole::Accept | ButtonRole::Reject)
-                            })
-                        });
+                if let Some((shown, reopen)) = self.asks_again(s, &url) {
                     banner_recheck = Some(BannerRecheck {
                         page_url: url.to_string(),
                         shown,
@@ -901,7 +943,11 @@ impl ChromeEngine {
                 }
             }
             pages.push(page);
-            jar.extend(all_cookies(&s.tab));
+            jar.extend(
+                all_cookies(&s.tab)
+                    .into_iter()
+                    .map(|c| (url.to_string(), c)),
+            );
         }
         if let Some(url) = policy.filter(|_| !policy_read) {
             if started.elapsed() > budget {
@@ -911,7 +957,11 @@ impl ChromeEngine {
                 let mut page = s.page(PageRole::Policy, &url, error);
                 page.text = self.page_text(s);
                 pages.push(page);
-                jar.extend(all_cookies(&s.tab));
+                jar.extend(
+                    all_cookies(&s.tab)
+                        .into_iter()
+                        .map(|c| (url.to_string(), c)),
+                );
             }
         }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), pages = pages.len(), "pages browsed");
@@ -919,7 +969,7 @@ impl ChromeEngine {
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "storage read");
         let capture = s.capture.lock().map_err(|e| e.to_string())?;
         let chose = action.as_ref().is_some_and(|a| a.succeeded);
-        let mut cookies = cookies_from(&jar, &capture, &site, home_url.as_str());
+        let mut cookies = cookies_from(&jar, &capture, &site);
         if chose {
             for c in cookies.iter_mut() {
                 c.after_choice = !before_click_jar.contains(&(

@@ -1,0 +1,155 @@
+//! No false accusations: cases where a rule used to accuse a compliant site,
+//! each beside a near miss that must still be caught. Browser tests need
+//! Chromium and the consent libraries that `./scripts/test` installs.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn scan_with(engine: &str, hosts: &[&str], extra: &[&str]) -> Value {
+    let web = web();
+    let urls: Vec<String> = hosts.iter().map(|h| web.url(h)).collect();
+    let mut args: Vec<&str> = vec!["scan"];
+    args.extend(urls.iter().map(String::as_str));
+    args.extend_from_slice(&[
+        "--engine",
+        engine,
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--settle",
+        "1.5",
+        "--format",
+        "json",
+        "--timeout",
+        "30",
+    ]);
+    args.extend_from_slice(extra);
+    let out = barometer(&args);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+fn site<'a>(report: &'a Value, site: &str) -> &'a Value {
+    report["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["facts"]["site"] == site)
+        .unwrap_or_else(|| panic!("{site} not in the report"))
+}
+
+fn fired(site: &Value) -> Vec<String> {
+    let mut v: Vec<String> = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn cookie<'a>(visit: &'a Value, name: &str) -> &'a Value {
+    visit["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no cookie {name} in {visit}"))
+}
+
+/// Static markup cannot tell which screen a button is on when a stylesheet
+/// class hides the settings layer: the http engine says so, the browser
+/// measures it.
+#[test]
+fn class_hidden_second_layer_is_not_guessed_without_css() {
+    let http = scan_with("http", &["www.class-layer.test"], &[]);
+    let s = site(&http, "class-layer.test");
+    let b = &s["facts"]["banner"];
+    assert_eq!(b["present"], true, "{b}");
+    assert_eq!(b["layers_determinable"], false, "{b}");
+    assert_eq!(b["first_level_reject"], false, "{b}");
+    assert!(!fired(s).contains(&"B202".to_string()), "{:?}", fired(s));
+    let b202 = s["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "B202")
+        .expect("B202 outcome");
+    assert_eq!(b202["status"], "not_applicable", "{b202}");
+}
+
+#[test]
+fn browser_precision_cases() {
+    let r = scan_with(
+        "chrome",
+        &[
+            "www.class-layer.test",
+            "www.cookie-pages.test",
+            "www.iframe-cmp.test",
+            "www.tarte-clean.test",
+            "www.forgetful.test",
+        ],
+        &[],
+    );
+
+    // The browser sees that the refusal is only on the hidden layer.
+    let layered = site(&r, "class-layer.test");
+    assert_eq!(layered["facts"]["banner"]["layers_determinable"], true);
+    assert_eq!(layered["facts"]["banner"]["first_level_reject"], false);
+    assert!(fired(layered).contains(&"B202".to_string()));
+
+    // A cookie names the page it was written on, and the request.
+    let pages = site(&r, "cookie-pages.test");
+    let before = &pages["evidence"]["visits"][0];
+    let fr = cookie(before, "fr");
+    assert!(
+        fr["page_url"].as_str().unwrap().contains("/produits"),
+        "{fr}"
+    );
+    assert!(
+        fr["set_by"].as_str().unwrap().contains("www.facebook.com"),
+        "{fr}"
+    );
+    let own = cookie(before, "vu_produits");
+    assert!(
+        own["page_url"].as_str().unwrap().contains("/produits"),
+        "{own}"
+    );
+
+    // The consent platform's frame host stores the choice: no tracking
+    // cookie before the choice (C101) nor after the refusal (R501).
+    let iframe = site(&r, "iframe-cmp.test");
+    assert_eq!(iframe["facts"]["after_reject"]["choice_made"], true);
+    let choice = cookie(&iframe["facts"]["after_reject"], "cmp_choice");
+    assert_eq!(choice["exemption"], "consent_record", "{choice}");
+    assert_eq!(choice["consent_required"], false, "{choice}");
+    let ids = fired(iframe);
+    assert!(
+        !ids.contains(&"R501".to_string()) && !ids.contains(&"C101".to_string()),
+        "{ids:?}"
+    );
+
+    // tarteaucitron.js keeps its panel markup, hidden, after a refusal:
+    // the banner is not asked again.
+    let tarte = site(&r, "tarte-clean.test");
+    let rejected = &tarte["facts"]["after_reject"];
+    assert_eq!(rejected["choice_made"], true);
+    assert_eq!(rejected["banner_rechecked"], true);
+    assert_eq!(rejected["banner_shown_again"], false);
+    assert!(!fired(tarte).contains(&"R506".to_string()));
+    // ...while a site that really asks again is still caught.
+    let forgetful = site(&r, "forgetful.test");
+    assert_eq!(
+        forgetful["facts"]["after_reject"]["banner_shown_again"],
+        true
+    );
+    assert!(fired(forgetful).contains(&"R506".to_string()));
+}
