@@ -70,7 +70,24 @@ fn cookie<'a>(visit: &'a Value, name: &str) -> &'a Value {
 /// measures it.
 #[test]
 fn class_hidden_second_layer_is_not_guessed_without_css() {
-    let http = scan_with("http", &["www.class-layer.test"], &[]);
+    let http = scan_with(
+        "http",
+        &["www.class-layer.test", "www.second-layer.test"],
+        &[],
+    );
+    // Near miss: a settings layer hidden by an attribute is known to be
+    // deeper, even without CSS, and the missing first-layer refusal is
+    // reported.
+    let attr = site(&http, "second-layer.test");
+    let b = &attr["facts"]["banner"];
+    assert_eq!(b["layers_determinable"], true, "{b}");
+    assert_eq!(b["first_level_reject"], false, "{b}");
+    assert_eq!(b["deeper_reject"], true, "{b}");
+    assert!(
+        fired(attr).contains(&"B202".to_string()),
+        "{:?}",
+        fired(attr)
+    );
     let s = site(&http, "class-layer.test");
     let b = &s["facts"]["banner"];
     assert_eq!(b["present"], true, "{b}");

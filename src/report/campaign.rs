@@ -172,8 +172,13 @@ pub struct SiteRow {
     pub tracker_companies: Vec<String>,
     /// Tracker hosts contacted in any visit.
     pub tracker_hosts: Vec<String>,
-    /// Rule ids failed.
+    /// Rule ids failed, of high or medium confidence: what the barometer
+    /// counts.
     pub findings: Vec<String>,
+    /// Rule ids failed on a heuristic (low confidence): listed for review,
+    /// counted in no figure.
+    #[serde(default)]
+    pub findings_to_review: Vec<String>,
     /// Bytes transferred for the home page, before any choice.
     #[serde(default)]
     pub page_weight_bytes: u64,
@@ -268,7 +273,18 @@ impl SiteRow {
             trackers: f.before.tracker_count,
             tracker_companies: companies,
             tracker_hosts: hosts,
-            findings: r.findings.iter().map(|x| x.rule_id.clone()).collect(),
+            findings: r
+                .findings
+                .iter()
+                .filter(|x| x.confidence != crate::rules::Confidence::Low)
+                .map(|x| x.rule_id.clone())
+                .collect(),
+            findings_to_review: r
+                .findings
+                .iter()
+                .filter(|x| x.confidence == crate::rules::Confidence::Low)
+                .map(|x| x.rule_id.clone())
+                .collect(),
             report: None,
         }
     }
@@ -703,6 +719,7 @@ fn method_notes(c: &CampaignInfo, counts: &Counts) -> Vec<String> {
             c.rules_version, c.crawl_rules_version
         ),
         "Banners and their buttons are recognised by consent platforms' markup and by multilingual lexicons; trackers by our tracker and cookie lists and any filter lists given. Published figures beside each indicator were measured differently: each says how.".to_string(),
+        "Indicators rest on what was observed. A statement counts as made when it was detected in the banner's text, so \"say they track across sites\" is a lower bound: wording the lexicons do not know is not counted. A banner whose layers could not be told apart (static markup with a settings layer hidden by a stylesheet) is left out of the first-layer denominator. Findings of low confidence (heuristics, such as a statement not detected) are listed for review and counted in no figure or finding column.".to_string(),
     ];
     if c.engine == "http" {
         notes.push("The http engine runs no JavaScript: banners injected by scripts and script-set cookies are not seen, and the reject and accept visits are not made. Run with --engine chrome for those indicators.".to_string());
