@@ -170,3 +170,65 @@ fn browser_precision_cases() {
     );
     assert!(fired(forgetful).contains(&"R506".to_string()));
 }
+
+fn exemption_of<'a>(visit: &'a Value, name_prefix: &str) -> (&'a Value, &'a Value) {
+    let c = visit["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with(name_prefix))
+        .unwrap_or_else(|| panic!("no cookie {name_prefix}* in {visit}"));
+    (&c["exemption"], &c["consent_required"])
+}
+
+/// First-party Matomo and AT Internet ids of at most 13 months, and a
+/// Matomo Cloud collector, under a profile that grants the audience
+/// measurement exemption: neither the cookie rules nor the host rules
+/// accuse. The same site under the EU baseline, and a 37-month id under
+/// the French profile, are accused.
+#[test]
+fn audience_measurement_exemption_for_cookies_and_hosts() {
+    let fr = scan_with(
+        "http",
+        &["www.mesure-exemptee.test", "www.mesure-longue.test"],
+        &["--profile", "fr"],
+    );
+    let ok = site(&fr, "mesure-exemptee.test");
+    let before = &ok["facts"]["before"];
+    for name in ["_pk_id", "atuserid"] {
+        let (exemption, required) = exemption_of(before, name);
+        assert_eq!(exemption, "audience_measurement", "{name}");
+        assert_eq!(required, false, "{name}");
+    }
+    let matomo = before["trackers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["host"] == "demo.matomo.cloud")
+        .expect("the Matomo Cloud collector is recognised");
+    assert_eq!(matomo["exemption"], "audience_measurement");
+    assert_eq!(matomo["consent_required"], false);
+    assert_eq!(ok["facts"]["policy"]["text"]["exemption_claimed"], true);
+    let ids = fired(ok);
+    for rule in ["C101", "C102", "C104", "C105"] {
+        assert!(!ids.contains(&rule.to_string()), "{rule} in {ids:?}");
+    }
+
+    // Over 13 months the exemption is lost, cookie by cookie.
+    let long = site(&fr, "mesure-longue.test");
+    let (exemption, required) = exemption_of(&long["facts"]["before"], "_pk_id");
+    assert_eq!(
+        (exemption, required),
+        (&Value::from("none"), &Value::from(true))
+    );
+    let ids = fired(long);
+    assert!(ids.contains(&"C101".to_string()), "{ids:?}");
+    assert!(ids.contains(&"C105".to_string()), "{ids:?}");
+
+    // The EU baseline grants no exemption: both the cookies and the host
+    // need consent.
+    let eu = scan_with("http", &["www.mesure-exemptee.test"], &["--profile", "eu"]);
+    let ids = fired(site(&eu, "mesure-exemptee.test"));
+    assert!(ids.contains(&"C101".to_string()), "{ids:?}");
+    assert!(ids.contains(&"C102".to_string()), "{ids:?}");
+}
