@@ -22,6 +22,7 @@
 //! - [`audit`]: the pipeline for one site.
 //! - [`campaign`]: many sites, resumably, into an SQLite store.
 //! - [`ci`]: baselines and assertions for CI pipelines.
+//! - [`files`]: output files written atomically.
 //! - [`testweb`]: a local HTTPS web for the demo, tests and benchmarks.
 
 pub mod analyse;
@@ -33,6 +34,7 @@ pub mod crawl;
 pub mod demo;
 pub mod evidence;
 pub mod facts;
+pub mod files;
 pub mod knowledge;
 pub mod net;
 pub mod report;

@@ -155,10 +155,7 @@ impl Publisher<'_> {
                 Format::Html,
                 false,
             )
-            .and_then(|html| {
-                std::fs::write(dir.join(&name), html)
-                    .with_context(|| format!("cannot write {}", dir.join(&name).display()))
-            });
+            .and_then(|html| crate::files::write_atomic(&dir.join(&name), html));
             match page {
                 Ok(()) => row.report = Some(format!("sites/{name}")),
                 Err(e) => return Outcome::Warning(format!("{e:#}"), unreachable_row(&row)),

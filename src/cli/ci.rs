@@ -193,8 +193,7 @@ pub fn baseline(mut args: BaselineArgs) -> ExitCode {
             return Ok(code);
         }
         let baseline = Baseline::from_reports(&reports, &auditor.rules.version);
-        std::fs::write(&args.output, baseline.to_json())
-            .with_context(|| format!("cannot write {}", args.output.display()))?;
+        crate::files::write_atomic(&args.output, baseline.to_json())?;
         eprintln!(
             "baseline of {} site(s) written to {}: review it and commit it",
             reports.len(),
@@ -266,8 +265,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         // The union of every run: trackers that come and go with ad
         // auctions are all recorded.
         let new = Baseline::from_runs(&all_runs, &auditor.rules.version);
-        std::fs::write(&path, new.to_json())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::files::write_atomic(&path, new.to_json())?;
         eprintln!(
             "baseline {} updated: review the diff and commit it",
             path.display()
@@ -350,8 +348,7 @@ fn write_check(report: &CheckReport, format: CheckFormat, output: Option<&Path>)
     match output {
         Some(path) => {
             let text = render_check(report, format, false)?;
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::files::write_atomic(path, text)?;
         }
         None => {
             use std::io::IsTerminal;

@@ -40,13 +40,13 @@ fn publish(args: &ReportArgs) -> Result<()> {
     let (mut analyser, rules) = load_judgement(&args.rules, &args.filter_lists)?;
     analyser.profile = crate::audit::check_profile(&analyser, args.profile.as_deref())?;
     let references = References::builtin()?;
-    let store = Store::open_existing(&args.db)?;
+    let store = Store::open_read_only(&args.db)?;
     let campaign = store.campaign(args.campaign.as_deref())?;
     let other = match &args.compare {
         Some(spec) => {
             let (path, name) = split_compare(spec);
             let other_store =
-                Store::open_existing(&path).with_context(|| format!("--compare {spec}"))?;
+                Store::open_read_only(&path).with_context(|| format!("--compare {spec}"))?;
             let other = other_store
                 .campaign(name.as_deref())
                 .with_context(|| format!("--compare {spec}"))?;
@@ -79,7 +79,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
     for format in formats {
         let path = args.output.join(format.file_name());
         let text = render_campaign(&report, &charts, format)?;
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::files::write_atomic(&path, text)?;
         eprintln!("wrote {}", path.display());
     }
     let c = &report.counts;

@@ -187,8 +187,7 @@ pub fn write_report(
     match output {
         Some(path) => {
             let text = render(report, format, false)?;
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            crate::files::write_atomic(path, text)?;
             if format != Format::Text {
                 eprintln!("report written to {}", path.display());
             }

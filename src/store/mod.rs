@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::targets::{Site, Skipped};
@@ -205,9 +205,44 @@ impl Store {
         Self::open_with(path, false)
     }
 
+    /// Open an existing store for reading only (`report`): it works on a
+    /// read-only file or folder, and never writes, so a report can be made
+    /// from a campaign on a read-only mount or while a run goes on.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            bail!("no campaign database at {}", path.display());
+        }
+        let shown = path.display();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open {shown}"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // A WAL-mode file in a folder we cannot write to cannot get its
+        // shared-memory index: read it as an immutable file then.
+        let conn = match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => conn,
+            Err(_) => {
+                let uri = url::Url::from_file_path(std::fs::canonicalize(path)?)
+                    .map_err(|()| anyhow::anyhow!("cannot open {shown}"))?;
+                Connection::open_with_flags(
+                    format!("{uri}?immutable=1"),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .with_context(|| format!("cannot open {shown}"))?
+            }
+        };
+        Self::check_version(&conn, path, false, true)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
     fn open_with(path: &Path, create: bool) -> Result<Store> {
         let shown = path.display();
-        let conn = Connection::open(path).with_context(|| format!("cannot open {shown}"))?;
+        let mut conn = Connection::open(path).with_context(|| format!("cannot open {shown}"))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // A file that is not SQLite fails on its first read.
         let journal: String = conn
@@ -216,6 +251,25 @@ impl Store {
         let _ = journal;
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .with_context(|| format!("{shown} is not a barometer database"))?;
+        // Two runs may open a new file at once: the check and the creation
+        // happen in one write transaction, so one creates and the other
+        // finds the tables made.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .with_context(|| format!("{shown} is not a barometer database"))?;
+        Self::check_version(&tx, path, create, false)?;
+        tx.commit()
+            .with_context(|| format!("cannot create the tables of {shown}"))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Refuse a file that is not a barometer store of a version we read;
+    /// with `create`, make the tables in an empty file.
+    fn check_version(conn: &Connection, path: &Path, create: bool, read_only: bool) -> Result<()> {
+        let shown = path.display();
         let has_meta: bool = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
@@ -249,20 +303,17 @@ impl Store {
             if tables > 0 {
                 bail!("{shown} is an SQLite database, but not a barometer one");
             }
-            if !create {
+            if !create || read_only {
                 bail!("{shown} holds no campaign");
             }
             conn.execute_batch(SCHEMA)
                 .with_context(|| format!("cannot create the tables of {shown}"))?;
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('store_version', ?1)",
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_version', ?1)",
                 params![STORE_VERSION.to_string()],
             )?;
         }
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

@@ -232,3 +232,58 @@ fn merge_keeps_the_best_result_of_each_site() {
     let err = format!("{:#}", merge::merge(&[junk], &all).unwrap_err());
     assert!(err.contains("junk.sqlite"), "{err}");
 }
+
+#[test]
+fn two_processes_creating_one_store_at_once_both_succeed() {
+    // Each round, two openers race on a new file: one creates the tables,
+    // the other finds them (no "UNIQUE constraint failed: meta.key").
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("race-{round}.sqlite"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let openers: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    Store::open(&path).map(|_| ()).map_err(|e| format!("{e:#}"))
+                })
+            })
+            .collect();
+        for o in openers {
+            assert_eq!(o.join().unwrap(), Ok(()), "round {round}");
+        }
+    }
+}
+
+#[test]
+fn a_read_only_open_reads_and_never_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let (ok, _) = audits();
+    let targets = Targets::parse("a.test\n");
+    {
+        let mut store = Store::open(&path).unwrap();
+        let c = store.begin(&new_campaign("top"), &targets.sites).unwrap();
+        store
+            .save(c.id, targets.sites[0].url.as_str(), &ok, Utc::now(), 3)
+            .unwrap();
+    }
+    let mut store = Store::open_read_only(&path).unwrap();
+    let c = store.campaign(Some("top")).unwrap();
+    assert_eq!(store.counts(c.id).unwrap().done, 1);
+    let err = store
+        .conn()
+        .execute("DELETE FROM sites", [])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("readonly"), "{err}");
+    // A file that is not a store, or no file, is refused as before.
+    let err = format!(
+        "{:#}",
+        Store::open_read_only(&dir.path().join("missing.sqlite"))
+            .err()
+            .unwrap()
+    );
+    assert!(err.contains("no campaign database"), "{err}");
+}
