@@ -31,6 +31,8 @@ pub struct Judged {
     pub rows: Vec<SiteRow>,
     pub unreachable: Vec<Unreachable>,
     pub pending: Vec<String>,
+    /// Rules that could not be evaluated, with the sites concerned.
+    pub rule_errors: Vec<crate::report::RuleError>,
 }
 
 /// A file name for a site's own report: readable, and unique per URL.
@@ -77,6 +79,7 @@ impl Publisher<'_> {
             rows: Vec::new(),
             unreachable: Vec::new(),
             pending: Vec::new(),
+            rule_errors: Vec::new(),
         };
         std::thread::scope(|scope| -> Result<()> {
             for _ in 0..workers {
@@ -101,7 +104,10 @@ impl Publisher<'_> {
             drop(to_workers);
             for outcome in results.iter() {
                 match outcome {
-                    Outcome::Row(row) => judged.rows.push(*row),
+                    Outcome::Row(row, errors) => {
+                        judged.rows.push(*row);
+                        crate::report::merge_rule_errors(&mut judged.rule_errors, errors);
+                    }
                     Outcome::Unreachable(u) => judged.unreachable.push(u),
                     Outcome::Warning(w, u) => {
                         warn(&w);
@@ -147,6 +153,7 @@ impl Publisher<'_> {
                     .unwrap_or_else(|| "not audited".into()),
             });
         }
+        let rule_errors = crate::report::rule_errors([&report]);
         let mut row = SiteRow::from_report(&report, site.name, site.category, site.rank);
         if let Some(dir) = site_reports {
             let name = site_file_name(&site.url);
@@ -161,7 +168,7 @@ impl Publisher<'_> {
                 Err(e) => return Outcome::Warning(format!("{e:#}"), unreachable_row(&row)),
             }
         }
-        Outcome::Row(Box::new(row))
+        Outcome::Row(Box::new(row), rule_errors)
     }
 
     /// The barometer of `campaign`, compared with `compare` when given.
@@ -204,7 +211,7 @@ impl Publisher<'_> {
                 },
             )
         });
-        Ok(CampaignReport::build(
+        let mut report = CampaignReport::build(
             info(store.path(), campaign, &self.rules.version),
             judged.rows,
             judged.unreachable,
@@ -212,12 +219,14 @@ impl Publisher<'_> {
             campaign.skipped.clone(),
             self.references,
             comparison,
-        ))
+        );
+        report.rule_errors = judged.rule_errors;
+        Ok(report)
     }
 }
 
 enum Outcome {
-    Row(Box<SiteRow>),
+    Row(Box<SiteRow>, Vec<crate::report::RuleError>),
     Unreachable(Unreachable),
     Warning(String, Unreachable),
 }

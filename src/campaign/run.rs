@@ -41,6 +41,8 @@ pub struct RunOutcome {
     /// Sites of this run left undone (interrupted).
     pub left: u64,
     pub interrupted: bool,
+    /// Rules that could not be evaluated on the sites of this run.
+    pub rule_errors: Vec<crate::report::RuleError>,
 }
 
 /// Audit `todo` into campaign `campaign` of `store`. Returns when every
@@ -99,6 +101,7 @@ pub async fn run(
                     Err(_) => continue,
                 };
                 store.save(campaign, site.url.as_str(), &report, started_at, took.as_millis() as u64)?;
+                crate::report::add_rule_errors(&mut outcome.rule_errors, &report);
                 if report.audited {
                     outcome.done += 1;
                 } else {
@@ -117,6 +120,9 @@ pub async fn run(
         }
     }
     outcome.left = total - outcome.done - outcome.failed;
+    outcome
+        .rule_errors
+        .sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
     progress.finish();
     Ok(outcome)
 }

@@ -272,6 +272,8 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         );
         return Ok(EXIT_OK);
     }
+    let rule_errors = crate::report::rule_errors(all_runs.iter().flatten());
+    super::warn_rule_errors(&rule_errors);
     let today = chrono::Utc::now().date_naive();
     let outcome = check(&config, baseline.as_ref(), &all_runs, today);
     let errors = outcome.errors();
@@ -316,6 +318,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         warnings,
         verdict: verdict.into(),
         exit_code,
+        rule_errors,
         assertions: Vec::new(),
         junit: Vec::new(),
         junit_tests: 0,

@@ -52,6 +52,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    super::warn_rule_errors(&report.rule_errors);
     if let Err(e) = write_report(&report, Format::Html, Some(&args.output)) {
         return fail(EXIT_USAGE, &e);
     }

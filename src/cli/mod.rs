@@ -11,6 +11,7 @@ pub mod demo;
 pub mod merge;
 pub mod report;
 pub mod rules;
+pub mod rules_check;
 pub mod run;
 pub mod scan;
 
@@ -63,7 +64,8 @@ pub enum Command {
     /// Publish a campaign's barometer: indicators with 95% intervals,
     /// ranking, charts, CSV. Re-judges stored evidence; never crawls.
     Report(ReportArgs),
-    /// List the rule catalogue, or explain one rule.
+    /// List the rule catalogue, or explain one rule; `--check DIR`
+    /// validates a directory of rules.
     Rules(RulesArgs),
     /// Audit a built-in sample web on loopback and write barometer-report.html.
     Demo(DemoArgs),
@@ -329,6 +331,12 @@ pub struct RulesArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Check the rules of DIR with the built-in ones: parse, compile,
+    /// check every fact name against the facts schema and evaluate every
+    /// rule over built-in sample sites. Exit 2 with `file: rule ID: reason`
+    /// lines on any error.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["id", "profile", "json"])]
+    pub check: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -360,6 +368,13 @@ pub fn warn(message: &str) {
         "warning: {}",
         crate::report::render::escape_text(message).replace('\n', " ")
     );
+}
+
+/// One warning line per rule that could not be evaluated.
+pub fn warn_rule_errors(errors: &[crate::report::RuleError]) {
+    for e in errors {
+        warn(&e.line());
+    }
 }
 
 /// Run the parsed command line.

@@ -75,6 +75,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
         other.as_ref().map(|(s, c)| (s, c)),
         &|w| warn(w),
     )?;
+    super::warn_rule_errors(&report.rule_errors);
     let charts = report.charts();
     for format in formats {
         let path = args.output.join(format.file_name());

@@ -6,6 +6,9 @@ use super::{fail, RulesArgs, EXIT_OK, EXIT_USAGE};
 use crate::rules::{Catalogue, CompiledRules, Rule};
 
 pub fn run(args: RulesArgs) -> ExitCode {
+    if let Some(dir) = &args.check {
+        return check(dir, &args.rules);
+    }
     let catalogue =
         match Catalogue::load(&args.rules).and_then(|c| CompiledRules::compile(&c).map(|_| c)) {
             Ok(c) => c,
@@ -59,6 +62,42 @@ pub fn run(args: RulesArgs) -> ExitCode {
             Some(r) => print!("{}", explain(r)),
         },
     }
+    ExitCode::from(EXIT_OK)
+}
+
+/// `barometer rules --check DIR`: every problem on its own line, exit 2.
+fn check(dir: &std::path::Path, extra: &[std::path::PathBuf]) -> ExitCode {
+    if !extra.is_empty() {
+        return fail(
+            EXIT_USAGE,
+            &anyhow::anyhow!("--check checks one directory with the built-in rules; drop --rules"),
+        );
+    }
+    let report = match super::rules_check::check_dir(dir) {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    if !report.problems.is_empty() {
+        for p in &report.problems {
+            eprintln!(
+                "{}",
+                crate::report::render::escape_text(p).replace('\n', " ")
+            );
+        }
+        eprintln!(
+            "error: {} problem(s) in the rules of {}",
+            report.problems.len(),
+            dir.display()
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    println!(
+        "ok: {} rule file(s) in {}; {} rules (built-in included) compile, name only known facts and evaluate without error on {} sample sites",
+        report.files,
+        dir.display(),
+        report.rules,
+        report.samples
+    );
     ExitCode::from(EXIT_OK)
 }
 

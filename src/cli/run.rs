@@ -172,6 +172,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    super::warn_rule_errors(&outcome.rule_errors);
     let counts = store.counts(campaign).unwrap_or_default();
     if counts.pending == 0 && !outcome.interrupted {
         if let Err(e) = store.end(campaign) {

@@ -144,6 +144,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     }
     let not_audited = sites.iter().filter(|s| !s.audited).count();
     let report = Report::new(sites, &auditor.rules.version);
+    super::warn_rule_errors(&report.rule_errors);
     if let Err(e) = write_report(&report, format, args.output.as_deref()) {
         return fail(EXIT_USAGE, &e);
     }

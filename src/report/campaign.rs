@@ -411,6 +411,10 @@ pub struct CampaignReport {
     /// The campaign's estimated footprint (first visits).
     #[serde(default)]
     pub footprint: Footprint,
+    /// Rules that could not be evaluated (no finding, nothing off any
+    /// score), with the sites concerned.
+    #[serde(default)]
+    pub rule_errors: Vec<super::RuleError>,
 }
 
 /// What the first visits of the campaign's sites weighed, and emitted.
@@ -649,6 +653,7 @@ impl CampaignReport {
             comparison,
             method,
             footprint,
+            rule_errors: Vec::new(),
         }
     }
 

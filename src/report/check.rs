@@ -48,6 +48,9 @@ pub struct CheckReport {
     pub verdict: String,
     /// The process exit code this report goes with.
     pub exit_code: u8,
+    /// Rules that could not be evaluated: no finding, no assertion result,
+    /// reported as tool errors.
+    pub rule_errors: Vec<crate::report::RuleError>,
     /// Assertions appearing in the results, for SARIF's rule list.
     pub assertions: Vec<AssertionInfo>,
     /// The same results grouped for JUnit: one suite per site.

@@ -29,8 +29,81 @@ pub struct Report {
     pub ruleset_version: String,
     pub summary: Summary,
     pub sites: Vec<SiteReport>,
+    /// Rules that could not be evaluated (status `error`), once per rule.
+    #[serde(default)]
+    pub rule_errors: Vec<RuleError>,
     /// How the score is computed, shown in every report.
     pub scoring: String,
+}
+
+/// A rule that could not be evaluated on one or more sites: its outcome
+/// there is `error`, it took nothing off the score, and the run says so.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct RuleError {
+    pub rule_id: String,
+    /// The file the rule was read from.
+    pub origin: String,
+    /// Why it could not be evaluated (on the first site it failed on).
+    pub reason: String,
+    /// The sites it could not be evaluated on.
+    pub sites: Vec<String>,
+}
+
+impl RuleError {
+    /// `rule X (origin): reason`, plus the number of sites when several.
+    pub fn line(&self) -> String {
+        let mut line = format!("rule {} ({}): {}", self.rule_id, self.origin, self.reason);
+        if self.sites.len() > 1 {
+            line += &format!(" (on {} sites)", self.sites.len());
+        }
+        line
+    }
+}
+
+/// Add the rules that errored on `site` to `errors`, one entry per rule.
+pub fn add_rule_errors(errors: &mut Vec<RuleError>, site: &SiteReport) {
+    for line in site.rules.iter().filter(|l| l.status == RuleStatus::Error) {
+        match errors.iter_mut().find(|e| e.rule_id == line.id) {
+            Some(e) => {
+                if !e.sites.contains(&site.url) {
+                    e.sites.push(site.url.clone());
+                }
+            }
+            None => errors.push(RuleError {
+                rule_id: line.id.clone(),
+                origin: line.origin.clone(),
+                reason: line.detail.clone(),
+                sites: vec![site.url.clone()],
+            }),
+        }
+    }
+}
+
+/// Fold the rule errors of some sites into those of others.
+pub fn merge_rule_errors(into: &mut Vec<RuleError>, from: Vec<RuleError>) {
+    for e in from {
+        match into.iter_mut().find(|x| x.rule_id == e.rule_id) {
+            Some(x) => {
+                for s in e.sites {
+                    if !x.sites.contains(&s) {
+                        x.sites.push(s);
+                    }
+                }
+            }
+            None => into.push(e),
+        }
+    }
+    into.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
+}
+
+/// The rules that errored on any of `sites`, sorted by id.
+pub fn rule_errors<'a>(sites: impl IntoIterator<Item = &'a SiteReport>) -> Vec<RuleError> {
+    let mut errors = Vec::new();
+    for site in sites {
+        add_rule_errors(&mut errors, site);
+    }
+    errors.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
+    errors
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -96,6 +169,9 @@ pub struct RuleLine {
     pub status: RuleStatus,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// The rule's file, for a rule that could not be evaluated.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub origin: String,
 }
 
 pub const SCORING: &str = "Score = 100 minus the weight of every failed rule (critical 30, high 15, medium 8, low 3, info 0 unless the rule sets its own weight), floored at 0. Grades: A 90-100, B 75-89, C 55-74, D 35-54, E 0-34. Rules that do not apply, or need a visit the engine did not make, take nothing off.";
@@ -139,6 +215,11 @@ impl SiteReport {
                 id: rule.id.clone(),
                 title: rule.title.clone(),
                 severity: o.severity.unwrap_or(rule.severity),
+                origin: if o.status == RuleStatus::Error {
+                    rule.origin.clone()
+                } else {
+                    String::new()
+                },
                 status: o.status,
                 detail: o.detail,
             });
@@ -204,6 +285,7 @@ impl Report {
             generated_at: Utc::now(),
             ruleset_version: ruleset_version.to_string(),
             summary: s,
+            rule_errors: rule_errors(&sites),
             sites,
             scoring: SCORING.to_string(),
         }

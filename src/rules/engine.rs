@@ -78,22 +78,7 @@ impl CompiledRules {
         let rules = catalogue
             .rules
             .iter()
-            .map(|rule| {
-                Ok(CompiledRule {
-                    applies: rule
-                        .applies
-                        .as_deref()
-                        .map(|s| compile(rule, "applies", s))
-                        .transpose()?,
-                    condition: compile(rule, "condition", &rule.condition)?,
-                    evidence: rule
-                        .evidence
-                        .as_deref()
-                        .map(|s| compile(rule, "evidence", s))
-                        .transpose()?,
-                    rule: rule.clone(),
-                })
-            })
+            .map(CompiledRule::new)
             .collect::<Result<Vec<_>>>()?;
         Ok(CompiledRules {
             rules,
@@ -139,6 +124,38 @@ impl CompiledRules {
 }
 
 impl CompiledRule {
+    /// Compile one rule's expressions; the error names its file and id.
+    pub fn new(rule: &Rule) -> Result<Self> {
+        Ok(CompiledRule {
+            applies: rule
+                .applies
+                .as_deref()
+                .map(|s| compile(rule, "applies", s))
+                .transpose()?,
+            condition: compile(rule, "condition", &rule.condition)?,
+            evidence: rule
+                .evidence
+                .as_deref()
+                .map(|s| compile(rule, "evidence", s))
+                .transpose()?,
+            rule: rule.clone(),
+        })
+    }
+
+    /// The compiled expressions, by key (`applies`, `condition`,
+    /// `evidence`), for static checks.
+    pub fn expressions(&self) -> Vec<(&'static str, &Program)> {
+        let mut v = Vec::new();
+        if let Some(p) = &self.applies {
+            v.push(("applies", p));
+        }
+        v.push(("condition", &self.condition));
+        if let Some(p) = &self.evidence {
+            v.push(("evidence", p));
+        }
+        v
+    }
+
     fn evaluate(&self, ctx: &Context<'_, '_>, facts: &Facts) -> RuleOutcome {
         let id = self.rule.id.clone();
         let outcome = |status, detail: String| RuleOutcome {
