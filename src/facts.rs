@@ -65,9 +65,10 @@ pub struct Facts {
 /// The jurisdiction profile in force (`rules/profiles/`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ProfileFacts {
-    /// `eu`, `fr`, `it`, `es`, `de`, `nl` or `uk`.
+    /// The profile id: `eu`, `fr`, `de`, `at`, `uk`, `ch`... (`rules/profiles/`).
     pub id: String,
-    /// The supervisory authority (`CNIL`, `Garante`...).
+    /// The supervisory authority (`CNIL`, `Garante`...); under `eu`, the
+    /// national authority of a country-code domain without a profile.
     pub authority: String,
     /// How the profile was chosen: `option`, `cctld`, `language` or `default`.
     pub chosen_by: String,

@@ -253,7 +253,7 @@ fn jurisdiction_profiles_select_rules_and_name_the_authority() {
     let err = stderr(&out);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(
-        err.contains("unknown profile `xx` (expected one of de, es, eu, fr, it, nl, uk)"),
+        err.contains("unknown profile `xx` (expected one of at, be, ca, ch, de, dk, es, eu, fr, ie, it, lu, nl, pl, pt, se, uk)"),
         "{err}"
     );
 

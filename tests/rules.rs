@@ -107,3 +107,90 @@ fn malformed_rule_names_file_rule_and_reason() {
         "{err}"
     );
 }
+
+fn references_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a str> {
+    report["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("{rule} did not fire"))["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["law"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_french_language_belgian_site_is_judged_under_belgian_law() {
+    let w = web();
+    let (out, report) = scan(&w.url("www.site-fr.be"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let profile = &r["sites"][0]["facts"]["profile"];
+    assert_eq!(profile["id"], "be");
+    assert_eq!(profile["chosen_by"], "cctld");
+    let c101 = r["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "C101")
+        .expect("C101 fired");
+    assert!(
+        c101["authority"].as_str().unwrap().starts_with("APD/GBA"),
+        "{}",
+        c101["authority"]
+    );
+    let refs = references_of(&r, "C101");
+    assert!(refs.contains(&"be-dpa-law-2018"), "{refs:?}");
+    assert!(refs.contains(&"eprivacy-2002-58"), "{refs:?}");
+    for foreign in ["fr-lil", "cnil-2020-091", "de-tdddg", "uk-pecr"] {
+        assert!(!refs.contains(&foreign), "{foreign} cited: {refs:?}");
+    }
+    // The CNIL's 13-month rule is not Belgian law.
+    let c104 = r["sites"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "C104")
+        .unwrap();
+    assert_eq!(c104["status"], "not_applicable");
+
+    // Near miss: the same kind of page on a generic domain, in French, is
+    // judged by the CNIL and cites French law.
+    let (_, report) = scan(&w.url("www.site-fr.test"), &[]);
+    let r = report.unwrap();
+    assert_eq!(r["sites"][0]["facts"]["profile"]["id"], "fr");
+    let refs = references_of(&r, "C101");
+    assert!(refs.contains(&"fr-lil"), "{refs:?}");
+    assert!(!refs.contains(&"be-dpa-law-2018"), "{refs:?}");
+}
+
+#[test]
+fn the_austrian_profile_names_its_own_law_and_authority() {
+    let out = barometer(&["rules", "--profile", "at"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Profile at: Austria (DSB)"), "{text}");
+    assert!(
+        text.contains("Datenschutzbehörde (DSB) https://www.dsb.gv.at"),
+        "{text}"
+    );
+    assert!(text.contains("Law:        at-tkg-2021, gdpr"), "{text}");
+    assert!(
+        !text.contains("TDDDG") && !text.contains("de-dsk"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Not part of this profile: C104, C105"),
+        "{text}"
+    );
+    // The rule page still shows the registry's title and URL.
+    let out = barometer(&["rules", "R502"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("CNIL, délibération SAN-2021-023 (Google LLC and Google Ireland Limited)  <https://www.legifrance.gouv.fr/cnil/id/CNILTEXT000044840062>"),
+        "{text}"
+    );
+}

@@ -141,8 +141,10 @@ impl Analyser {
         }
     }
 
-    /// The site's jurisdiction profile: forced, else from its ccTLD, else
-    /// from its banner's language (else its `<html lang>`), else `eu`.
+    /// The site's jurisdiction profile: forced, else from its ccTLD (`eu`
+    /// with the national authority for a country without a profile), else,
+    /// on a generic domain only, from its banner's language (else its
+    /// `<html lang>`), else `eu`.
     fn profile_of(&self, ev: &Evidence, language: &str) -> ProfileFacts {
         if let Some(p) = self.profile.as_deref().and_then(|id| self.profiles.get(id)) {
             return p.facts("option");
@@ -167,8 +169,7 @@ impl Analyser {
         } else {
             language
         };
-        let (p, how) = self.profiles.infer(&host, language);
-        p.facts(how)
+        self.profiles.infer(&host, language).facts()
     }
 
     fn policy_facts(&self, v: &Visit) -> PolicyFacts {

@@ -145,8 +145,11 @@ pub struct CrawlArgs {
     /// allowed, as in a default desktop browser).
     #[arg(long)]
     pub block_third_party_cookies: bool,
-    /// Jurisdiction profile to judge with: eu, fr, it, es, de, nl or uk
-    /// [default: from the site's ccTLD, else its banner's language or <html lang>, else eu].
+    /// Jurisdiction profile to judge with: eu, fr, it, es, de, at, nl, be,
+    /// lu, ie, pt, pl, se, dk, uk, ch or ca [default: from the site's ccTLD
+    /// (eu with the national authority for a country without a profile),
+    /// else, on a generic domain, its banner's language or <html lang>,
+    /// else eu].
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
     /// Largest page read, in MiB; a larger page is reported and not analysed.
@@ -325,7 +328,8 @@ pub struct RulesArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Show what applies under this jurisdiction profile (eu, fr, it, es,
-    /// de, nl, uk): its authority, thresholds, rules and severities.
+    /// de, at, nl, be, lu, ie, pt, pl, se, dk, uk, ch, ca): its authority,
+    /// law, thresholds, rules and severities.
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
     /// Print JSON instead of text.

@@ -118,7 +118,7 @@ pub fn explain_profile(p: &crate::knowledge::profiles::Profile, rules: &[Rule]) 
     s += &format!(
         "Law:        {}
 ",
-        p.law
+        p.law.join(", ")
     );
     s += &format!(
         "Thresholds: tracking cookies at most {} days; refusal kept {} months; \

@@ -206,7 +206,9 @@ impl SiteReport {
                     message: o.detail.clone(),
                     evidence_labels: o.evidence.iter().map(item_label).collect(),
                     evidence: o.evidence.clone(),
-                    references: rule.references.clone(),
+                    // National texts of other countries are left out: a
+                    // site judged under `at` is not told about the TDDDG.
+                    references: crate::rules::references_for(&rule.references, &facts.profile.id),
                     jurisdictions: rule.jurisdictions.clone(),
                     remediation: rule.remediation.clone(),
                 });
