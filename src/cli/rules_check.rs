@@ -55,7 +55,9 @@ pub fn sample_facts() -> Result<Vec<(&'static str, Facts)>> {
     let analyser = crate::analyse::Analyser {
         knowledge,
         filters: Vec::new(),
-        profiles: crate::knowledge::profiles::Profiles::builtin()?,
+        profiles: crate::knowledge::profiles::Profiles::builtin(
+            &crate::rules::LawRegistry::builtin()?,
+        )?,
         profile: None,
     };
     SAMPLES
