@@ -168,11 +168,34 @@ fn english_banner_without_first_level_reject() {
         r["sites"][0]["facts"]["banner_text"]["implied_consent"],
         true
     );
+    assert_eq!(
+        r["sites"][0]["facts"]["banner_text"]["sentences"]["implied_consent"],
+        "by continuing to browse, you agree to our use of cookies."
+    );
     let ids = finding_ids(&r);
     for id in ["B202", "B204"] {
         assert!(ids.contains(&id.to_string()), "{id} missing from {ids:?}");
     }
     assert!(!ids.contains(&"C101".to_string()));
+}
+
+#[test]
+fn garante_banner_closing_with_the_x_is_a_refusal_not_implied_consent() {
+    let (out, report) = scan(&web().url("www.garante-x.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    // "Chiudendo il banner mediante la X continuerai la navigazione in
+    // assenza di cookie ... diversi da quelli tecnici": the Garante's own
+    // wording for closing as a refusal.
+    assert_eq!(site["facts"]["banner"]["present"], true);
+    assert_eq!(site["facts"]["banner"]["language"], "it");
+    assert_eq!(site["facts"]["banner_text"]["analysed"], true);
+    assert_eq!(site["facts"]["banner_text"]["implied_consent"], false);
+    assert!(site["facts"]["banner_text"]["sentences"]
+        .get("implied_consent")
+        .is_none());
+    assert_eq!(finding_ids(&r), Vec::<String>::new());
 }
 
 #[test]
