@@ -199,6 +199,36 @@ fn garante_banner_closing_with_the_x_is_a_refusal_not_implied_consent() {
 }
 
 #[test]
+fn cross_site_tracking_unread_in_the_banner_is_a_low_confidence_medium_finding() {
+    // The banner says it ("recognise your browser when you later read other
+    // publishers' pages") in words the lexicons do not know: T301 may only
+    // say that no statement was detected, at low confidence, never high.
+    let (out, report) = scan(&web().url("www.ads-unread.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    assert_eq!(r["sites"][0]["facts"]["banner_text"]["cross_site"], false);
+    let t301 = r["sites"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "T301")
+        .expect("T301 fired");
+    assert_eq!(t301["severity"], "medium");
+    assert_eq!(t301["confidence"], "low");
+    assert_eq!(
+        t301["message"],
+        "The site uses 1 advertising, social or retargeting host(s) (www.facebook.com (advertising)), and no statement that visitors may be tracked on other sites was detected in the banner or the policy."
+    );
+
+    // The same banner saying "on other websites and apps" is read.
+    let (out, report) = scan(&web().url("www.ads-read.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    assert_eq!(r["sites"][0]["facts"]["banner_text"]["cross_site"], true);
+    assert!(!finding_ids(&r).contains(&"T301".to_string()));
+}
+
+#[test]
 fn german_clean_site_has_no_finding() {
     let (out, report) = scan(&web().url("www.site-de.test"), &[]);
     assert!(out.status.success(), "{}", stderr(&out));
