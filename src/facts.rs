@@ -114,9 +114,21 @@ pub struct FormFact {
     pub fields: Vec<FormFieldFact>,
     /// Personal-data categories it asks for (`email`, `phone`...).
     pub categories: Vec<String>,
-    /// Required fields its purpose does not need (`rules/forms.toml`):
-    /// labels with their category.
+    /// Required fields its purpose clearly does not need (high
+    /// confidence, `rules/forms.toml`): labels with their category. F601
+    /// rests on these.
     pub unneeded_required: Vec<String>,
+    /// Required fields that some services with this purpose need and
+    /// others do not (medium confidence: an account holder's name, a
+    /// phone on a contact form): labels with their category. Reported,
+    /// never raised.
+    #[serde(default)]
+    pub possibly_unneeded_required: Vec<String>,
+    /// What was observed, in words, when `unneeded_required` is not empty:
+    /// "requires Téléphone (phone), which a newsletter sign-up does not
+    /// need"; else "".
+    #[serde(default)]
+    pub excess: String,
     /// GDPR art. 9 categories asked for.
     pub special_categories: Vec<String>,
     /// Pre-ticked checkboxes that consent to marketing or partners (labels).
@@ -137,7 +149,8 @@ pub struct FormFieldFact {
     /// `religion`...), `optin` for a consent checkbox, or `other`.
     pub category: String,
     pub required: bool,
-    /// Its category is one the form's purpose needs.
+    /// Its category is one the form's purpose needs, or one that some
+    /// services with this purpose need (see `possibly_unneeded_required`).
     pub needed: bool,
     /// Art. 9 special category.
     pub special: bool,
@@ -151,8 +164,12 @@ pub struct FormSummary {
     pub count: u32,
     /// Forms that collect personal data.
     pub personal: u32,
-    /// Forms requiring more than their purpose needs.
+    /// Forms requiring data their purpose clearly does not need.
     pub excessive: u32,
+    /// Forms requiring data that only some services with their purpose
+    /// need (medium confidence).
+    #[serde(default)]
+    pub possibly_excessive: u32,
     /// Forms asking for special-category data.
     pub special_category: u32,
     /// Forms with a pre-ticked marketing or partner opt-in.
@@ -281,9 +298,15 @@ pub struct PolicyFacts {
     /// GDPR art. 13/14 elements, each with the sentence found.
     #[serde(default)]
     pub checklist: Vec<NoticeElementFact>,
-    /// Names of the elements not found.
+    /// Names of the elements required in every notice (`required` is
+    /// `always`) that were not found: N701 rests on these.
     #[serde(default)]
     pub missing: Vec<String>,
+    /// Names of the elements required only where the processing they
+    /// speak of happens (`where_applicable`) that were not found: "not
+    /// stated; required where applicable", never scored.
+    #[serde(default)]
+    pub not_stated_where_applicable: Vec<String>,
     /// Ways to exercise one's rights named in the notice: `email:ADDRESS`,
     /// `form`, `account`, `postal`.
     #[serde(default)]
@@ -304,6 +327,10 @@ pub struct NoticeElementFact {
     /// `right_erasure`, `right_restriction`, `right_portability`,
     /// `right_objection`, `withdrawal`, `complaint`, `automated_decisions`.
     pub element: String,
+    /// `always`, or `where_applicable` (a data protection officer,
+    /// transfers outside the EEA, consent, automated decisions).
+    #[serde(default)]
+    pub required: String,
     pub found: bool,
     /// The sentence that shows it, or "".
     pub sentence: String,

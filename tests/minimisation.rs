@@ -24,10 +24,8 @@ fn forms_that_ask_too_much_and_an_incomplete_notice() {
     let (out, report) = scan(&url, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let r = report.unwrap();
-    assert_eq!(
-        finding_ids(&r),
-        vec!["F601", "F602", "F603", "F604", "N701"]
-    );
+    // The notice leaves out only elements required where applicable: no N701.
+    assert_eq!(finding_ids(&r), vec!["F601", "F602", "F603", "F604"]);
     let f = &r["sites"][0]["facts"];
     // No banner to read a language from: the page's `<html lang="fr">`
     // chooses the CNIL's profile.
@@ -66,11 +64,13 @@ fn forms_that_ask_too_much_and_an_incomplete_notice() {
     assert_eq!(forms[2]["personal"], false);
     assert_eq!(
         f["form_summary"],
-        json!({"count": 3, "personal": 2, "excessive": 1, "special_category": 1, "preticked_optin": 1, "without_notice": 1})
+        json!({"count": 3, "personal": 2, "excessive": 1, "possibly_excessive": 0, "special_category": 1, "preticked_optin": 1, "without_notice": 1})
     );
     assert_eq!(
         finding(&r, "F601")["evidence"],
-        json!([format!("newsletter form on {url}")])
+        json!([format!(
+            "newsletter form on {url} requires Téléphone (phone), Date de naissance (birth_date), which a newsletter sign-up does not need"
+        )])
     );
     // The evidence: the exact form element and its fields.
     let ev_form = &r["sites"][0]["evidence"]["visits"][0]["pages"][0]["forms"][0];
@@ -79,13 +79,23 @@ fn forms_that_ask_too_much_and_an_incomplete_notice() {
     assert_eq!(ev_form["fields"][2]["autocomplete"], "bday");
     assert_eq!(ev_form["fields"][3]["checked"], true);
 
-    // The notice lacks the DPO, transfers and automated decisions.
+    // The notice lacks the DPO, transfers and automated decisions, which
+    // art. 13 asks for only where they apply: not stated, not missing.
     let p = &f["policy"];
     assert_eq!(p["exists"], true);
+    assert_eq!(p["missing"], json!([]));
     assert_eq!(
-        p["missing"],
+        p["not_stated_where_applicable"],
         json!(["dpo", "transfers", "automated_decisions"])
     );
+    let dpo = p["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["element"] == "dpo")
+        .unwrap();
+    assert_eq!(dpo["found"], false);
+    assert_eq!(dpo["required"], "where_applicable");
     assert_eq!(p["rights_channels"], json!(["email:vosdroits@forms.test"]));
     assert_eq!(p["authorities"], json!(["CNIL"]));
     let complaint = p["checklist"]
@@ -98,10 +108,6 @@ fn forms_that_ask_too_much_and_an_incomplete_notice() {
     assert!(
         complaint["sentence"].as_str().unwrap().contains("cnil"),
         "{complaint}"
-    );
-    assert_eq!(
-        finding(&r, "N701")["evidence"],
-        json!(["dpo", "transfers", "automated_decisions"])
     );
 }
 
@@ -116,6 +122,16 @@ fn a_clean_newsletter_and_a_complete_notice_are_not_accused() {
     assert_eq!(f["forms"][0]["unneeded_required"], json!([]));
     assert_eq!(f["forms"][0]["preticked_optins"], json!([]));
     assert_eq!(f["forms"][0]["notice_linked"], true);
+    // An account that requires first and last name: many services need
+    // their holders' names, so it is at most possibly excessive.
+    assert_eq!(f["forms"][1]["purpose"], "account");
+    assert_eq!(f["forms"][1]["unneeded_required"], json!([]));
+    assert_eq!(
+        f["forms"][1]["possibly_unneeded_required"],
+        json!(["First name (name)", "Last name (name)"])
+    );
+    assert_eq!(f["form_summary"]["excessive"], 0);
+    assert_eq!(f["form_summary"]["possibly_excessive"], 1);
     assert_eq!(f["policy"]["missing"], json!([]));
     assert_eq!(
         f["policy"]["rights_channels"],
@@ -267,5 +283,24 @@ fn jurisdiction_profiles_select_rules_and_name_the_authority() {
     assert!(
         text.contains("Not part of this profile: C104, C105"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_notice_without_retention_is_incomplete_but_a_missing_dpo_is_only_not_stated() {
+    let (out, report) = scan(&web().url("www.notice-gaps.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    assert_eq!(finding_ids(&r), vec!["N701"]);
+    let p = &r["sites"][0]["facts"]["policy"];
+    assert_eq!(p["missing"], json!(["retention"]));
+    assert_eq!(p["not_stated_where_applicable"], json!(["dpo"]));
+    // The finding names the retention period only: the officer is owed
+    // only where one must be designated.
+    let n701 = finding(&r, "N701");
+    assert_eq!(n701["evidence"], json!(["retention"]));
+    assert_eq!(
+        n701["message"],
+        "No mention of 1 element(s) that GDPR art. 13 requires in every notice was detected in the privacy notice: retention."
     );
 }

@@ -21,18 +21,21 @@
 //!   category overrides a category found by name only: `name="message"`
 //!   labelled "your health condition" asks for health data.
 //! - **Needed**: a required field is needed when its category is in the
-//!   purpose's `needs`; an optional one when it is in `needs` or `may`.
-//!   Categories that are not personal data (`other`, `optin`, `message`,
-//!   `search`, `organization`) are always needed: minimisation is about
-//!   personal data.
-//! - **Excessive**: a required personal field that is not needed. A search
-//!   or login form is never excessive.
+//!   purpose's `needs`; an optional one when it is in `needs`, `may` or
+//!   `varies`. Categories that are not personal data (`other`, `optin`,
+//!   `message`, `search`, `organization`) are always needed: minimisation
+//!   is about personal data.
+//! - **Excessive**: a required personal field that is clearly not needed
+//!   (in none of the purpose's lists). One in `varies`, which some services
+//!   with that purpose need and others do not (an account holder's name),
+//!   is only *possibly* excessive: reported at medium confidence, never
+//!   raised. A search or login form is never excessive.
 
 use url::Url;
 
 use crate::evidence::{Form, FormField};
 use crate::facts::{FormFact, FormFieldFact, FormSummary};
-use crate::knowledge::forms::FormKnowledge;
+use crate::knowledge::forms::{FormKnowledge, Unneeded};
 use crate::knowledge::lexicon::{normalise, Lexicons};
 
 /// Purposes never reported as excessive, nor as lacking a notice: a search
@@ -63,26 +66,30 @@ pub fn analyse(page_url: &str, form: &Form, k: &FormKnowledge, lex: &Lexicons) -
     let mut categories: Vec<String> = Vec::new();
     let mut special_categories: Vec<String> = Vec::new();
     let mut unneeded_required = Vec::new();
+    let mut possibly_unneeded_required = Vec::new();
     let mut preticked_optins = Vec::new();
     let judged = purpose.is_some() && !NEVER_EXCESSIVE.contains(&purpose_id.as_str());
     for (field, class) in form.fields.iter().zip(&classes) {
         let label = field_label(field);
-        let needed = !class.personal
-            || purpose.is_some_and(|p| {
-                if field.required {
-                    p.needs(class.id)
-                } else {
-                    p.may(class.id)
-                }
-            });
+        let unneeded = match purpose {
+            Some(p) if class.personal => p.unneeded(class.id, field.required),
+            _ => None,
+        };
+        let needed = !class.personal || (purpose.is_some() && unneeded != Some(Unneeded::High));
         if class.personal && !categories.iter().any(|c| c == class.id) {
             categories.push(class.id.to_string());
         }
         if class.special && !special_categories.iter().any(|c| c == class.id) {
             special_categories.push(class.id.to_string());
         }
-        if judged && field.required && class.personal && !needed {
-            unneeded_required.push(format!("{label} ({})", class.id));
+        if judged && field.required {
+            match unneeded {
+                Some(Unneeded::High) => unneeded_required.push(format!("{label} ({})", class.id)),
+                Some(Unneeded::Medium) => {
+                    possibly_unneeded_required.push(format!("{label} ({})", class.id))
+                }
+                None => {}
+            }
         }
         let checked = field.checked;
         if checked && class.id == "optin" && field.input_type == "checkbox" {
@@ -97,6 +104,16 @@ pub fn analyse(page_url: &str, form: &Form, k: &FormKnowledge, lex: &Lexicons) -
             checked,
         });
     }
+    let excess = match purpose {
+        Some(p) if !unneeded_required.is_empty() => {
+            format!(
+                "requires {}, which {} does not need",
+                unneeded_required.join(", "),
+                p.noun
+            )
+        }
+        _ => String::new(),
+    };
     FormFact {
         page: page_url.to_string(),
         selector: form.selector.clone(),
@@ -106,6 +123,8 @@ pub fn analyse(page_url: &str, form: &Form, k: &FormKnowledge, lex: &Lexicons) -
         fields,
         categories,
         unneeded_required,
+        possibly_unneeded_required,
+        excess,
         special_categories,
         preticked_optins,
         notice_linked: notice_linked(form, k, lex),
@@ -119,6 +138,9 @@ pub fn summary(forms: &[FormFact]) -> FormSummary {
         count: forms.len() as u32,
         personal: count(&|f| f.personal),
         excessive: count(&|f| !f.unneeded_required.is_empty()),
+        possibly_excessive: count(&|f| {
+            f.unneeded_required.is_empty() && !f.possibly_unneeded_required.is_empty()
+        }),
         special_category: count(&|f| !f.special_categories.is_empty()),
         preticked_optin: count(&|f| !f.preticked_optins.is_empty()),
         without_notice: count(&|f| {
@@ -402,6 +424,10 @@ mod tests {
             ["Téléphone (phone)", "Date de naissance (birth_date)"]
         );
         assert_eq!(
+            f.excess,
+            "requires Téléphone (phone), Date de naissance (birth_date), which a newsletter sign-up does not need"
+        );
+        assert_eq!(
             f.preticked_optins,
             ["J'accepte de recevoir les offres de nos partenaires"]
         );
@@ -456,6 +482,41 @@ mod tests {
     }
 
     #[test]
+    fn forms_account_requiring_names_is_not_excessive() {
+        let f = one(
+            r#"<form id="register" action="/account/create" method="post">
+              <h2>Create your account</h2>
+              <label for="fn">First name *</label><input id="fn" name="first_name" autocomplete="given-name" required>
+              <label for="ln">Last name *</label><input id="ln" name="last_name" autocomplete="family-name" required>
+              <label for="e">Email *</label><input id="e" type="email" name="email" required>
+              <label for="p">Password *</label><input id="p" type="password" name="password" autocomplete="new-password" required>
+              <button type="submit">Create account</button>
+            </form>"#,
+        );
+        assert_eq!(f.purpose, "account");
+        assert!(f.unneeded_required.is_empty());
+        assert_eq!(
+            f.possibly_unneeded_required,
+            ["First name (name)", "Last name (name)"]
+        );
+        assert!(f.fields.iter().all(|x| x.needed));
+        assert_eq!(f.excess, "");
+        let s = summary(&[f]);
+        assert_eq!((s.excessive, s.possibly_excessive), (0, 1));
+    }
+
+    #[test]
+    fn forms_newsletter_requiring_a_first_name_is_only_possibly_excessive() {
+        let f = one(r#"<form class="newsletter"><h3>Newsletter</h3>
+              <label for="p">Prénom *</label><input id="p" name="prenom" required>
+              <label for="e">E-mail *</label><input id="e" type="email" name="email" required>
+              <button>Je m'inscris</button></form>"#);
+        assert_eq!(f.purpose, "newsletter");
+        assert!(f.unneeded_required.is_empty());
+        assert_eq!(f.possibly_unneeded_required, ["Prénom (name)"]);
+    }
+
+    #[test]
     fn forms_german_contact_form() {
         let f = one(r#"<main><h1>Kontakt</h1><p>Schreiben Sie uns.</p>
             <form action="/absenden" method="post" class="form">
@@ -474,7 +535,12 @@ mod tests {
             ["name", "email", "phone", "organization", "message", "other"]
         );
         assert_eq!(f.categories, ["name", "email", "phone"]);
-        assert_eq!(f.unneeded_required, ["Telefon (phone)"]);
+        // Some businesses call back: a required phone is only possibly
+        // excessive on a contact form.
+        assert!(f.unneeded_required.is_empty());
+        assert_eq!(f.possibly_unneeded_required, ["Telefon (phone)"]);
+        assert_eq!(f.excess, "");
+        assert_eq!(summary(std::slice::from_ref(&f)).possibly_excessive, 1);
         assert!(f.notice_linked, "Datenschutzerklärung named at the form");
         assert!(f.preticked_optins.is_empty());
     }
@@ -584,9 +650,11 @@ mod tests {
             ]
         );
         assert_eq!(f.purpose, "account");
+        assert_eq!(f.unneeded_required, ["Numéro de passeport (national_id)"]);
+        assert_eq!(f.possibly_unneeded_required, ["civilite (gender)"]);
         assert_eq!(
-            f.unneeded_required,
-            ["civilite (gender)", "Numéro de passeport (national_id)"]
+            f.excess,
+            "requires Numéro de passeport (national_id), which an account does not need"
         );
         assert_eq!(f.preticked_optins, ["newsletter_optin"]);
     }

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use crate::facts::{NoticeElementFact, PolicyFacts};
 use crate::knowledge::lexicon::{normalise, sentence_around};
-use crate::knowledge::notice::{Channel, NoticeLexicon};
+use crate::knowledge::notice::{Channel, NoticeLexicon, Requirement};
 
 /// Longest evidence sentence, in characters.
 const SENTENCE_MAX: usize = 300;
@@ -43,8 +43,11 @@ const PRIVACY_LOCAL_PARTS: [&str; 14] = [
 pub struct Notice {
     /// Every element of the checklist, in checklist order.
     pub checklist: Vec<NoticeElementFact>,
-    /// Ids of the elements not found, in checklist order.
+    /// Ids of the elements required in every notice and not found, in
+    /// checklist order.
     pub missing: Vec<String>,
+    /// Ids of the where-applicable elements not found, in checklist order.
+    pub not_stated_where_applicable: Vec<String>,
     /// `email:ADDRESS` entries first, then `form`, `account`, `postal`.
     pub rights_channels: Vec<String>,
     /// Supervisory authorities named, in order of first appearance.
@@ -57,6 +60,7 @@ impl Notice {
         policy.rights_channel = !self.rights_channels.is_empty();
         policy.checklist = self.checklist;
         policy.missing = self.missing;
+        policy.not_stated_where_applicable = self.not_stated_where_applicable;
         policy.rights_channels = self.rights_channels;
         policy.authorities = self.authorities;
     }
@@ -68,11 +72,18 @@ pub fn check(text: &str, k: &NoticeLexicon) -> Notice {
     let mut notice = Notice::default();
     for (i, (id, _, _)) in k.elements().enumerate() {
         let hit = k.first_match(i, &text);
+        let required = k.requirement(i);
         if hit.is_none() {
-            notice.missing.push(id.to_string());
+            match required {
+                Requirement::Always => notice.missing.push(id.to_string()),
+                Requirement::WhereApplicable => {
+                    notice.not_stated_where_applicable.push(id.to_string())
+                }
+            }
         }
         notice.checklist.push(NoticeElementFact {
             element: id.to_string(),
+            required: required.name().to_string(),
             found: hit.is_some(),
             sentence: hit
                 .map(|r| cut(sentence_around(&text, r.start, r.end)))
@@ -248,7 +259,23 @@ mod tests {
     #[test]
     fn notice_french_missing_three() {
         let n = check(FR, lexicon());
-        assert_eq!(n.missing, ["dpo", "transfers", "automated_decisions"]);
+        // The three it leaves out are required only where applicable: an
+        // officer, transfers outside the EEA and automated decisions may
+        // well not exist. Nothing required in every notice is missing.
+        assert_eq!(n.missing, Vec::<String>::new());
+        assert_eq!(
+            n.not_stated_where_applicable,
+            ["dpo", "transfers", "automated_decisions"]
+        );
+        let required = |id: &str| {
+            n.checklist
+                .iter()
+                .find(|e| e.element == id)
+                .map(|e| e.required.as_str())
+                .unwrap()
+        };
+        assert_eq!(required("dpo"), "where_applicable");
+        assert_eq!(required("retention"), "always");
         assert_eq!(n.checklist.len(), 16);
         assert!(found(&n, "controller") && found(&n, "withdrawal"));
         assert_eq!(
@@ -271,6 +298,20 @@ mod tests {
             .all(|e| e.sentence.chars().count() <= 300));
         // Missing elements have no sentence.
         assert_eq!(sentence(&n, "dpo"), "");
+    }
+
+    #[test]
+    fn notice_without_retention_misses_an_always_required_element() {
+        let text = FR.replace(
+            "Vos données sont conservées pendant trois ans après votre dernière commande.",
+            "",
+        );
+        let n = check(&text, lexicon());
+        assert_eq!(n.missing, ["retention"]);
+        assert_eq!(
+            n.not_stated_where_applicable,
+            ["dpo", "transfers", "automated_decisions"]
+        );
     }
 
     #[test]
@@ -316,16 +357,11 @@ mod tests {
         }
         assert_eq!(
             n.missing,
-            [
-                "dpo",
-                "purposes",
-                "legal_basis",
-                "recipients",
-                "transfers",
-                "retention",
-                "withdrawal",
-                "automated_decisions"
-            ]
+            ["purposes", "legal_basis", "recipients", "retention"]
+        );
+        assert_eq!(
+            n.not_stated_where_applicable,
+            ["dpo", "transfers", "withdrawal", "automated_decisions"]
         );
         assert_eq!(n.authorities, ["Landesbeauftragte für Datenschutz", "BfDI"]);
         assert_eq!(n.rights_channels, ["email:datenschutz@beispiel.de"]);
@@ -426,7 +462,10 @@ mod tests {
             "Alle rechten voorbehouden. Inzage in bestellingen via de app.",
         ] {
             let n = check(text, k);
-            assert_eq!(n.missing, all, "{text}");
+            let mut not_found = n.missing.clone();
+            not_found.extend(n.not_stated_where_applicable.iter().cloned());
+            not_found.sort_by_key(|id| all.iter().position(|a| a == id));
+            assert_eq!(not_found, all, "{text}");
             assert!(n
                 .checklist
                 .iter()
@@ -440,11 +479,17 @@ mod tests {
     fn notice_empty_text() {
         let k = lexicon();
         let n = check("", k);
-        assert_eq!(n.missing.len(), k.len());
+        assert_eq!(
+            n.missing.len() + n.not_stated_where_applicable.len(),
+            k.len()
+        );
         assert_eq!(n.checklist.len(), k.len());
         assert!(n.rights_channels.is_empty() && n.authorities.is_empty());
         let n = check(" \n\t ", k);
-        assert_eq!(n.missing.len(), k.len());
+        assert_eq!(
+            n.missing.len() + n.not_stated_where_applicable.len(),
+            k.len()
+        );
     }
 
     #[test]

@@ -39,6 +39,11 @@ struct RawPurpose {
     needs: Vec<String>,
     #[serde(default)]
     may: Vec<String>,
+    #[serde(default)]
+    varies: Vec<String>,
+    /// What the purpose is called in a finding ("a newsletter sign-up").
+    #[serde(default)]
+    noun: Option<String>,
     words: Vec<String>,
 }
 
@@ -156,10 +161,38 @@ pub struct Purpose {
     pub needs: Vec<String>,
     /// Categories acceptable when the field is optional.
     pub may: Vec<String>,
+    /// Categories some services with this purpose require and others do
+    /// not (an account holder's name): acceptable when optional, and a
+    /// required one is not needed only at medium confidence.
+    pub varies: Vec<String>,
+    /// What the purpose is called in a finding: "a newsletter sign-up".
+    pub noun: String,
     pub words: Patterns,
 }
 
+/// How sure the tool is that a required field is not needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unneeded {
+    /// Practice varies: some services with this purpose need it.
+    Medium,
+    /// Clearly not needed: no service with this purpose needs it.
+    High,
+}
+
 impl Purpose {
+    /// Is a field of `category` not needed, and how sure is that? `None`
+    /// when it is needed (or, optional, acceptable).
+    pub fn unneeded(&self, category: &str, required: bool) -> Option<Unneeded> {
+        let varies = self.varies.iter().any(|c| c == category);
+        if self.needs(category) || (!required && (self.may(category) || varies)) {
+            None
+        } else if varies {
+            Some(Unneeded::Medium)
+        } else {
+            Some(Unneeded::High)
+        }
+    }
+
     /// A required field of `category` is needed.
     pub fn needs(&self, category: &str) -> bool {
         self.needs.iter().any(|c| c == category)
@@ -257,7 +290,7 @@ impl FormKnowledge {
             if !purpose_ids.insert(p.id.clone()) {
                 bail!("{origin}: purpose `{}` is defined twice", p.id);
             }
-            for (key, list) in [("needs", &p.needs), ("may", &p.may)] {
+            for (key, list) in [("needs", &p.needs), ("may", &p.may), ("varies", &p.varies)] {
                 if let Some(unknown) = list.iter().find(|c| !seen.contains(*c)) {
                     bail!(
                         "{origin}: purpose `{}` {key} unknown category `{unknown}` (known: {})",
@@ -270,6 +303,8 @@ impl FormKnowledge {
                 words: Patterns::compile(&p.words, origin, &format!("purpose `{}` words", p.id))?,
                 needs: p.needs,
                 may: p.may,
+                varies: p.varies,
+                noun: p.noun.unwrap_or_else(|| format!("a {} form", p.id)),
                 id: p.id,
             });
         }
@@ -399,8 +434,36 @@ mod tests {
         assert!(!k.category("message").unwrap().personal);
         assert!(k.category("phone").unwrap().personal);
         assert_eq!(k.purpose("newsletter").unwrap().needs, ["email"]);
-        assert!(k.purpose("newsletter").unwrap().may("name"));
         assert!(!k.purpose("newsletter").unwrap().needs("name"));
+        // What each purpose needs follows practice: a newsletter needs an
+        // e-mail address only, an account may need its holder's name, a
+        // checkout a phone for delivery.
+        let unneeded =
+            |p: &str, c: &str, required: bool| k.purpose(p).unwrap().unneeded(c, required);
+        assert_eq!(unneeded("newsletter", "email", true), None);
+        assert_eq!(unneeded("newsletter", "name", false), None);
+        assert_eq!(unneeded("newsletter", "name", true), Some(Unneeded::Medium));
+        for c in ["phone", "birth_date", "gender", "address"] {
+            assert_eq!(unneeded("newsletter", c, true), Some(Unneeded::High), "{c}");
+        }
+        assert_eq!(unneeded("account", "name", true), Some(Unneeded::Medium));
+        assert_eq!(unneeded("account", "password", true), None);
+        assert_eq!(
+            unneeded("account", "national_id", true),
+            Some(Unneeded::High)
+        );
+        assert_eq!(unneeded("checkout", "phone", true), None);
+        assert_eq!(unneeded("checkout", "name", true), None);
+        assert_eq!(unneeded("contact", "name", true), None);
+        assert_eq!(unneeded("contact", "phone", true), Some(Unneeded::Medium));
+        assert_eq!(
+            unneeded("contact", "birth_date", true),
+            Some(Unneeded::High)
+        );
+        assert_eq!(
+            k.purpose("newsletter").unwrap().noun,
+            "a newsletter sign-up"
+        );
         assert_eq!(
             k.optin("j'accepte de recevoir les offres de nos partenaires"),
             Some(OptinKind::Partners)

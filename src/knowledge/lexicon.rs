@@ -58,7 +58,12 @@ fn fold(text: &str, lower: bool) -> String {
 /// The kinds of statement the transparency checks look for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TextCategory {
+    /// The act of continuing: browsing on, scrolling, closing the banner.
     ImpliedConsent,
+    /// What such an act leads to: consent ("you accept cookies").
+    ImpliedAccepts,
+    /// What such an act leads to: a refusal, or necessary cookies only.
+    ImpliedRefuses,
     CrossSite,
     Purposes,
     VaguePurposes,
@@ -74,8 +79,10 @@ pub enum TextCategory {
 }
 
 impl TextCategory {
-    pub const ALL: [TextCategory; 11] = [
+    pub const ALL: [TextCategory; 13] = [
         TextCategory::ImpliedConsent,
+        TextCategory::ImpliedAccepts,
+        TextCategory::ImpliedRefuses,
         TextCategory::CrossSite,
         TextCategory::Purposes,
         TextCategory::VaguePurposes,
@@ -91,6 +98,8 @@ impl TextCategory {
     fn key(self) -> &'static str {
         match self {
             TextCategory::ImpliedConsent => "implied_consent",
+            TextCategory::ImpliedAccepts => "implied_consent_accepts",
+            TextCategory::ImpliedRefuses => "implied_consent_refuses",
             TextCategory::CrossSite => "cross_site",
             TextCategory::Purposes => "purposes",
             TextCategory::VaguePurposes => "vague_purposes",
@@ -411,6 +420,68 @@ impl Lexicons {
         })
     }
 
+    /// Implied consent: a sentence saying that continuing to browse,
+    /// scrolling or closing the banner gives consent. The act alone does
+    /// not decide; what the sentence says it leads to does. "By closing
+    /// this banner you reject all non-essential cookies" and "chiudendo il
+    /// banner continuerai la navigazione in assenza di cookie diversi da
+    /// quelli tecnici" are refusals.
+    ///
+    /// Each act (`implied_consent`) is judged within its sentence, clause by
+    /// clause (clauses end at `,` `;` `:` brackets and dashes): its own
+    /// clause first, then the clauses after it, then those before it, in
+    /// order of distance. The first clause that states an outcome decides;
+    /// within one clause a refusal or a restriction to necessary cookies
+    /// (`implied_consent_refuses`) outweighs consent
+    /// (`implied_consent_accepts`): "you accept only essential cookies" is
+    /// no consent to tracking. An act with no stated outcome is not taken
+    /// for implied consent. The hit's sentence is the one that decided.
+    pub fn implied_consent(&self, normalised: &str) -> Option<TextMatch> {
+        let acts = self.text.get(&TextCategory::ImpliedConsent)?;
+        let accepts = self.text.get(&TextCategory::ImpliedAccepts)?;
+        let refuses = self.text.get(&TextCategory::ImpliedRefuses)?;
+        for (offset, sentence) in sentences(normalised) {
+            let mut found: Vec<(usize, usize, usize)> = acts
+                .matching(sentence)
+                .flat_map(|i| {
+                    acts.regex(i)
+                        .find_iter(sentence)
+                        .map(move |m| (m.start(), m.end(), i))
+                })
+                .collect();
+            if found.is_empty() {
+                continue;
+            }
+            found.sort_unstable();
+            let clauses = clauses(sentence);
+            for (start, end, i) in found {
+                let k = clauses.iter().position(|c| c.contains(&start)).unwrap_or(0);
+                let order = std::iter::once(k)
+                    .chain(k + 1..clauses.len())
+                    .chain((0..k).rev());
+                let consent = order
+                    .map(|c| &sentence[clauses[c].clone()])
+                    .find_map(|clause| {
+                        if refuses.set.is_match(clause) {
+                            Some(false)
+                        } else if accepts.set.is_match(clause) {
+                            Some(true)
+                        } else {
+                            None
+                        }
+                    });
+                if consent == Some(true) {
+                    return Some(TextMatch {
+                        language: acts.languages[i].clone(),
+                        phrase: sentence[start..end].to_string(),
+                        sentence: sentence_around(normalised, offset + start, offset + end),
+                    });
+                }
+            }
+        }
+        None
+    }
+
     /// Does `label` name a privacy or cookie policy?
     pub fn is_policy_link(&self, label: &str) -> bool {
         self.text
@@ -443,10 +514,46 @@ impl Lexicons {
     }
 }
 
+/// Where sentences end, for [`sentence_around`] and [`sentences`].
+fn is_sentence_stop(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '\n' | '•')
+}
+
+/// The sentences of `text`, each with its byte offset, stops included.
+fn sentences(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut from = 0;
+    let mut ends: Vec<usize> = text
+        .char_indices()
+        .filter(|(_, c)| is_sentence_stop(*c))
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    ends.push(text.len());
+    ends.into_iter().filter_map(move |end| {
+        let start = from;
+        from = end;
+        (end > start).then(|| (start, &text[start..end]))
+    })
+}
+
+/// The clauses of a sentence, as byte ranges: it is cut at commas,
+/// semicolons, colons, brackets and dashes.
+fn clauses(sentence: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (i, c) in sentence.char_indices() {
+        if matches!(c, ',' | ';' | ':' | '(' | ')' | '–' | '—') {
+            out.push(from..i);
+            from = i + c.len_utf8();
+        }
+    }
+    out.push(from..sentence.len());
+    out
+}
+
 /// The sentence of `text` that holds the byte range `start..end`, cut to 300
 /// characters around the match.
 pub fn sentence_around(text: &str, start: usize, end: usize) -> String {
-    let is_stop = |c: char| matches!(c, '.' | '!' | '?' | '\n' | '•');
+    let is_stop = is_sentence_stop;
     let from = text[..start].rfind(is_stop).map(|i| i + 1).unwrap_or(0);
     let to = text[end..]
         .find(is_stop)

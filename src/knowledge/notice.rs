@@ -40,7 +40,32 @@ struct RawElement {
     id: String,
     title: String,
     article: String,
+    #[serde(default)]
+    required: Requirement,
     patterns: BTreeMap<String, Vec<String>>,
+}
+
+/// When art. 13 asks a notice for an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// In every notice.
+    #[default]
+    Always,
+    /// Only where the processing it speaks of happens (a data protection
+    /// officer, transfers outside the EEA, consent, automated decisions),
+    /// which cannot be seen from outside.
+    WhereApplicable,
+}
+
+impl Requirement {
+    /// The name used in facts and in `rules/notice.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Requirement::Always => "always",
+            Requirement::WhereApplicable => "where_applicable",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -88,6 +113,7 @@ struct Element {
     id: String,
     title: String,
     article: String,
+    required: Requirement,
     /// All patterns of all languages, as one alternation.
     regex: Regex,
 }
@@ -166,6 +192,7 @@ impl NoticeLexicon {
                 id: e.id,
                 title: e.title,
                 article: e.article,
+                required: e.required,
             });
         }
         let mut authority_names = Vec::with_capacity(raw.authorities.len());
@@ -240,6 +267,14 @@ impl NoticeLexicon {
         self.elements
             .iter()
             .map(|e| (e.id.as_str(), e.title.as_str(), e.article.as_str()))
+    }
+
+    /// When element `index` (checklist order) is required.
+    pub fn requirement(&self, index: usize) -> Requirement {
+        self.elements
+            .get(index)
+            .map(|e| e.required)
+            .unwrap_or_default()
     }
 
     /// Number of elements in the checklist.
@@ -753,6 +788,16 @@ postal = ['\bpar courrier\b']
             assert!(!title.is_empty(), "{id}");
             assert!(article.starts_with("GDPR "), "{id}: {article}");
         }
+        let where_applicable: Vec<&str> = k
+            .elements()
+            .enumerate()
+            .filter(|(i, _)| k.requirement(*i) == Requirement::WhereApplicable)
+            .map(|(_, (id, _, _))| id)
+            .collect();
+        assert_eq!(
+            where_applicable,
+            ["dpo", "transfers", "withdrawal", "automated_decisions"]
+        );
         assert_eq!(
             k.elements().next().unwrap(),
             (
