@@ -115,6 +115,11 @@ impl CompiledRules {
                     let mut o = r.evaluate(&ctx, facts);
                     o.severity = profile
                         .and_then(|p| p.severity.get(&r.rule.id).copied())
+                        // A profile cannot make a heuristic a grave accusation.
+                        .map(|s| match r.rule.confidence {
+                            super::Confidence::Low => s.min(super::Severity::Medium),
+                            _ => s,
+                        })
                         .filter(|s| *s != r.rule.severity);
                     o
                 }

@@ -191,6 +191,15 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule> {
     {
         bail!("{label}: the id must be non-empty letters, digits, '-' or '_'");
     }
+    // A heuristic cannot carry a grave accusation: a finding that rests on
+    // a detector's silence or a guess is at most medium (nor can a profile
+    // raise it: see `CompiledRules::evaluate`).
+    if rule.confidence == Confidence::Low && rule.severity > Severity::Medium {
+        bail!(
+            "{label}: a rule of low confidence can be at most of medium severity (it is {})",
+            rule.severity.as_str()
+        );
+    }
     if rule.references.is_empty() {
         bail!("{label}: a rule needs at least one legal reference");
     }
@@ -310,6 +319,24 @@ impl Catalogue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_heuristic_cannot_be_a_grave_accusation() {
+        let rule = |severity: &str, confidence: &str| {
+            format!(
+                "id = \"X951\"\ntitle = \"t\"\nseverity = \"{severity}\"\nconfidence = \"{confidence}\"\njurisdictions = [\"eu\"]\ncondition = 'reachable'\nmessage = \"m\"\nremediation = \"r\"\nrationale = \"r\"\n[[references]]\nlaw = \"gdpr\"\n"
+            )
+        };
+        let err = parse_rule(&rule("high", "low"), "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("X951") && err.contains("at most of medium"),
+            "{err}"
+        );
+        assert!(parse_rule(&rule("medium", "low"), "x.toml").is_ok());
+        assert!(parse_rule(&rule("high", "medium"), "x.toml").is_ok());
+    }
+
     use super::*;
 
     fn builtin() -> Catalogue {
