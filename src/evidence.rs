@@ -591,14 +591,17 @@ pub struct Cookie {
     pub same_site: Option<String>,
     pub party: Party,
     pub source: CookieSource,
-    /// URL of the response (or script) that set it.
+    /// URL of the response (or script) that set it. A later header that
+    /// overwrote it keeps the first setter and page.
     pub set_by: String,
-    /// Top-level page being loaded when it was set.
+    /// Top-level page being loaded when it was first set.
     pub page_url: String,
-    /// The raw `Set-Cookie` header, cut to 512 characters.
+    /// The raw `Set-Cookie` header (the last one applied), cut to 512
+    /// characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
-    /// Why the browser refused to store it, if it did.
+    /// Why the browser does not hold it at the end of the visit: it refused
+    /// it, the header expired it on arrival, or a later header deleted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<String>,
     /// Written (or rewritten) after the consent click of this visit.

@@ -296,21 +296,210 @@ fn malformed_set_cookie_is_reported_not_fatal() {
         .filter(|l| l.contains("malformed Set-Cookie"))
         .collect();
     assert_eq!(warning.len(), 1, "{err}");
-    assert!(warning[0].starts_with("warning: ") && warning[0].contains("garbage-without-equals"));
+    assert!(
+        warning[0].starts_with("warning: ")
+            && warning[0].contains("garbage-without-name-or-value")
+            && warning[0].contains("neither name nor value"),
+        "{err}"
+    );
     let r = report.unwrap();
+    // A header without `=` is a cookie with an empty name, as Chromium
+    // stores it.
     assert_eq!(
         cookies(&r),
-        vec![(
-            "ok".to_string(),
-            "www.malformed-cookie.test".to_string(),
-            "first".to_string(),
-            0.04
-        )]
+        vec![
+            (
+                String::new(),
+                "www.malformed-cookie.test".to_string(),
+                "first".to_string(),
+                0.0
+            ),
+            (
+                "ok".to_string(),
+                "www.malformed-cookie.test".to_string(),
+                "first".to_string(),
+                0.04
+            )
+        ]
     );
     assert_eq!(
         r["sites"][0]["evidence"]["errors"][0]["kind"],
         "malformed_set_cookie"
     );
+}
+
+/// `(name, value, domain, lifetime_days)` of the cookies a visit holds,
+/// and `(name, domain, reason)` of those it does not, in evidence order.
+#[allow(clippy::type_complexity)]
+fn jar(
+    visit: &serde_json::Value,
+) -> (
+    Vec<(String, String, String, Option<f64>)>,
+    Vec<(String, String, String)>,
+) {
+    let (mut held, mut gone) = (Vec::new(), Vec::new());
+    for c in visit["cookies"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap().to_string();
+        let domain = c["domain"].as_str().unwrap().to_string();
+        match c["blocked"].as_str() {
+            None => held.push((
+                name,
+                c["value"].as_str().unwrap().to_string(),
+                domain,
+                c["lifetime_days"].as_f64(),
+            )),
+            Some(reason) => gone.push((name, domain, reason.to_string())),
+        }
+    }
+    (held, gone)
+}
+
+#[test]
+fn cookies_are_what_a_browser_holds_at_the_end_of_the_visit() {
+    let web = web();
+    let (out, report) = scan(&web.url("www.cookie-forms.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    let visit = &site["evidence"]["visits"][0];
+    let (held, gone) = jar(visit);
+    let own = |name: &str, value: &str, days: Option<f64>| {
+        (
+            name.to_string(),
+            value.to_string(),
+            "www.cookie-forms.test".to_string(),
+            days,
+        )
+    };
+    assert_eq!(
+        held,
+        vec![
+            // Asctime with a one-digit day, on the whole site: 400 days kept.
+            (
+                "_ga".to_string(),
+                "GA1.1.9.9".to_string(),
+                "cookie-forms.test".to_string(),
+                Some(400.0)
+            ),
+            own("lang", "fr", Some(400.0)),
+            own("theme", "dark", Some(400.0)),
+            own("currency", "eur", Some(400.0)),
+            // Max-Age=abc is ignored: a session cookie.
+            own("sid", "1", None),
+            // Overwritten on the second page: its last value and lifetime.
+            own("pref", "b", Some(0.08)),
+            own("", "nameless", None),
+            (
+                "sync".to_string(),
+                "1".to_string(),
+                "cookie-sync.org".to_string(),
+                Some(365.0)
+            ),
+        ]
+    );
+    let cookie = |name: &str| {
+        visit["cookies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // The same instant in three forms: asctime, a one-digit day, and a
+    // JavaScript date whose offset is ignored (read as UTC).
+    let declared = cookie("lang")["declared_lifetime_days"].as_f64().unwrap();
+    assert!(declared > 26_000.0, "{declared}");
+    assert_eq!(
+        cookie("_ga")["declared_lifetime_days"].as_f64(),
+        Some(declared)
+    );
+    assert_eq!(
+        cookie("theme")["declared_lifetime_days"].as_f64(),
+        Some(declared)
+    );
+    // `49` is 2049, not 1949.
+    let currency = cookie("currency")["declared_lifetime_days"]
+        .as_f64()
+        .unwrap();
+    assert!((8_000.0..9_000.0).contains(&currency), "{currency}");
+    // The overwrite keeps where the cookie was first set.
+    assert_eq!(cookie("pref")["page_url"], web.url("www.cookie-forms.test"));
+    assert_eq!(cookie("pref")["raw"], "pref=b; Max-Age=7200; Path=/");
+
+    let reasons: Vec<(&str, &str, &str)> = gone
+        .iter()
+        .map(|(n, d, r)| (n.as_str(), d.as_str(), r.as_str()))
+        .collect();
+    let expected = [
+        ("region", "www.cookie-forms.test", "already expired"),
+        ("dotdot", ".cookie-forms.test", "not a valid domain"),
+        ("uid", "org", "Domain=org is a public suffix"),
+        ("lax", "px.cookie-sync.org", "cross-site"),
+        ("cart", "www.cookie-forms.test", "deleted by a later header"),
+    ];
+    assert_eq!(reasons.len(), expected.len(), "{reasons:?}");
+    for ((n, d, r), (en, ed, er)) in reasons.iter().zip(expected) {
+        assert_eq!((*n, *d), (en, ed));
+        assert!(r.contains(er), "{n}: {r}");
+    }
+
+    let before = &site["facts"]["before"];
+    assert_eq!(before["cookie_count"], 8);
+    assert_eq!(before["third_party_cookie_count"], 1);
+    let ga = before["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "_ga")
+        .unwrap();
+    assert_eq!(
+        (
+            ga["over_13_months"].as_bool(),
+            ga["consent_required"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let ids = finding_ids(&r);
+    assert!(
+        ids.contains(&"C101".to_string()) && ids.contains(&"C104".to_string()),
+        "{ids:?}"
+    );
+    let c101 = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "C101")
+        .unwrap();
+    assert_eq!(
+        c101["evidence"],
+        json!(["_ga (cookie-forms.test)", "sync (cookie-sync.org)"])
+    );
+}
+
+#[test]
+fn a_cookie_for_a_whole_public_suffix_is_no_third_party_cookie() {
+    let (out, report) = scan(&web().url("www.cookie-suffix.test"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    let (held, gone) = jar(&site["evidence"]["visits"][0]);
+    assert_eq!(held, vec![]);
+    assert_eq!(gone.len(), 2, "{gone:?}");
+    assert_eq!((gone[0].0.as_str(), gone[0].1.as_str()), ("uid", "org"));
+    assert!(gone[0].2.contains("public suffix"), "{gone:?}");
+    assert!(gone[1].2.contains("cross-site"), "{gone:?}");
+    let before = &site["facts"]["before"];
+    assert_eq!(
+        (
+            before["cookie_count"].as_u64(),
+            before["third_party_cookie_count"].as_u64(),
+            before["consent_cookie_count"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    let ids = finding_ids(&r);
+    assert!(!ids.iter().any(|id| id.starts_with('C')), "{ids:?}");
 }
 
 #[test]

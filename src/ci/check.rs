@@ -844,6 +844,92 @@ mod tests {
     }
 
     #[test]
+    fn baseline_hosts_cover_their_subdomains_only_at_a_dot_boundary() {
+        use crate::ci::baseline::{CookieItem, TrackerItem};
+        let mut b = baseline();
+        let item = |host: &str| TrackerItem {
+            host: host.into(),
+            company: "NewAds".into(),
+            category: "advertising".into(),
+        };
+        b.sites[0]
+            .trackers
+            .extend([item("*.newads.test"), item("pixel.adnet.test")]);
+        b.sites[0].third_party_hosts.extend(
+            [
+                "*.newads.test",
+                "pixel.adnet.test",
+                "*.cdn.test",
+                "img.static.test",
+            ]
+            .map(String::from),
+        );
+        b.sites[0].cookies.push(CookieItem {
+            name: "uid".into(),
+            domain: "*.newads.test".into(),
+        });
+        let mut r = site_fr();
+        let page = format!("{}actualites", r.url);
+        let trackers = [
+            // Covered by `*.newads.test` and by the exact `pixel.adnet.test`.
+            "newads.test",
+            "ads.newads.test",
+            "stats.g.newads.test",
+            "pixel.adnet.test",
+            // New: a shared suffix without a dot, or another host entirely.
+            "evil-newads.test",
+            "newads.test.evil.test",
+            "xpixel.adnet.test",
+            "cdn.pixel.adnet.test",
+        ];
+        for host in trackers {
+            r.facts
+                .before
+                .trackers
+                .push(tracker(host, "X", "advertising", &page));
+            r.facts.before.third_party_hosts.push(host.into());
+        }
+        r.facts.before.third_party_hosts.extend(
+            [
+                "cdn.test",
+                "fonts.cdn.test",
+                "evilcdn.test",
+                "img.static.test",
+                "cdn.img.static.test",
+            ]
+            .map(String::from),
+        );
+        for domain in ["newads.test", "a.newads.test", "evil-newads.test"] {
+            r.facts.before.cookies.push(cookie("uid", domain));
+        }
+        let out = check(&Config::default(), Some(&b), &[vec![r]], today());
+        let new = |assertion: &str| {
+            let mut names: Vec<String> = out
+                .violations
+                .iter()
+                .filter(|v| v.assertion == assertion)
+                .map(|v| v.item.name())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            new("new-tracker"),
+            [
+                "cdn.pixel.adnet.test",
+                "evil-newads.test",
+                "newads.test.evil.test",
+                "xpixel.adnet.test"
+            ]
+        );
+        assert_eq!(
+            new("new-third-party-host"),
+            ["cdn.img.static.test", "evilcdn.test"]
+        );
+        assert_eq!(new("new-cookie"), ["uid@evil-newads.test"]);
+    }
+
+    #[test]
     fn an_active_allow_entry_moves_the_violation_to_allowed() {
         let config = Config {
             allow: vec![allow_host("*.newads.test", Some("2026-06-15"))],

@@ -58,7 +58,8 @@ struct Fetched {
 struct VisitLog {
     site: String,
     requests: Vec<Request>,
-    cookies: Vec<Cookie>,
+    /// The cookies the visit's browser would hold.
+    jar: set_cookie::Jar,
     errors: Vec<CrawlError>,
 }
 
@@ -104,7 +105,18 @@ impl VisitLog {
         }
         for (raw, setter) in &f.set_cookies {
             match set_cookie::parse(raw, setter, &self.site, page_url, now) {
-                Ok(cookie) => self.cookies.push(cookie),
+                Ok(mut cookie) => {
+                    // Refused in its context, a deletion deletes nothing.
+                    if matches!(cookie.blocked.as_deref(), None | Some(set_cookie::EXPIRED)) {
+                        let top_level = kind == ResourceType::Document;
+                        if let Some(reason) =
+                            set_cookie::refused_in_context(&cookie, setter, page_url, top_level)
+                        {
+                            cookie.blocked = Some(reason);
+                        }
+                    }
+                    self.jar.set(cookie);
+                }
                 Err(reason) => self.errors.push(CrawlError {
                     kind: "malformed_set_cookie".to_string(),
                     message: format!(
@@ -409,7 +421,7 @@ impl HttpEngine {
         let mut log = VisitLog {
             site: registrable_domain(&input_host),
             requests: Vec::new(),
-            cookies: Vec::new(),
+            jar: set_cookie::Jar::default(),
             errors: Vec::new(),
         };
         let mut pages = Vec::new();
@@ -431,7 +443,7 @@ impl HttpEngine {
             for r in log.requests.iter_mut() {
                 r.party = party(&r.host, &log.site);
             }
-            for c in log.cookies.iter_mut() {
+            for c in log.jar.cookies_mut() {
                 c.party = party(&c.domain, &log.site);
             }
             banner_seen = doc.banner.clone().unwrap_or_else(|| {
@@ -504,7 +516,7 @@ impl HttpEngine {
             status,
             pages,
             requests: log.requests,
-            cookies: log.cookies,
+            cookies: log.jar.into_cookies(),
             storage: Vec::new(),
             banner: banner_seen,
             consent_action: None,

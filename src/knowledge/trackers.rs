@@ -138,3 +138,32 @@ impl TrackerDb {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::knowledge::Knowledge;
+
+    #[test]
+    fn hosts_match_a_tracker_domain_only_at_a_dot_boundary() {
+        let k = Knowledge::builtin().unwrap();
+        let company = |host: &str| k.trackers.lookup(host).map(|e| e.company.as_str());
+        for host in [
+            "doubleclick.net",
+            "stats.g.doubleclick.net",
+            "ad.doubleclick.net",
+            "DoubleClick.NET.",
+        ] {
+            assert_eq!(company(host), Some("Google"), "{host}");
+        }
+        for host in [
+            "evil-doubleclick.net",
+            "notdoubleclick.net",
+            "doubleclick.net.evil.test",
+            "doubleclick.network",
+            "net",
+            "",
+        ] {
+            assert_eq!(company(host), None, "{host}");
+        }
+    }
+}

@@ -245,11 +245,14 @@ struct View<'a> {
 
 /// Escape one CSV field (RFC 4180): quoted when it holds a comma, quote or
 /// line break. A field a spreadsheet would run as a formula (`=`, `+`, `-`,
-/// `@` first) gets a leading `'`: site names and page titles come from the
-/// audited sites.
+/// `@` first, after any leading spaces, or a tab or carriage return first)
+/// gets a leading `'`: site names and page titles come from the audited
+/// sites. Numbers stay numbers.
 pub fn escape_csv(s: &str) -> String {
     let mut field = String::with_capacity(s.len() + 2);
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+    let lead = s.trim_start();
+    let formula = lead.starts_with(['=', '+', '-', '@']) && lead.parse::<f64>().is_err();
+    if s.starts_with(['\t', '\r']) || formula {
         field.push('\'');
     }
     field.extend(s.chars().filter(|c| !c.is_control() || *c == '\n'));
@@ -378,6 +381,37 @@ mod tests {
             escape_markdown("a|b<script>\n`x`"),
             "a\\|b&lt;script&gt; \\`x\\`"
         );
+    }
+
+    #[test]
+    fn csv_fields_never_run_as_formulas() {
+        for (raw, cell) in [
+            ("=1+2", "'=1+2"),
+            ("+33 1 23 45 67 89", "'+33 1 23 45 67 89"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\t=1+2", "'=1+2"),
+            ("\r=1+2", "'=1+2"),
+            ("\t", "'"),
+            (" =1+2", "' =1+2"),
+            ("   @SUM(A1)", "'   @SUM(A1)"),
+            (
+                "=HYPERLINK(\"https://x.test\",\"y\")",
+                "\"'=HYPERLINK(\"\"https://x.test\"\",\"\"y\"\")\"",
+            ),
+            // Near misses: numbers, and signs inside the text, stay as they are.
+            ("-1.5", "-1.5"),
+            ("+3", "+3"),
+            (" -2", " -2"),
+            ("a=b", "a=b"),
+            (" hello", " hello"),
+            ("site-fr.test", "site-fr.test"),
+            ("", ""),
+            ("a,b", "\"a,b\""),
+            ("a;b", "\"a;b\""),
+        ] {
+            assert_eq!(escape_csv(raw), cell, "{raw:?}");
+        }
     }
 
     #[test]
