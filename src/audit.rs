@@ -110,11 +110,72 @@ impl Auditor {
 }
 
 /// Analyse evidence and judge it with `rules`: facts, findings and score.
+///
+/// A home page that answered an error status, or came back empty, is not
+/// the site: the site is then "not audited" (no finding, no score, out of
+/// every ranking), with what was observed kept as evidence.
 pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> SiteReport {
-    let facts = analyser.facts(&evidence);
+    let mut facts = analyser.facts(&evidence);
+    let refused = facts
+        .reachable
+        .then(|| home_page_not_the_site(&evidence))
+        .flatten();
+    if refused.is_some() {
+        // Rules that need a site do not apply to an error page.
+        facts.reachable = false;
+    }
     let outcomes = rules.evaluate(&facts);
     let s = score(rules, &outcomes);
-    SiteReport::new(evidence, facts, rules, outcomes, Some(s))
+    let mut report = SiteReport::new(evidence, facts, rules, outcomes, Some(s));
+    if let Some(why) = refused {
+        report.audited = false;
+        report.error = Some(why);
+        report.score = None;
+        report.findings.clear();
+    }
+    report
+}
+
+/// Why the home page of the first visit is not the site, when it is not:
+/// it answered a client or server error (4xx, 5xx), or its body was empty
+/// (no byte at all). Pages that say little are still pages: only a body
+/// with nothing in it counts as empty.
+pub fn home_page_not_the_site(evidence: &Evidence) -> Option<String> {
+    let visit = evidence.visit(crate::evidence::VisitKind::FirstVisit)?;
+    let home = visit.pages.first()?;
+    if home.error.is_some() {
+        return None;
+    }
+    let status = home.status?;
+    if status >= 400 {
+        let reason = hyper::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        return Some(format!(
+            "the home page answered HTTP {status}{reason}: an error page is not the site"
+        ));
+    }
+    if (200..300).contains(&status) && home_body_bytes(visit, home) == Some(0) {
+        return Some(format!(
+            "the home page answered HTTP {status} with an empty body: nothing to audit"
+        ));
+    }
+    None
+}
+
+/// Body bytes of the home page document, where the engine measured them
+/// (the document request's decoded size); `None` when unknown.
+fn home_body_bytes(visit: &crate::evidence::Visit, home: &crate::evidence::Page) -> Option<u64> {
+    let final_url = home.final_url.as_deref().unwrap_or(&home.url);
+    let document = visit.requests.iter().find(|r| {
+        r.resource_type == crate::evidence::ResourceType::Document
+            && !r.after_choice
+            && (r.url == final_url || r.url == home.url)
+            && r.status == home.status
+    });
+    document.and_then(|r| r.decoded_bytes)
 }
 
 /// Knowledge, filter lists and compiled rules: everything judging needs.

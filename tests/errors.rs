@@ -161,3 +161,70 @@ fn deeply_nested_pages_neither_crash_nor_hang() {
     );
     assert_eq!(report.unwrap()["sites"][0]["audited"], false);
 }
+
+/// An error page or an empty body is not the site: not audited, with the
+/// status, no finding and no score, the evidence kept.
+fn assert_home_refused(host: &str, status: u64, says: &str) -> serde_json::Value {
+    let (out, report) = scan(&web().url(host), &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let report = report.unwrap();
+    let site = &report["sites"][0];
+    assert_eq!(site["audited"], false);
+    let error = site["error"].as_str().unwrap();
+    assert!(error.contains(says), "{error}");
+    assert!(site.get("score").is_none(), "{site}");
+    assert_eq!(site["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(report["summary"]["not_audited"], 1);
+    let home = &site["evidence"]["visits"][0]["pages"][0];
+    assert_eq!(home["status"], status);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(says), "{err}");
+    report
+}
+
+#[test]
+fn home_page_answering_404_is_not_audited() {
+    let report = assert_home_refused("www.home-404.test", 404, "home page answered HTTP 404");
+    // The tracker and cookie of the error page were seen, and kept, but
+    // nothing is judged from them.
+    let before = &report["sites"][0]["evidence"]["visits"][0];
+    assert!(before["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["host"] == "www.facebook.com"));
+    assert!(report["sites"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["status"] != "fail"));
+}
+
+#[test]
+fn home_page_answering_503_is_not_audited() {
+    assert_home_refused("www.home-503.test", 503, "home page answered HTTP 503");
+}
+
+#[test]
+fn empty_home_page_is_not_audited() {
+    assert_home_refused("www.home-empty.test", 200, "empty body");
+}
+
+#[test]
+fn a_broken_inner_page_leaves_the_site_audited() {
+    let (out, report) = scan(&web().url("www.page-404.test"), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = report.unwrap();
+    let site = &report["sites"][0];
+    assert_eq!(site["audited"], true);
+    assert!(site["score"]["value"].is_u64());
+    let pages = site["evidence"]["visits"][0]["pages"].as_array().unwrap();
+    assert_eq!(pages[0]["status"], 200);
+    assert!(
+        pages.iter().any(|p| p["status"] == 404),
+        "{:?}",
+        pages.iter().map(|p| &p["url"]).collect::<Vec<_>>()
+    );
+    assert!(finding_ids(&report).contains(&"C102".to_string()));
+}
