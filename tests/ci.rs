@@ -246,7 +246,13 @@ fn unreachable_site_exits_3() {
     let dir = tempfile::tempdir().unwrap();
     let out = barometer_in(
         dir.path(),
-        &["check", "https://www.gone.test:1/", "--engine", "http"],
+        &[
+            "check",
+            "https://www.gone.test:1/",
+            "--engine",
+            "http",
+            "--no-baseline",
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -463,5 +469,111 @@ fn tag_snippet_in_a_built_site_is_reported() {
     assert_eq!(
         hosts,
         vec!["www.google-analytics.com", "www.googletagmanager.com"]
+    );
+}
+
+/// No baseline is never a silent pass: exit 2 with the command that
+/// records one; `--no-baseline` judges the assertions alone.
+#[test]
+fn check_without_baseline_exits_2_unless_told_to_judge_assertions_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("public")).unwrap();
+    std::fs::write(dir.path().join("public/index.html"), PAGE).unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no baseline barometer-baseline.json")
+            && err.contains("`barometer baseline public -o barometer-baseline.json`")
+            && err.contains("--no-baseline"),
+        "{err}"
+    );
+    // A baseline named in the configuration but absent: the same, naming it.
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[check]\nbaseline = \"ci/base line.json\"\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`barometer baseline public -o 'ci/base line.json'`"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The assertions alone: the tracker is not "new" (nothing to compare
+    // with), a score assertion still holds.
+    std::fs::write(dir.path().join("barometer.toml"), "[assertions]\n").unwrap();
+    let out = check(dir.path(), &["--no-baseline", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["verdict"], "passed");
+    assert!(json.get("baseline").is_none_or(Value::is_null), "{json}");
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[assertions]\nscore.min = 100\n",
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--no-baseline"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no baseline"), "{}", stdout(&out));
+    // --no-baseline with --baseline is a contradiction.
+    let out = check(dir.path(), &["--no-baseline", "--baseline", "b.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A score of 0 is a score: shown as 0, not "n/a".
+#[test]
+fn score_of_zero_shows_as_zero() {
+    let dir = project();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("X900-heavy.toml"),
+        r#"id = "X900"
+title = "Any reachable site"
+severity = "critical"
+weight = 100
+confidence = "high"
+jurisdictions = ["eu"]
+applies = 'reachable'
+condition = 'true'
+message = "Always."
+remediation = "Nothing."
+rationale = "Forces a score of 0."
+
+[[references]]
+law = "gdpr"
+article = "art. 5(1)(c)"
+"#,
+    )
+    .unwrap();
+    let out = check(dir.path(), &["--rules", "rules", "--format", "md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.contains("| public | yes | 0 (E) |"), "{md}");
+    assert!(!md.contains("n/a"), "{md}");
+    let summary = dir.path().join("summary.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "check", "public", "--engine", "http", "--rules", "rules", "--format", "github",
+        ])
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("| public | yes | 0 (E) |"), "{md}");
+    // The near miss: a real score is shown as it is.
+    let out = check(dir.path(), &["--format", "md"]);
+    let md = stdout(&out);
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| public | yes | ") && !l.contains("| 0 (E) |")),
+        "{md}"
     );
 }

@@ -219,16 +219,25 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     let (config, config_path) = load_config(args.config.as_deref())?;
     apply_config(&mut args.crawl, &config)?;
     let raw = urls_to_audit(&args.urls, &config, "check")?;
-    let baseline_path: Option<PathBuf> = args
-        .baseline
-        .clone()
-        .or_else(|| config.baseline.as_ref().map(PathBuf::from))
-        .or_else(|| {
-            let p = PathBuf::from(DEFAULT_BASELINE);
-            p.is_file().then_some(p)
-        });
+    let baseline_path: Option<PathBuf> = if args.no_baseline {
+        None
+    } else {
+        Some(
+            args.baseline
+                .clone()
+                .or_else(|| config.baseline.as_ref().map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE)),
+        )
+    };
     let baseline = match &baseline_path {
-        Some(p) if !args.update_baseline || p.is_file() => Some(Baseline::load(p)?),
+        Some(p) if p.is_file() => Some(Baseline::load(p)?),
+        // No baseline is no check of new trackers and cookies: never a
+        // silent pass.
+        Some(p) if !args.update_baseline => bail!(
+            "no baseline {}: record one with `{}` (review and commit it), or pass --no-baseline to judge the assertions alone",
+            p.display(),
+            baseline_command(&args.urls, p)
+        ),
         _ => None,
     };
     let runs = args.runs.or(config.runs).unwrap_or(1).clamp(1, 20);
@@ -328,6 +337,28 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     write_check(&report, args.format, args.output.as_deref())?;
     drop(targets.servers);
     Ok(exit_code)
+}
+
+/// The `barometer baseline` command that records `path` for `urls`.
+fn baseline_command(urls: &[String], path: &Path) -> String {
+    let mut cmd = "barometer baseline".to_string();
+    for u in urls {
+        cmd.push(' ');
+        cmd.push_str(&shell_word(u));
+    }
+    cmd + " -o " + &shell_word(&path.display().to_string())
+}
+
+/// `s` as one shell word: quoted unless made of plain characters.
+fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 fn write_check(report: &CheckReport, format: CheckFormat, output: Option<&Path>) -> Result<()> {

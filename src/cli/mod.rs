@@ -257,9 +257,14 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Baseline to compare with (default: [check] baseline, else
-    /// ./barometer-baseline.json when present).
+    /// ./barometer-baseline.json). Without one, `check` exits 2 naming the
+    /// command that records it.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Judge the assertions of the configuration alone, with no baseline
+    /// (no new-tracker or new-cookie check).
+    #[arg(long, conflicts_with_all = ["baseline", "update_baseline"])]
+    pub no_baseline: bool,
     /// Audit each site N times; `--policy` decides when a new item counts.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub runs: Option<u32>,
@@ -267,6 +272,7 @@ pub struct CheckArgs {
     /// `majority` of runs (default), or `all` runs.
     #[arg(long, value_name = "any|majority|all")]
     pub policy: Option<String>,
+    /// Report format (`--help` describes each).
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: crate::report::render::CheckFormat,
     /// Write the report to FILE instead of stdout.
@@ -348,6 +354,7 @@ pub struct DemoArgs {
     /// Where to write the HTML report.
     #[arg(long, short = 'o', default_value = "barometer-report.html")]
     pub output: PathBuf,
+    /// Crawl engine for the demo sites (`--help` describes each).
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: EngineChoice,
 }
