@@ -188,12 +188,27 @@ fn every_format_and_site_reports() {
         out_dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    // CSV: a header and one row per audited site, same width everywhere.
+    // CSV: a header and one row per listed site (the unreachable one
+    // with its status), same width everywhere; its column guide beside it.
     let csv = std::fs::read_to_string(out_dir.join("sites.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 4, "{csv}");
-    assert!(lines[0].starts_with("position,url,"), "{}", lines[0]);
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(
+        lines[0].starts_with("rank,rank_shared,status,not_audited_reason,url,"),
+        "{}",
+        lines[0]
+    );
     assert!(csv.contains(&web().url("www.site-fr.test")));
+    assert!(
+        lines[4].starts_with(",,not_audited,") && lines[4].contains("https://www.gone.test:1/"),
+        "{}",
+        lines[4]
+    );
+    assert!(lines[1..4].iter().all(|l| l.contains(",audited,")), "{csv}");
+    let guide = std::fs::read_to_string(out_dir.join("sites.csv.md")).unwrap();
+    for header in lines[0].split(',') {
+        assert!(guide.contains(&format!("| `{header}` |")), "{header}");
+    }
     // HTML: self-contained, with charts, linking each site's own report.
     let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
     assert!(html.contains("<svg"), "no chart");
@@ -749,10 +764,65 @@ fn report_of_a_campaign_with_no_audited_site() {
         .iter()
         .all(|i| i["value"].is_null()));
     let csv = std::fs::read_to_string(out_dir.join("sites.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1, "header only: {csv}");
+    assert_eq!(csv.lines().count(), 3, "header and the two sites: {csv}");
+    assert!(
+        csv.lines().skip(1).all(|l| l.starts_with(",,not_audited,")),
+        "{csv}"
+    );
     let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
     assert!(
         html.contains("www.gone.test"),
         "unreachable sites are listed"
     );
+}
+
+/// A home page answering 404 or 503 is not the site: listed with the
+/// unreachable sites, its status said, out of the ranking and of every
+/// denominator; a broken inner page is not (the near miss).
+#[test]
+fn error_home_pages_are_listed_not_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = web();
+    let sites = dir.path().join("errors.txt");
+    std::fs::write(
+        &sites,
+        format!(
+            "{}\n{}\n{}\n",
+            w.url("www.home-404.test"),
+            w.url("www.home-503.test"),
+            w.url("www.page-404.test"),
+        ),
+    )
+    .unwrap();
+    let db = dir.path().join("c.sqlite");
+    let out = run(&sites, &db, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("www.home-404.test") && err.contains("home page answered HTTP 404"),
+        "{err}"
+    );
+    let out_dir = dir.path().join("r");
+    let r = report_json(&db, &out_dir, &[]);
+    assert_eq!(r["counts"]["audited"], 1);
+    assert_eq!(r["counts"]["unreachable"], 2);
+    let ranked: Vec<&str> = r["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked, [w.url("www.page-404.test")]);
+    let unreachable: Vec<(&str, &str)> = r["unreachable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["url"].as_str().unwrap(), u["error"].as_str().unwrap()))
+        .collect();
+    assert_eq!(unreachable.len(), 2);
+    assert!(unreachable[0].1.contains("HTTP 404"), "{unreachable:?}");
+    assert!(unreachable[1].1.contains("HTTP 503"), "{unreachable:?}");
+    // Only the audited site is in the denominators (it tracks before any
+    // choice).
+    assert_eq!(count_total(&r, "tracking_before_choice"), (1, 1));
 }

@@ -82,6 +82,12 @@ fn publish(args: &ReportArgs) -> Result<()> {
         let text = render_campaign(&report, &charts, format)?;
         crate::files::write_atomic(&path, text)?;
         eprintln!("wrote {}", path.display());
+        if format == CampaignFormat::Csv {
+            // The column guide, beside the file it describes.
+            let guide = args.output.join(CSV_GUIDE);
+            crate::files::write_atomic(&guide, crate::report::campaign::csv_guide())?;
+            eprintln!("wrote {}", guide.display());
+        }
     }
     let c = &report.counts;
     eprintln!(
@@ -90,6 +96,9 @@ fn publish(args: &ReportArgs) -> Result<()> {
     );
     Ok(())
 }
+
+/// The column guide of `sites.csv`, written beside it.
+pub const CSV_GUIDE: &str = "sites.csv.md";
 
 #[cfg(test)]
 mod tests {

@@ -152,8 +152,17 @@ pub const INDICATORS: &[(&str, &str, &str, &str)] = &[
 /// One audited site, as the ranking and the CSV show it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SiteRow {
-    /// Position in the ranking (1 = best score).
+    /// Rank by score (1 = best): sites with equal scores share it (1, 2,
+    /// 2, 4).
     pub position: usize,
+    /// Another site has the same score (the rank is shared).
+    #[serde(default)]
+    pub tied: bool,
+    /// Sum of the default weights of the severities of the counted
+    /// findings (critical 30, high 15, medium 8, low 3): orders sites of
+    /// equal score, fewer and milder findings first.
+    #[serde(default)]
+    pub severity_weight: u32,
     pub url: String,
     pub site: String,
     #[serde(default)]
@@ -240,6 +249,13 @@ impl SiteRow {
         let wall_known = f.banner.present && (f.wall.measured || f.wall.pay_or_accept);
         SiteRow {
             position: 0,
+            tied: false,
+            severity_weight: r
+                .findings
+                .iter()
+                .filter(|x| x.confidence != crate::rules::Confidence::Low)
+                .map(|x| x.severity.default_weight())
+                .sum(),
             url: r.url.clone(),
             site: r.site.clone(),
             name,
@@ -452,10 +468,7 @@ impl CampaignReport {
         references: &References,
         compare: Option<(&CampaignReport, Comparison)>,
     ) -> CampaignReport {
-        rows.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.url.cmp(&b.url)));
-        for (i, r) in rows.iter_mut().enumerate() {
-            r.position = i + 1;
-        }
+        rank(&mut rows);
         let all: Vec<&SiteRow> = rows.iter().collect();
         let mut indicators: Vec<Indicator> = INDICATORS
             .iter()
@@ -696,6 +709,392 @@ impl CampaignReport {
     }
 }
 
+/// One row of `sites.csv`: an audited site, one that could not be
+/// audited, or one not audited yet.
+#[derive(Debug, Clone, Copy)]
+pub enum CsvRow<'a> {
+    Audited(&'a SiteRow),
+    NotAudited(&'a Unreachable),
+    Pending(&'a str),
+}
+
+impl<'a> CsvRow<'a> {
+    fn audited(self) -> Option<&'a SiteRow> {
+        match self {
+            CsvRow::Audited(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    fn url(self) -> &'a str {
+        match self {
+            CsvRow::Audited(r) => &r.url,
+            CsvRow::NotAudited(u) => &u.url,
+            CsvRow::Pending(url) => url,
+        }
+    }
+}
+
+/// One column of `sites.csv`: its header, the visit its figure comes
+/// from, what it means, and how a row fills it. The CSV and its guide
+/// (`sites.csv.md`) are both made from [`CSV_COLUMNS`], so they cannot
+/// disagree.
+pub struct CsvColumn {
+    pub header: &'static str,
+    /// Which visit (or visits) the value is measured over.
+    pub scope: &'static str,
+    pub meaning: &'static str,
+    /// The indicator whose definition (and denominator) the column follows,
+    /// or "".
+    pub indicator: &'static str,
+    value: fn(CsvRow) -> String,
+}
+
+fn yes_no(v: Option<bool>) -> String {
+    match v {
+        Some(true) => "yes".into(),
+        Some(false) => "no".into(),
+        None => String::new(),
+    }
+}
+
+/// The value of an audited site's row, empty on other rows.
+fn of_audited(row: CsvRow, f: impl Fn(&SiteRow) -> String) -> String {
+    row.audited().map(f).unwrap_or_default()
+}
+
+const ALL_VISITS: &str =
+    "all visits made (first visit, and the refusal, acceptance and browsing visits when made)";
+const FIRST_VISIT: &str = "first visit, before any choice";
+const EMPTY_UNTOLD: &str = " yes or no; empty when the engine could not tell (the site is then out of the indicator's denominator) or the site was not audited.";
+
+/// The columns of `sites.csv`, in order.
+pub const CSV_COLUMNS: &[CsvColumn] = &[
+    CsvColumn {
+        header: "rank",
+        scope: "ranking of the audited sites",
+        meaning: "Rank by score, 1 = best. Equal scores share a rank (1, 2, 2, 4); rows of equal score are ordered by fewer and milder findings, then by name. Empty for sites not audited.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.position.to_string()),
+    },
+    CsvColumn {
+        header: "rank_shared",
+        scope: "ranking of the audited sites",
+        meaning: "yes when another site has the same score (and so the same rank).",
+        indicator: "",
+        value: |r| of_audited(r, |s| yes_no(Some(s.tied))),
+    },
+    CsvColumn {
+        header: "status",
+        scope: "the site",
+        meaning: "`audited`; `not_audited` (unreachable, TLS failure, timeout, or a home page that answered 4xx or 5xx or came back empty: an error page is not the site), counted in no figure; or `pending` (not audited yet).",
+        indicator: "",
+        value: |r| {
+            match r {
+                CsvRow::Audited(_) => "audited",
+                CsvRow::NotAudited(_) => "not_audited",
+                CsvRow::Pending(_) => "pending",
+            }
+            .to_string()
+        },
+    },
+    CsvColumn {
+        header: "not_audited_reason",
+        scope: "the site",
+        meaning: "Why a site could not be audited, as observed (\"the home page answered HTTP 404 (Not Found)…\"). Empty otherwise.",
+        indicator: "",
+        value: |r| match r {
+            CsvRow::NotAudited(u) => u.error.clone(),
+            _ => String::new(),
+        },
+    },
+    CsvColumn {
+        header: "url",
+        scope: "the site",
+        meaning: "The URL audited, as listed in the input.",
+        indicator: "",
+        value: |r| r.url().to_string(),
+    },
+    CsvColumn {
+        header: "site",
+        scope: "the site",
+        meaning: "Registrable domain of the audited site.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.site.clone()),
+    },
+    CsvColumn {
+        header: "name",
+        scope: "input",
+        meaning: "Name given in the input file, if any.",
+        indicator: "",
+        value: |r| match r {
+            CsvRow::Audited(s) => s.name.clone().unwrap_or_default(),
+            CsvRow::NotAudited(u) => u.name.clone().unwrap_or_default(),
+            CsvRow::Pending(_) => String::new(),
+        },
+    },
+    CsvColumn {
+        header: "category",
+        scope: "input",
+        meaning: "Category given in the input file, if any.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.category.clone().unwrap_or_default()),
+    },
+    CsvColumn {
+        header: "input_rank",
+        scope: "input",
+        meaning: "Rank given in the input file (popularity), not our ranking.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.input_rank.map(|n| n.to_string()).unwrap_or_default()),
+    },
+    CsvColumn {
+        header: "score",
+        scope: ALL_VISITS,
+        meaning: "100 minus the weight of every failed rule, floored at 0 (docs/scoring.md). Empty for sites not audited: they have no score.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.score.to_string()),
+    },
+    CsvColumn {
+        header: "grade",
+        scope: ALL_VISITS,
+        meaning: "A 90-100, B 75-89, C 55-74, D 35-54, E 0-34.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.grade.clone()),
+    },
+    CsvColumn {
+        header: "banner_first_visit",
+        scope: FIRST_VISIT,
+        meaning: "A consent banner was seen on the home page:",
+        indicator: "banner",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.banner)),
+    },
+    CsvColumn {
+        header: "reject_on_first_layer_first_visit",
+        scope: FIRST_VISIT,
+        meaning: "The banner's first layer offers a refusal:",
+        indicator: "reject_first_layer",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.reject_first_layer)),
+    },
+    CsvColumn {
+        header: "tracking_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "A tracker was contacted or a consent cookie set before any choice:",
+        indicator: "tracking_before_choice",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.tracking_before_choice)),
+    },
+    CsvColumn {
+        header: "tracking_after_reject",
+        scope: "refusal visit (browser engine), after the reject click",
+        meaning: "Tracking went on after the refusal:",
+        indicator: "tracking_after_reject",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.tracking_after_reject)),
+    },
+    CsvColumn {
+        header: "cross_site_tracking_said_in_banner_first_visit",
+        scope: FIRST_VISIT,
+        meaning: "The banner says visitors are tracked across sites:",
+        indicator: "cross_site_disclosed",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.cross_site_disclosed)),
+    },
+    CsvColumn {
+        header: "consent_cookies_over_13_months_before_choice_or_after_accept",
+        scope: "first visit before any choice, and the acceptance visit",
+        meaning: "A cookie that needs consent lives over 13 months:",
+        indicator: "cookies_over_13_months",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.cookies_over_13_months)),
+    },
+    CsvColumn {
+        header: "basic_requirements_met",
+        scope: "first visit, and the refusal visit when made",
+        meaning: "Reject on the first layer, no tracking before choice, none after a refusal:",
+        indicator: "minimally_compliant",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.minimally_compliant)),
+    },
+    CsvColumn {
+        header: "retargeting_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "A retargeting company was contacted before any choice:",
+        indicator: "retargeting_before_choice",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.retargeting_before_choice)),
+    },
+    CsvColumn {
+        header: "retargeting_after_accept",
+        scope: "acceptance visit (browser engine), after the accept click",
+        meaning: "A retargeting company was contacted after accepting:",
+        indicator: "retargeting_after_accept",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.retargeting_after_accept)),
+    },
+    CsvColumn {
+        header: "cookie_wall_first_visit",
+        scope: FIRST_VISIT,
+        meaning: "The content is walled behind consent:",
+        indicator: "cookie_wall",
+        value: |r| of_audited(r, |s| yes_no(s.indicators.cookie_wall)),
+    },
+    CsvColumn {
+        header: "third_party_hosts_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "Number of third-party hosts contacted.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.third_party_hosts.to_string()),
+    },
+    CsvColumn {
+        header: "cookies_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "Number of cookies set, first- and third-party.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.cookies.to_string()),
+    },
+    CsvColumn {
+        header: "trackers_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "Number of tracker hosts contacted.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.trackers.to_string()),
+    },
+    CsvColumn {
+        header: "home_page_bytes_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "Bytes transferred for the home page; 0 when not measured.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.page_weight_bytes.to_string()),
+    },
+    CsvColumn {
+        header: "third_party_byte_share_before_choice",
+        scope: FIRST_VISIT,
+        meaning: "Share of the bytes that went to third parties, 0 to 1; empty when bytes were not measured.",
+        indicator: "",
+        value: |r| {
+            of_audited(r, |s| {
+                s.third_party_byte_share
+                    .map(|x| format!("{x:.3}"))
+                    .unwrap_or_default()
+            })
+        },
+    },
+    CsvColumn {
+        header: "co2e_grams_first_visit",
+        scope: FIRST_VISIT,
+        meaning: "Estimated grams of CO2e of the visit (Sustainable Web Design Model v4, docs/weight.md).",
+        indicator: "",
+        value: |r| of_audited(r, |s| format!("{:.4}", s.co2e_grams)),
+    },
+    CsvColumn {
+        header: "tracker_companies_all_visits",
+        scope: "first visit, refusal visit and acceptance visit (those made)",
+        meaning: "Companies behind the trackers contacted, `; `-separated.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.tracker_companies.join("; ")),
+    },
+    CsvColumn {
+        header: "tracker_hosts_all_visits",
+        scope: "first visit, refusal visit and acceptance visit (those made)",
+        meaning: "Tracker hosts contacted, `; `-separated.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.tracker_hosts.join("; ")),
+    },
+    CsvColumn {
+        header: "findings",
+        scope: ALL_VISITS,
+        meaning: "Rule ids failed with high or medium confidence (what the figures count), `; `-separated.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.findings.join("; ")),
+    },
+    CsvColumn {
+        header: "findings_severity_weight",
+        scope: ALL_VISITS,
+        meaning: "Sum of the severity weights of those findings (critical 30, high 15, medium 8, low 3): orders sites of equal score.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.severity_weight.to_string()),
+    },
+    CsvColumn {
+        header: "findings_to_review",
+        scope: ALL_VISITS,
+        meaning: "Rule ids failed on a heuristic (low confidence): for review, counted in no figure.",
+        indicator: "",
+        value: |r| of_audited(r, |s| s.findings_to_review.join("; ")),
+    },
+];
+
+impl CampaignReport {
+    /// `sites.csv`: the audited sites in ranking order, then those that
+    /// could not be audited, then those not audited yet.
+    pub fn csv(&self) -> String {
+        let mut out = CSV_COLUMNS
+            .iter()
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push('\n');
+        let rows = self
+            .ranking
+            .iter()
+            .map(CsvRow::Audited)
+            .chain(self.unreachable.iter().map(CsvRow::NotAudited))
+            .chain(self.pending.iter().map(|p| CsvRow::Pending(p)));
+        for row in rows {
+            let cells: Vec<String> = CSV_COLUMNS
+                .iter()
+                .map(|c| crate::report::render::escape_csv(&(c.value)(row)))
+                .collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `sites.csv.md`: every column of `sites.csv`, its scope and meaning.
+pub fn csv_guide() -> String {
+    let mut out = String::from(
+        "# sites.csv: column guide\n\nOne row per listed site: the audited sites in ranking order, then the sites that could not be audited (`status` = `not_audited`, with the reason), then those not audited yet (`pending`). Each column measures one scope, named in its header and below: \"before choice\" is the first visit, before any click on the banner; other visits are made by the browser engine only. Yes/no columns are empty when the engine could not tell, and that site is then left out of the indicator's denominator.\n\n| column | scope | meaning |\n|---|---|---|\n",
+    );
+    for c in CSV_COLUMNS {
+        let mut meaning = c.meaning.to_string();
+        if let Some((_, _, _, definition)) = INDICATORS.iter().find(|i| i.0 == c.indicator) {
+            meaning.push_str(EMPTY_UNTOLD);
+            meaning.push(' ');
+            meaning.push_str(definition);
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            c.header,
+            c.scope,
+            meaning.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// Rank `rows`: best score first, equal scores sharing their rank (1, 2,
+/// 2, 4) and ordered by fewer and milder findings, then by name.
+pub fn rank(rows: &mut [SiteRow]) {
+    fn name(r: &SiteRow) -> &str {
+        r.name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&r.site)
+    }
+    rows.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then_with(|| a.severity_weight.cmp(&b.severity_weight))
+            .then_with(|| a.findings.len().cmp(&b.findings.len()))
+            .then_with(|| name(a).cmp(name(b)))
+            .then_with(|| a.url.cmp(&b.url))
+    });
+    let mut i = 0;
+    while i < rows.len() {
+        let score = rows[i].score;
+        let end = i + rows[i..].iter().take_while(|r| r.score == score).count();
+        for r in &mut rows[i..end] {
+            r.position = i + 1;
+            r.tied = end - i > 1;
+        }
+        i = end;
+    }
+}
+
 /// "Empirik, Baromètre 2020 ..." → "Empirik".
 fn short_study(study: &str) -> String {
     study
@@ -730,4 +1129,172 @@ fn method_notes(c: &CampaignInfo, counts: &Counts) -> Vec<String> {
         notes.push("The http engine runs no JavaScript: banners injected by scripts and script-set cookies are not seen, and the reject and accept visits are not made. Run with --engine chrome for those indicators.".to_string());
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(site: &str, score: u32, severity_weight: u32, findings: usize) -> SiteRow {
+        SiteRow {
+            position: 0,
+            tied: false,
+            severity_weight,
+            url: format!("https://{site}/"),
+            site: site.to_string(),
+            name: None,
+            category: None,
+            input_rank: None,
+            score,
+            grade: String::new(),
+            indicators: SiteIndicators::default(),
+            third_party_hosts: 0,
+            cookies: 0,
+            trackers: 0,
+            tracker_companies: Vec::new(),
+            tracker_hosts: Vec::new(),
+            findings: (0..findings).map(|i| format!("R{i}")).collect(),
+            findings_to_review: Vec::new(),
+            page_weight_bytes: 0,
+            third_party_byte_share: None,
+            co2e_grams: 0.0,
+            report: None,
+        }
+    }
+
+    #[test]
+    fn equal_scores_share_their_rank_and_milder_findings_come_first() {
+        let mut rows = vec![
+            row("a.test", 0, 90, 3),
+            row("b.test", 70, 30, 1),
+            row("c.test", 0, 60, 2),
+            row("d.test", 100, 0, 0),
+            row("e.test", 70, 16, 2),
+            row("f.test", 0, 60, 2),
+            row("g.test", 0, 60, 1),
+        ];
+        rank(&mut rows);
+        let got: Vec<(&str, usize, bool)> = rows
+            .iter()
+            .map(|r| (r.site.as_str(), r.position, r.tied))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("d.test", 1, false),
+                // 70 twice: rank 2 shared; fewer weighted findings first.
+                ("e.test", 2, true),
+                ("b.test", 2, true),
+                // 0 four times: rank 4 shared; same weight, fewer findings
+                // first, then by name.
+                ("g.test", 4, true),
+                ("c.test", 4, true),
+                ("f.test", 4, true),
+                ("a.test", 4, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_csv_column_is_in_the_guide_with_its_scope() {
+        let guide = csv_guide();
+        let mut headers = std::collections::HashSet::new();
+        for c in CSV_COLUMNS {
+            assert!(headers.insert(c.header), "{} twice", c.header);
+            assert!(!c.scope.is_empty() && !c.meaning.is_empty(), "{}", c.header);
+            assert!(
+                guide.contains(&format!("| `{}` | {} |", c.header, c.scope)),
+                "{}",
+                c.header
+            );
+            assert!(
+                c.indicator.is_empty() || INDICATORS.iter().any(|i| i.0 == c.indicator),
+                "{}",
+                c.header
+            );
+        }
+        // A count measured before any choice says so in its header.
+        for h in ["trackers", "cookies", "third_party_hosts"] {
+            assert!(headers.contains(format!("{h}_before_choice").as_str()));
+            assert!(!headers.contains(h));
+        }
+    }
+
+    #[test]
+    fn csv_rows_keep_their_width_and_list_sites_not_audited() {
+        let mut ranked = vec![row("a.test", 40, 30, 1)];
+        ranked[0].name = Some("Shop, \"the best\"".into());
+        ranked[0].tracker_companies = vec!["Google".into(), "Meta".into()];
+        rank(&mut ranked);
+        let report = CampaignReport {
+            tool: String::new(),
+            tool_version: String::new(),
+            generated_at: Utc::now(),
+            campaign: CampaignInfo {
+                name: "c".into(),
+                database: String::new(),
+                started_at: Utc::now(),
+                ended_at: None,
+                engine: "http".into(),
+                tool_version: String::new(),
+                rules_version: String::new(),
+                crawl_rules_version: String::new(),
+                options: serde_json::Value::Null,
+                sites_file: None,
+            },
+            counts: Counts::default(),
+            indicators: Vec::new(),
+            spreads: Vec::new(),
+            score_bands: Vec::new(),
+            grades: Vec::new(),
+            ranking: ranked,
+            companies: Vec::new(),
+            hosts: Vec::new(),
+            categories: Vec::new(),
+            unreachable: vec![Unreachable {
+                url: "https://down.test/".into(),
+                name: None,
+                error: "the home page answered HTTP 404 (Not Found)".into(),
+            }],
+            pending: vec!["https://later.test/".into()],
+            skipped: Vec::new(),
+            comparison: None,
+            method: Vec::new(),
+            footprint: Footprint::default(),
+            rule_errors: Vec::new(),
+        };
+        let csv = report.csv();
+        let mut reader = csv.lines();
+        let header = reader.next().unwrap();
+        assert_eq!(header.split(',').count(), CSV_COLUMNS.len());
+        let lines: Vec<&str> = reader.collect();
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(
+            lines[0].starts_with(
+                "1,no,audited,,https://a.test/,a.test,\"Shop, \"\"the best\"\"\",,,40,"
+            ),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains(",\"Google; Meta\","), "{}", lines[0]);
+        assert_eq!(
+            lines[1],
+            format!(
+                ",,not_audited,the home page answered HTTP 404 (Not Found),https://down.test/{}",
+                ",".repeat(CSV_COLUMNS.len() - 5)
+            )
+        );
+        assert!(lines[2].starts_with(",,pending,,https://later.test/,"));
+        // Unquoted rows have exactly one comma per column boundary.
+        assert_eq!(lines[1].matches(',').count(), CSV_COLUMNS.len() - 1);
+    }
+
+    #[test]
+    fn distinct_scores_are_not_tied() {
+        let mut rows = vec![row("b.test", 50, 0, 0), row("a.test", 60, 90, 5)];
+        rank(&mut rows);
+        assert_eq!(rows[0].site, "a.test");
+        assert_eq!((rows[0].position, rows[0].tied), (1, false));
+        assert_eq!((rows[1].position, rows[1].tied), (2, false));
+    }
 }

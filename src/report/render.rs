@@ -166,7 +166,6 @@ fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
         Escaping::Html => (&CELLS[0], handlebars::html_escape),
         Escaping::Markdown => (&CELLS[1], escape_markdown),
         Escaping::Text => (&CELLS[2], escape_text),
-        Escaping::Csv => (&CELLS[3], escape_csv),
         Escaping::Json => (&CELLS[4], escape_json),
         Escaping::Github => (&CELLS[5], escape_github),
     };
@@ -181,7 +180,6 @@ enum Escaping {
     Html,
     Markdown,
     Text,
-    Csv,
     /// Inside a JSON string (SARIF).
     Json,
     /// GitHub workflow commands (`::error::message`).
@@ -356,7 +354,8 @@ pub fn render_campaign(
         CampaignFormat::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
         CampaignFormat::Html => Ok(registry(Escaping::Html)?.render("campaign.html", &view)?),
         CampaignFormat::Md => Ok(registry(Escaping::Markdown)?.render("campaign.md", &view)?),
-        CampaignFormat::Csv => Ok(registry(Escaping::Csv)?.render("campaign.csv", &view)?),
+        // Made from the column table that also writes its guide.
+        CampaignFormat::Csv => Ok(report.csv()),
     }
 }
 
