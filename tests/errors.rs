@@ -56,11 +56,56 @@ fn tls_failure_without_insecure() {
         "json",
     ]);
     assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("TLS certificate rejected (use --insecure"),
-        "{}",
-        stderr(&out)
+        err.contains("TLS certificate rejected (use --insecure"),
+        "{err}"
     );
+    // One line: no log line of the certificate verifier besides it, and
+    // no colour codes on a stderr that is not a terminal.
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains('\x1b') && !err.contains("ERROR"), "{err}");
+    // Asked for, the logs are there (still without colour codes).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_barometer"))
+        .args([
+            "scan",
+            &web().url("www.site-de.test"),
+            "--engine",
+            "http",
+            "--resolve",
+            "*:127.0.0.1",
+            "--format",
+            "json",
+        ])
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.lines().count() > 1, "{err}");
+    assert!(!err.contains('\x1b'), "{err}");
+}
+
+/// A text report on stdout says a site was not audited; stderr does not
+/// say it again.
+#[test]
+fn a_site_not_audited_is_reported_once() {
+    let out = barometer(&[
+        "scan",
+        &web().url("www.home-404.test"),
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("home page answered HTTP 404").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(stderr(&out), "");
 }
 
 #[test]
@@ -227,4 +272,25 @@ fn a_broken_inner_page_leaves_the_site_audited() {
         pages.iter().map(|p| &p["url"]).collect::<Vec<_>>()
     );
     assert!(finding_ids(&report).contains(&"C102".to_string()));
+}
+
+#[test]
+fn every_option_of_check_and_demo_has_help() {
+    for (command, option, help) in [
+        ("check", "--format", "Report format"),
+        (
+            "check",
+            "--no-baseline",
+            "assertions of the configuration alone",
+        ),
+        ("demo", "--engine", "Crawl engine"),
+    ] {
+        let out = barometer(&[command, "-h"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.contains(option))
+            .unwrap_or_else(|| panic!("{command} {option}: {text}"));
+        assert!(line.contains(help), "{command} {option}: {line}");
+    }
 }

@@ -19,6 +19,8 @@ pub struct Progress {
     current: BTreeSet<String>,
     start: Instant,
     last_log: Instant,
+    /// Sites finished when the last log line was printed.
+    logged: Option<u64>,
     quiet: bool,
 }
 
@@ -45,6 +47,7 @@ impl Progress {
             current: BTreeSet::new(),
             start: Instant::now(),
             last_log: Instant::now(),
+            logged: None,
             quiet,
         }
     }
@@ -66,9 +69,14 @@ impl Progress {
         }
         self.redraw();
         if self.bar.is_none() && !self.quiet && self.last_log.elapsed() >= LOG_EVERY {
-            self.last_log = Instant::now();
-            eprintln!("{}", self.line());
+            self.log();
         }
+    }
+
+    fn log(&mut self) {
+        self.last_log = Instant::now();
+        self.logged = Some(self.done + self.failed);
+        eprintln!("{}", self.line());
     }
 
     /// A one-line warning, printed above the bar.
@@ -84,8 +92,9 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        if !self.quiet {
-            eprintln!("{}", self.line());
+        // The last line, unless it was just printed.
+        if !self.quiet && self.logged != Some(self.done + self.failed) {
+            self.log();
         }
     }
 
@@ -119,4 +128,31 @@ impl Progress {
 fn short(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_line_is_logged_once() {
+        let mut p = Progress::new(2, false);
+        p.bar = None;
+        p.finished("https://a.test/", true);
+        assert_eq!(p.logged, None);
+        // The last site finishes after the log interval: logged then...
+        p.last_log = Instant::now() - LOG_EVERY;
+        p.finished("https://b.test/", false);
+        assert_eq!(p.logged, Some(2));
+        let at = p.last_log;
+        // ...and not again at the end.
+        p.finish();
+        assert_eq!(p.last_log, at);
+        // When it was not logged yet, the end logs it.
+        let mut q = Progress::new(1, false);
+        q.bar = None;
+        q.finished("https://a.test/", true);
+        q.finish();
+        assert_eq!(q.logged, Some(1));
+    }
 }

@@ -585,7 +585,9 @@ impl SiteCheck<'_> {
             let detail = if first.detail.is_empty() {
                 String::new()
             } else {
-                format!(": {}", first.detail)
+                // The detail is a sentence; the message goes on after it.
+                let d = first.detail.trim_end();
+                format!(": {}", d.strip_suffix('.').unwrap_or(d))
             };
             let assertion = format!("rule.{id}");
             let message = format!(
@@ -1193,6 +1195,16 @@ mod tests {
             v.message
                 .starts_with(&format!("rule C101 ({}) failed", line.title))
                 && v.message.ends_with("3 of 3 runs: breaks rule.C101"),
+            "{}",
+            v.message
+        );
+        // The rule's detail is a sentence: its full stop does not run into
+        // the comma that follows.
+        assert!(line.detail.ends_with('.'), "{}", line.detail);
+        assert!(!v.message.contains(".,"), "{}", v.message);
+        let d = line.detail.strip_suffix('.').unwrap();
+        assert!(
+            v.message.contains(&format!("{d}, 3 of 3 runs")),
             "{}",
             v.message
         );

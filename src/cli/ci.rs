@@ -133,6 +133,7 @@ fn audit_all(
     runtime: &tokio::runtime::Runtime,
     auditor: &Arc<Auditor>,
     targets: &Targets,
+    report_says_it: bool,
 ) -> Vec<SiteReport> {
     targets
         .urls
@@ -140,7 +141,7 @@ fn audit_all(
         .zip(&targets.names)
         .map(|(u, name)| {
             let mut r = runtime.block_on(auditor.audit(u));
-            print_warnings(&r);
+            print_warnings(&r, report_says_it);
             r.url = name.clone();
             r
         })
@@ -173,12 +174,15 @@ fn start(
 
 /// A baseline is only written from complete audits: say which site failed.
 fn not_audited(reports: &[SiteReport], consequence: &str) -> Option<u8> {
-    let bad = reports.iter().find(|r| !r.audited)?;
-    eprintln!(
-        "error: {} could not be audited: {}; {consequence}",
-        bad.url,
-        bad.error.as_deref().unwrap_or("unknown error")
-    );
+    let mut bad = reports.iter().filter(|r| !r.audited).peekable();
+    bad.peek()?;
+    for r in bad {
+        eprintln!(
+            "error: {} could not be audited: {}; {consequence}",
+            r.url,
+            r.error.as_deref().unwrap_or("unknown error")
+        );
+    }
     Some(EXIT_NOT_AUDITED)
 }
 
@@ -188,7 +192,8 @@ pub fn baseline(mut args: BaselineArgs) -> ExitCode {
         apply_config(&mut args.crawl, &config)?;
         let raw = urls_to_audit(&args.urls, &config, "record")?;
         let (rt, targets, auditor) = start(&raw, &mut args.crawl)?;
-        let reports = audit_all(&rt, &auditor, &targets);
+        // A site not audited is said once, by `not_audited` below.
+        let reports = audit_all(&rt, &auditor, &targets, true);
         if let Some(code) = not_audited(&reports, "no baseline written") {
             return Ok(code);
         }
@@ -261,9 +266,14 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
             );
         }
     }
+    // The check report lists the sites not audited (SARIF aside); when it
+    // goes to stdout, stderr does not repeat them. Updating the baseline
+    // says them as errors.
+    let said_elsewhere =
+        args.update_baseline || (args.output.is_none() && args.format != CheckFormat::Sarif);
     let mut all_runs = Vec::new();
     for _ in 0..runs {
-        all_runs.push(audit_all(&rt, &auditor, &targets));
+        all_runs.push(audit_all(&rt, &auditor, &targets, said_elsewhere));
     }
     if args.update_baseline {
         let path = baseline_path.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));

@@ -43,7 +43,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             let url = url::Url::parse(&server.url(host))?;
             eprintln!("auditing {url}");
             let site = auditor.audit(&url).await;
-            print_warnings(&site);
+            print_warnings(&site, true);
             sites.push(site);
         }
         anyhow::Ok(Report::new(sites, &auditor.rules.version))

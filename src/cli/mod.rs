@@ -272,7 +272,7 @@ pub struct CheckArgs {
     /// `majority` of runs (default), or `all` runs.
     #[arg(long, value_name = "any|majority|all")]
     pub policy: Option<String>,
-    /// Report format (`--help` describes each).
+    /// Report format.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: crate::report::render::CheckFormat,
     /// Write the report to FILE instead of stdout.
@@ -354,7 +354,7 @@ pub struct DemoArgs {
     /// Where to write the HTML report.
     #[arg(long, short = 'o', default_value = "barometer-report.html")]
     pub output: PathBuf,
-    /// Crawl engine for the demo sites (`--help` describes each).
+    /// Crawl engine for the demo sites.
     #[arg(long, value_enum, default_value = "auto")]
     pub engine: EngineChoice,
 }
@@ -390,15 +390,29 @@ pub fn warn_rule_errors(errors: &[crate::report::RuleError]) {
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // By default only our own warnings: every problem is already reported
+    // as one line (a TLS failure is a "not audited" line, not also the
+    // verifier's own log). `-v`, BAROMETER_LOG or RUST_LOG ask for more.
     let level = match cli.verbose {
-        0 => "warn,headless_chrome=off",
+        0 => "off,barometer=warn",
         1 => "info,headless_chrome=off",
         _ => "debug",
     };
+    let filter = ["BAROMETER_LOG", "RUST_LOG"]
+        .iter()
+        .find_map(|var| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        })
+        .unwrap_or_else(|| level.into());
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BAROMETER_LOG")
-                .unwrap_or_else(|_| level.into()),
+        .with_env_filter(filter)
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         )
         .with_writer(std::io::stderr)
         .try_init();

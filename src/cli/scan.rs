@@ -87,9 +87,11 @@ impl CrawlArgs {
     }
 }
 
-/// Print the crawl problems of a site as one-line warnings.
-pub fn print_warnings(site: &SiteReport) {
-    if let Some(error) = &site.error {
+/// Print the crawl problems of a site as one-line warnings. With
+/// `report_says_it`, the report printed on stdout already says the site
+/// was not audited, and stderr does not say it again.
+pub fn print_warnings(site: &SiteReport, report_says_it: bool) {
+    if let Some(error) = site.error.as_ref().filter(|_| !report_says_it) {
         warn(&format!("{}: not audited: {error}", site.url));
     }
     for e in &site.evidence.errors {
@@ -131,10 +133,12 @@ pub fn run(args: ScanArgs) -> ExitCode {
     };
     let _ = warm.join();
     runtime.spawn(end_browsers_on_interrupt());
+    // A text report on stdout says which sites were not audited.
+    let on_stdout = format == Format::Text && args.output.is_none();
     let mut sites = Vec::new();
     for url in &targets {
         let site = runtime.block_on(auditor.audit(url));
-        print_warnings(&site);
+        print_warnings(&site, on_stdout);
         sites.push(site);
     }
     if let Some(dir) = &args.har {

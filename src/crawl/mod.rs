@@ -133,9 +133,9 @@ pub trait Engine: Send + Sync {
 pub enum EngineChoice {
     /// chrome when a Chromium binary is found and the engine is available, else http.
     Auto,
-    /// Static HTML over HTTP: fast, runs no script.
+    /// static HTML over HTTP: fast, runs no script.
     Http,
-    /// A headless Chromium: runs scripts, clicks the banner's buttons.
+    /// a headless Chromium: runs scripts, clicks the banner's buttons.
     Chrome,
 }
 
