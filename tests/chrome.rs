@@ -752,3 +752,52 @@ fn withdrawal_after_accept_and_forms_of_the_rendered_page() {
     assert!(w["bytes"].as_u64().unwrap() > w["decoded_bytes"].as_u64().unwrap() / 2);
     assert_eq!(w["requests"], w["measured_requests"]);
 }
+
+/// In the browser too, a home page answering 404 or coming back empty is
+/// not the site; a broken inner page leaves the site audited.
+#[test]
+fn error_and_empty_home_pages_are_not_audited_in_the_browser() {
+    let web = web();
+    let urls: Vec<String> = [
+        "www.home-404.test",
+        "www.home-empty.test",
+        "www.page-404.test",
+    ]
+    .iter()
+    .map(|h| web.url(h))
+    .collect();
+    let out = barometer(&[
+        "scan",
+        &urls[0],
+        &urls[1],
+        &urls[2],
+        "--engine",
+        "chrome",
+        "--consent",
+        "none",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--settle",
+        "0.5",
+        "--format",
+        "json",
+        "--timeout",
+        "30",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sites = r["sites"].as_array().unwrap();
+    let error = |i: usize| sites[i]["error"].as_str().unwrap_or("").to_string();
+    assert_eq!(sites[0]["audited"], false);
+    assert!(
+        error(0).contains("home page answered HTTP 404"),
+        "{}",
+        error(0)
+    );
+    assert_eq!(sites[0]["findings"], json!([]));
+    assert_eq!(sites[1]["audited"], false);
+    assert!(error(1).contains("empty body"), "{}", error(1));
+    assert_eq!(sites[2]["audited"], true, "{}", error(2));
+    assert!(sites[2]["score"]["value"].is_u64());
+}
