@@ -157,7 +157,22 @@ pub fn home_page_not_the_site(evidence: &Evidence) -> Option<String> {
             "the home page answered HTTP {status}{reason}: an error page is not the site"
         ));
     }
-    if (200..300).contains(&status) && home_body_bytes(visit, home) == Some(0) {
+    // An empty body loads nothing and has no title: when either is seen,
+    // the byte count is the one that is wrong. (What the browser fetches on
+    // its own, such as /favicon.ico, is of type `other`.)
+    use crate::evidence::ResourceType;
+    let loads_something = visit.requests.iter().any(|r| {
+        !matches!(
+            r.resource_type,
+            ResourceType::Document | ResourceType::Other
+        ) && (r.page_url == home.url || Some(r.page_url.as_str()) == home.final_url.as_deref())
+    });
+    let titled = home.title.as_deref().is_some_and(|t| !t.trim().is_empty());
+    if (200..300).contains(&status)
+        && home_body_bytes(visit, home) == Some(0)
+        && !loads_something
+        && !titled
+    {
         return Some(format!(
             "the home page answered HTTP {status} with an empty body: nothing to audit"
         ));
@@ -263,7 +278,52 @@ pub fn parse_target(raw: &str) -> Result<Url> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_target;
+    use super::{home_page_not_the_site, parse_target};
+    use crate::evidence::Evidence;
+
+    /// A sample site (home page 200, a title, a script and images), edited.
+    fn sample(edit: impl Fn(&mut serde_json::Value)) -> Evidence {
+        let mut v: serde_json::Value =
+            serde_json::from_str(include_str!("cli/samples/banner-trackers-http.json")).unwrap();
+        edit(&mut v["visits"][0]);
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn error_and_empty_home_pages_are_not_the_site() {
+        assert_eq!(home_page_not_the_site(&sample(|_| {})), None);
+        let e = sample(|v| v["pages"][0]["status"] = 404.into());
+        assert_eq!(
+            home_page_not_the_site(&e).as_deref(),
+            Some("the home page answered HTTP 404 (Not Found): an error page is not the site")
+        );
+        let e = sample(|v| v["pages"][0]["status"] = 503.into());
+        assert!(home_page_not_the_site(&e).unwrap().contains("HTTP 503"));
+        // Truly empty: no byte, no title, nothing loaded.
+        let empty = |v: &mut serde_json::Value| {
+            v["requests"][0]["decoded_bytes"] = 0.into();
+            v["requests"] = serde_json::Value::Array(vec![v["requests"][0].clone()]);
+            v["pages"][0]["title"] = serde_json::Value::Null;
+        };
+        let e = sample(empty);
+        assert!(home_page_not_the_site(&e).unwrap().contains("empty body"));
+        // Near misses: a zero count beside a title, or beside subresources
+        // the page loaded, is a miscount, not an empty page; a redirect
+        // (3xx) or an unknown status is not an error.
+        let e = sample(|v| {
+            empty(v);
+            v["pages"][0]["title"] = "Accueil".into();
+        });
+        assert_eq!(home_page_not_the_site(&e), None);
+        let e = sample(|v| v["requests"][0]["decoded_bytes"] = 0.into());
+        assert_eq!(home_page_not_the_site(&e), None);
+        let e = sample(|v| v["pages"][0]["status"] = 304.into());
+        assert_eq!(home_page_not_the_site(&e), None);
+        let e = sample(|v| {
+            v["pages"][0]["status"] = serde_json::Value::Null;
+        });
+        assert_eq!(home_page_not_the_site(&e), None);
+    }
 
     #[test]
     fn targets() {

@@ -161,6 +161,7 @@ fn ci_formats_carry_rule_errors() {
                 rules.to_str().unwrap(),
                 "--format",
                 format,
+                "--no-baseline",
             ])
             .current_dir(dir.path())
             .env("NO_COLOR", "1")

@@ -1115,7 +1115,7 @@ fn method_notes(c: &CampaignInfo, counts: &Counts) -> Vec<String> {
         ),
         "Percentages come with 95% Wilson score intervals: with 100 sites, a 3% figure could be anywhere from 1% to 8.5%.".to_string(),
         format!(
-            "{} sites listed: {} audited, {} unreachable (excluded from every denominator and listed below), {} not yet audited.",
+            "{} sites listed: {} audited, {} not audited (unreachable, or a home page that answered 4xx or 5xx or came back empty: an error page is not the site; excluded from every denominator and from the ranking, and listed below), {} not yet audited.",
             counts.listed, counts.audited, counts.unreachable, counts.pending
         ),
         format!(
