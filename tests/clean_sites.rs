@@ -44,6 +44,11 @@ struct Clean {
 
 const BOTH: &[&str] = &[FB, GA];
 
+/// Rules no clean site may get at any severity: each links its notice,
+/// whose every always-required element is stated in ordinary words (N701,
+/// T305), and each remembers a refusal (R506).
+const EVERY_SITE_NEVER: &[&str] = &["N701", "R506", "T305"];
+
 const LIBRARIES: &[Clean] = &[
     // tarteaucitron.js 1.34.0, French, centred panel.
     Clean {
@@ -310,7 +315,9 @@ fn accusations(site: &Value, clean: &Clean, engine: &str) -> Vec<String> {
             let id = f["rule_id"].as_str().unwrap();
             let severity = f["severity"].as_str().unwrap();
             let high = matches!(severity, "high" | "critical");
-            let bad = (high && !clean.allowed.contains(&id)) || clean.never.contains(&id);
+            let bad = (high && !clean.allowed.contains(&id))
+                || clean.never.contains(&id)
+                || EVERY_SITE_NEVER.contains(&id);
             bad.then(|| {
                 format!(
                     "{} [{engine}] {id} ({severity}): {}",
