@@ -241,32 +241,8 @@ const HOMEMADE: &[Clean] = &[
 ];
 
 fn scan_all(engine: &str, sites: &[&Clean]) -> Value {
-    let web = web();
-    let urls: Vec<String> = sites.iter().map(|s| web.url(s.host)).collect();
-    let mut args: Vec<&str> = vec!["scan"];
-    args.extend(urls.iter().map(String::as_str));
-    args.extend_from_slice(&[
-        "--engine",
-        engine,
-        "--resolve",
-        "*:127.0.0.1",
-        "--insecure",
-        "--format",
-        "json",
-    ]);
-    if engine == "chrome" {
-        args.extend_from_slice(&["--settle", "1.5", "--timeout", "30"]);
-    } else {
-        args.extend_from_slice(&["--timeout", "10"]);
-    }
-    let out = barometer(&args);
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        stderr(&out)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let hosts: Vec<&str> = sites.iter().map(|s| s.host).collect();
+    let report = scan_ok(engine, &hosts, &[]);
     assert_eq!(
         report["sites"].as_array().map(Vec::len),
         Some(sites.len()),
