@@ -12,14 +12,7 @@ fn chrome_scan(hosts: &[&str], extra: &[&str]) -> Value {
 }
 
 fn ids(site: &Value) -> Vec<String> {
-    let mut v: Vec<String> = site["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    rule_ids(site)
 }
 
 fn hosts(visit: &Value) -> Vec<String> {

@@ -21,14 +21,7 @@ fn site<'a>(report: &'a Value, site: &str) -> &'a Value {
 }
 
 fn fired(site: &Value) -> Vec<String> {
-    let mut v: Vec<String> = site["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    rule_ids(site)
 }
 
 fn cookie<'a>(visit: &'a Value, name: &str) -> &'a Value {

@@ -166,3 +166,15 @@ pub fn scan_ok(engine: &str, hosts: &[&str], extra: &[&str]) -> serde_json::Valu
     );
     json.expect("json report")
 }
+
+/// Rule ids of one site's findings, sorted.
+pub fn rule_ids(site: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
