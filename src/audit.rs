@@ -173,6 +173,13 @@ fn list_infos(a: &Analyser) -> Vec<ListInfo> {
             entries: k.cmps.entries.len(),
         },
     ];
+    if let Some(second) = k.cookies.second() {
+        lists.push(ListInfo {
+            name: "builtin:open-cookie-database".into(),
+            version: second.version.clone(),
+            entries: second.len(),
+        });
+    }
     lists.extend(a.filters.iter().map(FilterList::info));
     lists
 }
