@@ -14,7 +14,11 @@ use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
 
-/// Languages shipped in `rules/lexicon/`.
+/// The languages whose statements are read in full (implied consent,
+/// purposes, the notice checklist of `rules/notice.toml`), in the order
+/// that breaks ties when a language is guessed. Every other file of
+/// `rules/lexicon/` is loaded too (button roles, banner words, policy
+/// links): adding a language is adding a file.
 pub const BUILTIN_LANGUAGES: [&str; 6] = ["fr", "en", "de", "es", "it", "nl"];
 
 /// Lower-case, fold typographic apostrophes and spaces, collapse runs of
@@ -256,15 +260,23 @@ fn check(pattern: &str, origin: &str, key: &str) -> Result<()> {
 }
 
 impl Lexicons {
-    /// The lexicons embedded in the binary.
+    /// The lexicons embedded in the binary: every `rules/lexicon/*.toml`,
+    /// those of [`BUILTIN_LANGUAGES`] first and in that order, then the
+    /// others by file name.
     pub fn builtin() -> Result<Self> {
-        let mut files = Vec::new();
+        let mut files = super::builtin_toml_files("lexicon")?;
+        let rank = |origin: &str| {
+            BUILTIN_LANGUAGES
+                .iter()
+                .position(|l| origin == format!("rules/lexicon/{l}.toml"))
+                .unwrap_or(BUILTIN_LANGUAGES.len())
+        };
+        files.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
         for lang in BUILTIN_LANGUAGES {
-            let path = format!("lexicon/{lang}.toml");
-            files.push((
-                format!("rules/{path}"),
-                super::builtin_text(&path)?.to_string(),
-            ));
+            let origin = format!("rules/lexicon/{lang}.toml");
+            if !files.iter().any(|(o, _)| *o == origin) {
+                bail!("built-in data file {origin} is missing");
+            }
         }
         Self::from_sources(&files)
     }
@@ -314,12 +326,13 @@ impl Lexicons {
                 &all_patterns,
             )
         };
+        // The order roles are tried in; see `classify_button`.
         let buttons = vec![
             (ButtonRole::Reject, group("buttons.reject")?),
+            (ButtonRole::Save, group("buttons.save")?),
             (ButtonRole::Accept, group("buttons.accept")?),
             (ButtonRole::Settings, group("buttons.settings")?),
             (ButtonRole::Close, group("buttons.close")?),
-            (ButtonRole::Save, group("buttons.save")?),
         ];
         let mut text = BTreeMap::new();
         for category in TextCategory::ALL {
@@ -345,8 +358,12 @@ impl Lexicons {
     }
 
     /// Classify a button or link label. Pay-or-subscribe offers are never a
-    /// choice; reject is tried before accept so that "continue without
-    /// accepting" is a refusal.
+    /// choice. Roles are tried in this order: reject, so that "continue
+    /// without accepting" and "accept necessary cookies only" are refusals;
+    /// save, so that a label saving or confirming a selection ("Save my
+    /// choices", "Allow selection", "Accetta selezionati", "Einstellungen
+    /// speichern") is never read as consent to all nor as a way to the
+    /// settings; then accept, settings and close.
     pub fn classify_button(&self, label: &str) -> ButtonRole {
         let label = normalise(label);
         if label.is_empty() || label.chars().count() > 80 || self.exclude.set.is_match(&label) {
