@@ -156,3 +156,86 @@ fn button_roles_on_real_labels() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The banner facts and evidence buttons `(label, role, layer)` of a scan.
+fn scan_banner(host: &str) -> (serde_json::Value, Vec<(String, String, u64)>) {
+    use common::{scan, stderr, web};
+    let (out, report) = scan(&web().url(host), &[]);
+    assert!(out.status.success(), "{host}: {}", stderr(&out));
+    let r = report.unwrap();
+    let site = &r["sites"][0];
+    let buttons = site["evidence"]["visits"][0]["banner"]["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["label"].as_str().unwrap().to_string(),
+                b["role"].as_str().unwrap().to_string(),
+                b["layer"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (site["facts"]["banner"].clone(), buttons)
+}
+
+fn role_of<'a>(buttons: &'a [(String, String, u64)], label: &str) -> (&'a str, u64) {
+    let b = buttons
+        .iter()
+        .find(|b| b.0 == label)
+        .unwrap_or_else(|| panic!("no button `{label}` in {buttons:?}"));
+    (b.1.as_str(), b.2)
+}
+
+#[test]
+fn polish_banner_with_a_first_layer_refusal() {
+    let (banner, buttons) = scan_banner("www.sklep-pl.test");
+    assert_eq!(banner["present"], true);
+    assert_eq!(banner["language"], "pl");
+    assert_eq!(banner["first_level_reject"], true);
+    assert_eq!(
+        banner["reject_labels"],
+        serde_json::json!(["Odrzuć wszystkie"])
+    );
+    assert_eq!(
+        banner["accept_labels"],
+        serde_json::json!(["Zaakceptuj wszystkie"])
+    );
+    assert_eq!(banner["settings_labels"], serde_json::json!(["Ustawienia"]));
+    assert_eq!(role_of(&buttons, "Zapisz wybór"), ("save", 2));
+}
+
+#[test]
+fn portuguese_banner_with_a_first_layer_refusal() {
+    let (banner, buttons) = scan_banner("www.loja-pt.test");
+    assert_eq!(banner["present"], true);
+    assert_eq!(banner["language"], "pt");
+    assert_eq!(banner["first_level_reject"], true);
+    assert_eq!(
+        banner["reject_labels"],
+        serde_json::json!(["Rejeitar tudo"])
+    );
+    assert_eq!(banner["accept_labels"], serde_json::json!(["Aceitar tudo"]));
+    assert_eq!(
+        banner["settings_labels"],
+        serde_json::json!(["Personalizar"])
+    );
+    assert_eq!(role_of(&buttons, "Guardar seleção"), ("save", 2));
+}
+
+/// Near miss: "Zapisz wybór" (save my selection) on the first layer is
+/// neither a refusal nor consent to all; this banner has no one-click
+/// refusal, and "Zezwól na wszystkie" is its only accept.
+#[test]
+fn polish_save_selection_is_neither_reject_nor_accept() {
+    let (banner, buttons) = scan_banner("www.wybor-pl.test");
+    assert_eq!(banner["present"], true);
+    assert_eq!(banner["language"], "pl");
+    assert_eq!(banner["first_level_reject"], false);
+    assert_eq!(banner["reject_labels"], serde_json::json!([]));
+    assert_eq!(
+        banner["accept_labels"],
+        serde_json::json!(["Zezwól na wszystkie"])
+    );
+    assert_eq!(role_of(&buttons, "Zapisz wybór"), ("save", 1));
+}
