@@ -215,12 +215,22 @@ pub struct TextMatch {
 #[derive(Debug)]
 pub struct Lexicons {
     pub languages: Vec<String>,
+    /// Languages whose statements are read: their lexicon holds the
+    /// statement categories ([`STATEMENT_KEYS`]), not only button roles,
+    /// banner words and policy links.
+    statement_languages: Vec<String>,
     banner: PatternGroup,
     buttons: Vec<(ButtonRole, PatternGroup)>,
     exclude: PatternGroup,
     text: BTreeMap<TextCategory, PatternGroup>,
     partner_count: PatternGroup,
 }
+
+/// The `[text]` keys a lexicon must hold for its language's statements
+/// (purposes, partners, tracking on other sites, withdrawal) to be read.
+/// A text in a language without them is not read: "no purposes stated"
+/// would only say that the tool does not know the words.
+pub const STATEMENT_KEYS: [&str; 4] = ["purposes", "partners", "cross_site", "withdraw"];
 
 /// Does a pattern have upper-case letters outside escapes (`\S`, `\u00A0`,
 /// `\p{Lu}`)? Such a pattern can never match lower-cased text.
@@ -284,6 +294,7 @@ impl Lexicons {
     /// Build from `(origin, toml text)` pairs.
     pub fn from_sources(files: &[(String, String)]) -> Result<Self> {
         let mut languages = Vec::new();
+        let mut statement_languages = Vec::new();
         let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut all_patterns: Vec<(String, String)> = Vec::new();
         for (origin, source) in files {
@@ -317,6 +328,12 @@ impl Lexicons {
                 }
                 add(&format!("text.{key}"), list)?;
             }
+            if STATEMENT_KEYS
+                .iter()
+                .all(|k| file.text.get(*k).is_some_and(|l| !l.is_empty()))
+            {
+                statement_languages.push(lang.clone());
+            }
             languages.push(lang);
         }
         let group = |key: &str| {
@@ -349,6 +366,7 @@ impl Lexicons {
         }
         Ok(Lexicons {
             languages,
+            statement_languages,
             banner: group("banner.keywords")?,
             exclude: group("buttons.exclude")?,
             buttons,
@@ -401,6 +419,11 @@ impl Lexicons {
             }
         }
         best.map(|(l, _)| l.to_string())
+    }
+
+    /// Are statements in `language` read (see [`STATEMENT_KEYS`])?
+    pub fn reads_statements(&self, language: &str) -> bool {
+        self.statement_languages.iter().any(|l| l == language)
     }
 
     /// Every distinct hit of `category` in normalised `text`.
