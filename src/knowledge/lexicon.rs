@@ -22,7 +22,9 @@ use crate::evidence::ButtonRole;
 pub const BUILTIN_LANGUAGES: [&str; 6] = ["fr", "en", "de", "es", "it", "nl"];
 
 /// Lower-case, fold typographic apostrophes and spaces, collapse runs of
-/// white space: the form every lexicon pattern is written against.
+/// white space: the form every lexicon pattern is written against. The
+/// Greek final sigma `ς` is read as `σ`, since an upper-case `Σ` lowers to
+/// `σ` wherever it stands ("ΡΥΘΜΙΣΕΙΣ", "Ρυθμίσεις").
 pub fn normalise(text: &str) -> String {
     fold(text, true)
 }
@@ -51,7 +53,7 @@ fn fold(text: &str, lower: bool) -> String {
             space = false;
         }
         if lower {
-            out.extend(c.to_lowercase());
+            out.extend(c.to_lowercase().map(|c| if c == 'ς' { 'σ' } else { c }));
         } else {
             out.push(c);
         }
@@ -621,6 +623,8 @@ mod tests {
             "continuer sans accepter"
         );
         assert_eq!(normalise("J\u{2019}accepte"), "j'accepte");
+        assert_eq!(normalise("ΡΥΘΜΙΣΕΙΣ"), normalise("Ρυθμισεις"));
+        assert_eq!(normalise("Ρυθμίσεις"), "ρυθμίσεισ");
     }
 
     #[test]
