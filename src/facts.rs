@@ -256,7 +256,9 @@ pub struct BannerFacts {
 /// Statements found in a text (banner or policy), with their sentences.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TextFacts {
-    /// Whether there was text to read.
+    /// Whether the text was read: there was text, in a language whose
+    /// statements the lexicons hold (not one known by its buttons and
+    /// banner words only).
     pub analysed: bool,
     /// Consent inferred from browsing ("en poursuivant votre navigation").
     pub implied_consent: bool,
