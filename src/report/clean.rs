@@ -205,7 +205,7 @@ mod tests {
     fn removes_c0_del_and_c1_keeps_tab_newline_and_text() {
         assert_eq!(
             clean_text("\x1b[31m\x07\0red\x1b[0m\x0b.\x7f\u{85}\u{9f}\u{81}"),
-            "[31mred[0m."
+            "[31m red[0m."
         );
         // Between two letters or digits, a run of them is a space: words
         // stay apart, as the rules read them before.
@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             v,
             json!({
-                "title": "Shop",
+                "ti tle": "Shop",
                 "labels": ["J'accepte", 3, true, null, {"x": "[2J"}],
                 "tidy": "a\tb\nc",
             })
