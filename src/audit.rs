@@ -111,6 +111,9 @@ impl Auditor {
 
 /// Analyse evidence and judge it with `rules`: facts, findings and score.
 pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> SiteReport {
+    // Rules read site text as a person sees it, without control characters
+    // (the report holds it so, and stored evidence is judged the same).
+    let evidence = crate::report::clean::clean(evidence);
     let facts = analyser.facts(&evidence);
     let outcomes = rules.evaluate(&facts);
     let s = score(rules, &outcomes);
