@@ -176,7 +176,17 @@ fn forms_bench(c: &mut Criterion) {
     let purposes: Vec<&str> = facts.iter().map(|f| f.purpose.as_str()).collect();
     assert_eq!(purposes, ["search", "contact", "newsletter"]);
     let s = summary(&facts);
-    assert_eq!((s.count, s.excessive, s.preticked_optin), (3, 2, 1));
+    // The newsletter's required birth date is clearly unneeded; the contact
+    // form's required phone is one practice varies on (possibly excessive).
+    assert_eq!(
+        (
+            s.count,
+            s.excessive,
+            s.possibly_excessive,
+            s.preticked_optin
+        ),
+        (3, 1, 1, 1)
+    );
 
     c.bench_function("forms/extract_and_analyse", |b| {
         b.iter(|| {
@@ -268,7 +278,12 @@ fn notice_bench(c: &mut Criterion) {
 
     // What is measured finds what the policy holds.
     let notice = check(&text, &lexicon);
-    assert_eq!(notice.missing, ["dpo", "automated_decisions"]);
+    // Both are required only where applicable: not stated, not missing.
+    assert!(notice.missing.is_empty(), "{:?}", notice.missing);
+    assert_eq!(
+        notice.not_stated_where_applicable,
+        ["dpo", "automated_decisions"]
+    );
     assert_eq!(
         notice.rights_channels,
         ["email:privacy@esempio.it", "form", "account", "postal"]

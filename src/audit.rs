@@ -115,6 +115,9 @@ impl Auditor {
 /// the site: the site is then "not audited" (no finding, no score, out of
 /// every ranking), with what was observed kept as evidence.
 pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> SiteReport {
+    // Rules read site text as a person sees it, without control characters
+    // (the report holds it so, and stored evidence is judged the same).
+    let evidence = crate::report::clean::clean(evidence);
     let mut facts = analyser.facts(&evidence);
     let refused = facts
         .reachable
@@ -249,6 +252,13 @@ fn list_infos(a: &Analyser) -> Vec<ListInfo> {
             entries: k.cmps.entries.len(),
         },
     ];
+    if let Some(second) = k.cookies.second() {
+        lists.push(ListInfo {
+            name: "builtin:open-cookie-database".into(),
+            version: second.version.clone(),
+            entries: second.len(),
+        });
+    }
     lists.extend(a.filters.iter().map(FilterList::info));
     lists
 }

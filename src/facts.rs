@@ -256,7 +256,9 @@ pub struct BannerFacts {
 /// Statements found in a text (banner or policy), with their sentences.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TextFacts {
-    /// Whether there was text to read.
+    /// Whether the text was read: there was text, in a language whose
+    /// statements the lexicons hold (not one known by its buttons and
+    /// banner words only).
     pub analysed: bool,
     /// Consent inferred from browsing ("en poursuivant votre navigation").
     pub implied_consent: bool,
@@ -487,8 +489,11 @@ pub struct CookieFact {
     pub session: bool,
     /// Over 13 months (395 days), the CNIL's ceiling.
     pub over_13_months: bool,
-    /// Listed in `rules/cookies.toml`.
+    /// Listed in `rules/cookies.toml` or the Open Cookie Database.
     pub known: bool,
+    /// The list that knows the name: `cookies` (ours), `open_cookie_database`, or "".
+    #[serde(default)]
+    pub list: String,
     pub owner: String,
     /// Category from the cookie list, else from the tracker that set it, else `unknown`.
     pub category: String,
@@ -496,7 +501,8 @@ pub struct CookieFact {
     /// Needs consent before it is set.
     pub consent_required: bool,
     /// `necessary`, `audience_measurement`, `consent_record` (an unknown
-    /// cookie on the host serving the banner's frame), `none`, or `unknown`.
+    /// cookie on the host serving the banner's frame), `functional` (a
+    /// first-party cookie listed as functional), `none`, or `unknown`.
     pub exemption: String,
     /// `header` or `script`.
     pub source: String,

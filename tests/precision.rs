@@ -8,32 +8,7 @@ use common::*;
 use serde_json::Value;
 
 fn scan_with(engine: &str, hosts: &[&str], extra: &[&str]) -> Value {
-    let web = web();
-    let urls: Vec<String> = hosts.iter().map(|h| web.url(h)).collect();
-    let mut args: Vec<&str> = vec!["scan"];
-    args.extend(urls.iter().map(String::as_str));
-    args.extend_from_slice(&[
-        "--engine",
-        engine,
-        "--resolve",
-        "*:127.0.0.1",
-        "--insecure",
-        "--settle",
-        "1.5",
-        "--format",
-        "json",
-        "--timeout",
-        "30",
-    ]);
-    args.extend_from_slice(extra);
-    let out = barometer(&args);
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        stderr(&out)
-    );
-    serde_json::from_slice(&out.stdout).expect("json report")
+    scan_ok(engine, hosts, extra)
 }
 
 fn site<'a>(report: &'a Value, site: &str) -> &'a Value {
@@ -46,14 +21,7 @@ fn site<'a>(report: &'a Value, site: &str) -> &'a Value {
 }
 
 fn fired(site: &Value) -> Vec<String> {
-    let mut v: Vec<String> = site["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
-        .collect();
-    v.sort();
-    v
+    rule_ids(site)
 }
 
 fn cookie<'a>(visit: &'a Value, name: &str) -> &'a Value {

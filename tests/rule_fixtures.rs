@@ -90,24 +90,9 @@ fn scan_group(
 ) -> BTreeMap<String, BTreeMap<String, String>> {
     let w = web();
     let urls: Vec<String> = hosts.iter().map(|h| w.url(h)).collect();
-    let mut cmd: Vec<&str> = vec!["scan"];
-    cmd.extend(urls.iter().map(String::as_str));
-    cmd.extend_from_slice(&[
-        "--engine",
-        engine,
-        "--resolve",
-        "*:127.0.0.1",
-        "--insecure",
-        "--format",
-        "json",
-    ]);
-    if engine == "chrome" {
-        cmd.extend_from_slice(&["--settle", "1.5", "--timeout", "30"]);
-    } else {
-        cmd.extend_from_slice(&["--timeout", "10"]);
-    }
-    cmd.extend(args.iter().map(String::as_str));
-    let out = barometer(&cmd);
+    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let extra: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, report) = scan_hosts(engine, &host_refs, &extra);
     // 3: some hosts of the whole-web scan cannot be audited (on purpose).
     assert!(
         matches!(out.status.code(), Some(0 | 3)),
@@ -115,7 +100,7 @@ fn scan_group(
         out.status.code(),
         stderr(&out)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let report: Value = report.expect("json report");
     let mut by_host = BTreeMap::new();
     for (host, url) in hosts.iter().zip(&urls) {
         let site = report["sites"]

@@ -47,18 +47,14 @@ pub fn observe(v: &Visit, facts: &VisitFacts, worded: bool, first: Option<&Visit
             .filter_map(|r| r.started_at)
             .min();
         let Some(first) = first else { continue };
-        match navigate {
-            Some(n) if first >= n.at => {
-                if !met_first(&t.host, &n.url) {
-                    out.on_navigation.push(t.host.clone())
-                }
-            }
-            _ if first >= scroll.at => {
-                if !met_first(&t.host, home) {
-                    out.on_scroll.push(t.host.clone())
-                }
-            }
-            _ => {}
+        // The step that switched it on, and the page it was on then.
+        let step = match navigate {
+            Some(n) if first >= n.at => Some((&mut out.on_navigation, n.url.as_str())),
+            _ if first >= scroll.at => Some((&mut out.on_scroll, home)),
+            _ => None,
+        };
+        if let Some((list, _)) = step.filter(|(_, page)| !met_first(&t.host, page)) {
+            list.push(t.host.clone());
         }
     }
     // Cookies the first visit was given too, without scrolling or a choice.

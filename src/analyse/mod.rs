@@ -340,10 +340,32 @@ impl Analyser {
             let third = c.party == Party::Third;
             let known = k.cookies.lookup(&c.name, &c.domain);
             let tracker = k.trackers.lookup(&c.domain);
-            let (category, owner, purpose, consent_required, exemption) = match known {
+            // On a third party's host the name alone does not decide when it
+            // is a generic one (a session id, a CSRF token: on a tracker's
+            // host it is the tracker's), or a "functional" one whose need is
+            // unclear (on a tracker's host or the banner's host, that host
+            // says more).
+            let by_name = match known {
+                Some(e)
+                    if third
+                        && ((tracker.is_some()
+                            && (e.generic || e.consent == ConsentNeed::ThirdParty))
+                            || (e.consent == ConsentNeed::ThirdParty
+                                && scope.serves_banner(&c.domain))) =>
+                {
+                    None
+                }
+                other => other,
+            };
+            let (category, owner, purpose, consent_required, exemption) = match by_name {
                 Some(e) => {
                     let (required, exemption) = match e.consent {
                         ConsentNeed::Required => (true, "none"),
+                        // Functional, need unclear: presumed to track when a
+                        // third party sets it, listed but not accused on the
+                        // first party.
+                        ConsentNeed::ThirdParty if third => (true, "none"),
+                        ConsentNeed::ThirdParty => (false, "functional"),
                         ConsentNeed::Exempt => (false, "necessary"),
                         // CNIL: first party, at most 13 months; the rest cannot be seen from outside.
                         ConsentNeed::AudienceMeasurement
@@ -406,6 +428,10 @@ impl Analyser {
                 session: c.lifetime_days.is_none(),
                 over_13_months: lifetime > THIRTEEN_MONTHS_DAYS,
                 known: known.is_some(),
+                list: known
+                    .map(|e| e.list.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
                 owner,
                 category,
                 purpose,

@@ -8,7 +8,13 @@ use crate::facts::TextFacts;
 use crate::knowledge::lexicon::normalise;
 use crate::knowledge::{Lexicons, TextCategory};
 
-/// Read a text. Empty text gives `analysed = false` and nothing else.
+/// How much of a text the language is guessed from.
+const GUESS_BYTES: usize = 4000;
+
+/// Read a text. Empty text, or text in a language whose statements the
+/// lexicons do not hold (its buttons and banner words only), gives
+/// `analysed = false` and nothing else: absent words there say nothing
+/// about the text.
 pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
     let text = normalise(text);
     let mut facts = TextFacts {
@@ -18,6 +24,16 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
     };
     if text.is_empty() {
         return facts;
+    }
+    let mut end = text.len().min(GUESS_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if let Some(lang) = lex.guess_language(&text[..end]) {
+        if !lex.reads_statements(&lang) {
+            facts.analysed = false;
+            return facts;
+        }
     }
     let mut keep = |name: &str, hit: Option<crate::knowledge::lexicon::TextMatch>| -> bool {
         match hit {
@@ -74,6 +90,29 @@ mod tests {
     fn lex() -> &'static Lexicons {
         static LEX: OnceLock<Lexicons> = OnceLock::new();
         LEX.get_or_init(|| Lexicons::builtin().unwrap())
+    }
+
+    #[test]
+    fn text_in_a_language_known_by_its_buttons_only_is_not_read() {
+        // Polish and Portuguese lexicons hold buttons, banner words and
+        // policy links, not statements: nothing can be said to be missing.
+        for t in [
+            "Używamy plików cookie, aby mierzyć ruch w serwisie. Możesz zmienić swoje wybory w każdej chwili.",
+            "Utilizamos cookies para medir as visitas ao site. Pode alterar as suas escolhas a qualquer momento.",
+        ] {
+            let f = read(lex(), t);
+            assert!(!f.analysed, "read: {t}");
+            assert!(f.sentences.is_empty());
+        }
+        // Near miss: the same statement in a language whose statements are
+        // read is read, and found.
+        let f = read(
+            lex(),
+            "Nous utilisons des cookies pour la mesure d'audience. Vous pouvez modifier vos choix à tout moment.",
+        );
+        assert!(f.analysed);
+        assert!(f.withdraw);
+        assert!(lex().reads_statements("fr") && !lex().reads_statements("pl"));
     }
 
     /// Every `yes` must read as implied consent, every `no` must not.

@@ -14,11 +14,17 @@ use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
 
-/// Languages shipped in `rules/lexicon/`.
+/// The languages whose statements are read in full (implied consent,
+/// purposes, the notice checklist of `rules/notice.toml`), in the order
+/// that breaks ties when a language is guessed. Every other file of
+/// `rules/lexicon/` is loaded too (button roles, banner words, policy
+/// links): adding a language is adding a file.
 pub const BUILTIN_LANGUAGES: [&str; 6] = ["fr", "en", "de", "es", "it", "nl"];
 
 /// Lower-case, fold typographic apostrophes and spaces, collapse runs of
-/// white space: the form every lexicon pattern is written against.
+/// white space: the form every lexicon pattern is written against. The
+/// Greek final sigma `ς` is read as `σ`, since an upper-case `Σ` lowers to
+/// `σ` wherever it stands ("ΡΥΘΜΙΣΕΙΣ", "Ρυθμίσεις").
 pub fn normalise(text: &str) -> String {
     fold(text, true)
 }
@@ -47,7 +53,7 @@ fn fold(text: &str, lower: bool) -> String {
             space = false;
         }
         if lower {
-            out.extend(c.to_lowercase());
+            out.extend(c.to_lowercase().map(|c| if c == 'ς' { 'σ' } else { c }));
         } else {
             out.push(c);
         }
@@ -211,12 +217,22 @@ pub struct TextMatch {
 #[derive(Debug)]
 pub struct Lexicons {
     pub languages: Vec<String>,
+    /// Languages whose statements are read: their lexicon holds the
+    /// statement categories ([`STATEMENT_KEYS`]), not only button roles,
+    /// banner words and policy links.
+    statement_languages: Vec<String>,
     banner: PatternGroup,
     buttons: Vec<(ButtonRole, PatternGroup)>,
     exclude: PatternGroup,
     text: BTreeMap<TextCategory, PatternGroup>,
     partner_count: PatternGroup,
 }
+
+/// The `[text]` keys a lexicon must hold for its language's statements
+/// (purposes, partners, tracking on other sites, withdrawal) to be read.
+/// A text in a language without them is not read: "no purposes stated"
+/// would only say that the tool does not know the words.
+pub const STATEMENT_KEYS: [&str; 4] = ["purposes", "partners", "cross_site", "withdraw"];
 
 /// Does a pattern have upper-case letters outside escapes (`\S`, `\u00A0`,
 /// `\p{Lu}`)? Such a pattern can never match lower-cased text.
@@ -256,15 +272,23 @@ fn check(pattern: &str, origin: &str, key: &str) -> Result<()> {
 }
 
 impl Lexicons {
-    /// The lexicons embedded in the binary.
+    /// The lexicons embedded in the binary: every `rules/lexicon/*.toml`,
+    /// those of [`BUILTIN_LANGUAGES`] first and in that order, then the
+    /// others by file name.
     pub fn builtin() -> Result<Self> {
-        let mut files = Vec::new();
+        let mut files = super::builtin_toml_files("lexicon")?;
+        let rank = |origin: &str| {
+            BUILTIN_LANGUAGES
+                .iter()
+                .position(|l| origin == format!("rules/lexicon/{l}.toml"))
+                .unwrap_or(BUILTIN_LANGUAGES.len())
+        };
+        files.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
         for lang in BUILTIN_LANGUAGES {
-            let path = format!("lexicon/{lang}.toml");
-            files.push((
-                format!("rules/{path}"),
-                super::builtin_text(&path)?.to_string(),
-            ));
+            let origin = format!("rules/lexicon/{lang}.toml");
+            if !files.iter().any(|(o, _)| *o == origin) {
+                bail!("built-in data file {origin} is missing");
+            }
         }
         Self::from_sources(&files)
     }
@@ -272,6 +296,7 @@ impl Lexicons {
     /// Build from `(origin, toml text)` pairs.
     pub fn from_sources(files: &[(String, String)]) -> Result<Self> {
         let mut languages = Vec::new();
+        let mut statement_languages = Vec::new();
         let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut all_patterns: Vec<(String, String)> = Vec::new();
         for (origin, source) in files {
@@ -305,6 +330,12 @@ impl Lexicons {
                 }
                 add(&format!("text.{key}"), list)?;
             }
+            if STATEMENT_KEYS
+                .iter()
+                .all(|k| file.text.get(*k).is_some_and(|l| !l.is_empty()))
+            {
+                statement_languages.push(lang.clone());
+            }
             languages.push(lang);
         }
         let group = |key: &str| {
@@ -314,12 +345,13 @@ impl Lexicons {
                 &all_patterns,
             )
         };
+        // The order roles are tried in; see `classify_button`.
         let buttons = vec![
             (ButtonRole::Reject, group("buttons.reject")?),
+            (ButtonRole::Save, group("buttons.save")?),
             (ButtonRole::Accept, group("buttons.accept")?),
             (ButtonRole::Settings, group("buttons.settings")?),
             (ButtonRole::Close, group("buttons.close")?),
-            (ButtonRole::Save, group("buttons.save")?),
         ];
         let mut text = BTreeMap::new();
         for category in TextCategory::ALL {
@@ -336,6 +368,7 @@ impl Lexicons {
         }
         Ok(Lexicons {
             languages,
+            statement_languages,
             banner: group("banner.keywords")?,
             exclude: group("buttons.exclude")?,
             buttons,
@@ -345,8 +378,12 @@ impl Lexicons {
     }
 
     /// Classify a button or link label. Pay-or-subscribe offers are never a
-    /// choice; reject is tried before accept so that "continue without
-    /// accepting" is a refusal.
+    /// choice. Roles are tried in this order: reject, so that "continue
+    /// without accepting" and "accept necessary cookies only" are refusals;
+    /// save, so that a label saving or confirming a selection ("Save my
+    /// choices", "Allow selection", "Accetta selezionati", "Einstellungen
+    /// speichern") is never read as consent to all nor as a way to the
+    /// settings; then accept, settings and close.
     pub fn classify_button(&self, label: &str) -> ButtonRole {
         let label = normalise(label);
         if label.is_empty() || label.chars().count() > 80 || self.exclude.set.is_match(&label) {
@@ -384,6 +421,11 @@ impl Lexicons {
             }
         }
         best.map(|(l, _)| l.to_string())
+    }
+
+    /// Are statements in `language` read (see [`STATEMENT_KEYS`])?
+    pub fn reads_statements(&self, language: &str) -> bool {
+        self.statement_languages.iter().any(|l| l == language)
     }
 
     /// Every distinct hit of `category` in normalised `text`.
@@ -581,6 +623,8 @@ mod tests {
             "continuer sans accepter"
         );
         assert_eq!(normalise("J\u{2019}accepte"), "j'accepte");
+        assert_eq!(normalise("ΡΥΘΜΙΣΕΙΣ"), normalise("Ρυθμισεις"));
+        assert_eq!(normalise("Ρυθμίσεις"), "ρυθμίσεισ");
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod forms;
 pub mod lexicon;
 pub mod notice;
+pub mod open_cookie_db;
 pub mod profiles;
 pub mod references;
 pub mod trackers;
@@ -21,7 +22,7 @@ use include_dir::{include_dir, Dir};
 
 pub use cmps::CmpDb;
 pub use consent_cookies::ConsentCookieDb;
-pub use cookies::{ConsentNeed, CookieCategory, CookieDb, CookieEntry};
+pub use cookies::{ConsentNeed, CookieCategory, CookieDb, CookieEntry, CookieList};
 pub use lexicon::{Lexicons, TextCategory};
 pub use trackers::{TrackerCategory, TrackerDb, TrackerEntry};
 
@@ -74,7 +75,7 @@ impl Knowledge {
     pub fn builtin() -> Result<Self> {
         Ok(Knowledge {
             trackers: TrackerDb::parse(builtin_text("trackers.toml")?, "rules/trackers.toml")?,
-            cookies: CookieDb::parse(builtin_text("cookies.toml")?, "rules/cookies.toml")?,
+            cookies: builtin_cookies()?,
             cmps: CmpDb::parse(builtin_text("cmps.toml")?, "rules/cmps.toml")?,
             consent_cookies: ConsentCookieDb::parse(
                 builtin_text("consent-cookies.toml")?,
@@ -85,6 +86,13 @@ impl Knowledge {
             notice: notice::NoticeLexicon::builtin()?,
         })
     }
+}
+
+/// Our cookie list with the Open Cookie Database under it.
+pub fn builtin_cookies() -> Result<CookieDb> {
+    let ours = CookieDb::parse(builtin_text("cookies.toml")?, "rules/cookies.toml")?;
+    let ocd = open_cookie_db::builtin()?;
+    Ok(ours.with_second(&ocd.source.name, &ocd.source.version, ocd.rows, ocd.entries))
 }
 
 /// Match `text` against a pattern where `*` stands for any run of characters.

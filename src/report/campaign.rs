@@ -646,7 +646,9 @@ impl CampaignReport {
                 / 1000.0,
             model: crate::analyse::weight::MODEL.to_string(),
         };
-        CampaignReport {
+        // Names and categories of the sites file, and anything a site
+        // report did not hold already cleaned: no control characters.
+        super::clean::clean(CampaignReport {
             tool: "gdpr-barometer".into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
             generated_at: Utc::now(),
@@ -667,7 +669,7 @@ impl CampaignReport {
             method,
             footprint,
             rule_errors: Vec::new(),
-        }
+        })
     }
 
     /// The charts of the HTML report.

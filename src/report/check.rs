@@ -4,6 +4,10 @@
 //! Markdown (a job summary or merge-request comment), GitHub workflow
 //! annotations, JUnit XML and SARIF 2.1.0, or written as JSON: the formats
 //! never disagree.
+//!
+//! Site text reaches this model only through [`crate::report::SiteReport`]s,
+//! already free of control characters ([`crate::report::clean`]); each
+//! format's escaping drops any that would still reach it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

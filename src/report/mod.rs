@@ -7,6 +7,7 @@
 pub mod campaign;
 pub mod chart;
 pub mod check;
+pub mod clean;
 pub mod har;
 pub mod render;
 
@@ -244,7 +245,9 @@ impl SiteReport {
                 })
                 .unwrap_or_else(|| "the site could not be loaded".to_string())
         });
-        SiteReport {
+        // Site text enters the report here: control characters out, once,
+        // for every format.
+        clean::clean_site_report(SiteReport {
             url: evidence.target.input_url.clone(),
             site: evidence.target.site.clone(),
             audited,
@@ -254,7 +257,7 @@ impl SiteReport {
             rules: lines,
             facts,
             evidence,
-        }
+        })
     }
 }
 

@@ -70,6 +70,35 @@ pub fn escape_markdown(s: &str) -> String {
     out
 }
 
+/// Escape for HTML, dropping control characters.
+pub fn escape_html(s: &str) -> String {
+    handlebars::html_escape(&super::clean::clean_text(s))
+}
+
+/// Escape for XML 1.0 (JUnit), in text and in attributes alike: markup
+/// characters become entities, line breaks and tabs character references
+/// (an attribute keeps them), and characters XML 1.0 does not allow are
+/// dropped, with the other control characters.
+pub fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' => out.push_str("&#9;"),
+            '\r' => out.push_str("&#13;"),
+            '\u{fffe}' | '\u{ffff}' => {}
+            c if super::clean::is_removed(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Drop control characters (terminal escape sequences among them).
 pub fn escape_text(s: &str) -> String {
     s.chars()
@@ -154,7 +183,8 @@ fn paint(
 fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
     use std::sync::OnceLock;
     type Cell = OnceLock<Result<Handlebars<'static>, String>>;
-    static CELLS: [Cell; 6] = [
+    static CELLS: [Cell; 7] = [
+        OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
         OnceLock::new(),
@@ -163,11 +193,12 @@ fn registry(escaping: Escaping) -> Result<&'static Handlebars<'static>> {
         OnceLock::new(),
     ];
     let (cell, escape): (&Cell, fn(&str) -> String) = match escaping {
-        Escaping::Html => (&CELLS[0], handlebars::html_escape),
+        Escaping::Html => (&CELLS[0], escape_html),
         Escaping::Markdown => (&CELLS[1], escape_markdown),
         Escaping::Text => (&CELLS[2], escape_text),
         Escaping::Json => (&CELLS[4], escape_json),
         Escaping::Github => (&CELLS[5], escape_github),
+        Escaping::Xml => (&CELLS[6], escape_xml),
     };
     cell.get_or_init(|| build_registry(escape).map_err(|e| format!("{e:#}")))
         .as_ref()
@@ -184,11 +215,14 @@ enum Escaping {
     Json,
     /// GitHub workflow commands (`::error::message`).
     Github,
+    /// XML 1.0 text and attributes (JUnit).
+    Xml,
 }
 
-/// Escape the inside of a JSON string: templates write the quotes.
+/// Escape the inside of a JSON string: templates write the quotes. Control
+/// characters are dropped rather than escaped.
 pub fn escape_json(s: &str) -> String {
-    let quoted = serde_json::Value::String(s.to_string()).to_string();
+    let quoted = serde_json::Value::String(super::clean::clean_text(s).into_owned()).to_string();
     quoted[1..quoted.len() - 1].to_string()
 }
 
@@ -196,10 +230,19 @@ pub fn escape_json(s: &str) -> String {
 /// (the runner decodes them), so a message cannot end the command early or
 /// start another one. Templates only put our own assertion ids in
 /// properties (`title=`), which would also need `:` and `,` encoded.
+/// Other control characters are dropped: the runner would print them.
 pub fn escape_github(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if super::clean::is_removed(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
@@ -242,23 +285,43 @@ struct View<'a> {
 }
 
 /// Escape one CSV field (RFC 4180): quoted when it holds a comma, quote or
-/// line break. A field a spreadsheet would run as a formula (`=`, `+`, `-`,
-/// `@` first, after any leading spaces, or a tab or carriage return first)
-/// gets a leading `'`: site names and page titles come from the audited
-/// sites. Numbers stay numbers.
+/// line break. A field a spreadsheet would run as a formula gets a leading
+/// `'`: site names and page titles come from the audited sites. The guard
+/// looks at the field as the cell will hold it, after control characters
+/// are removed: a field is guarded when, after any leading blanks, it
+/// starts with `=`, `+`, `-` or `@` (unless it is a plain number), or when
+/// it starts with a tab or carriage return. Numbers stay numbers.
 pub fn escape_csv(s: &str) -> String {
-    let mut field = String::with_capacity(s.len() + 2);
-    let lead = s.trim_start();
-    let formula = lead.starts_with(['=', '+', '-', '@']) && lead.parse::<f64>().is_err();
-    if s.starts_with(['\t', '\r']) || formula {
+    let normal = super::clean::clean_text(s);
+    let lead = normal.trim_start_matches(|c: char| c.is_whitespace() || is_invisible(c));
+    let formula = lead.starts_with(['=', '+', '-', '@']) && !is_plain_number(lead);
+    let tab_first = normal
+        .trim_start_matches(|c: char| c == ' ' || is_invisible(c))
+        .starts_with(['\t', '\r']);
+    let mut field = String::with_capacity(normal.len() + 3);
+    if formula || tab_first {
         field.push('\'');
     }
-    field.extend(s.chars().filter(|c| !c.is_control() || *c == '\n'));
+    field.extend(normal.chars().filter(|c| !c.is_control() || *c == '\n'));
     if field.contains([',', '"', '\n', ';']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
         field
     }
+}
+
+/// Characters with no width that may stand before a formula unseen.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// A decimal number as a spreadsheet reads it (`-1.5`, `+3`, `2e3`), not
+/// `-inf` or `NaN`.
+fn is_plain_number(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok()
 }
 
 /// Formats of the campaign barometer.
@@ -331,7 +394,7 @@ pub fn render_check(report: &CheckReport, format: CheckFormat, color: bool) -> R
         CheckFormat::Text => Ok(registry(Escaping::Text)?.render("check.txt", &view)?),
         CheckFormat::Md => Ok(registry(Escaping::Markdown)?.render("check.md", &view)?),
         CheckFormat::Sarif => Ok(registry(Escaping::Json)?.render("check.sarif", &view)?),
-        CheckFormat::Junit => Ok(registry(Escaping::Html)?.render("check.junit", &view)?),
+        CheckFormat::Junit => Ok(registry(Escaping::Xml)?.render("check.junit", &view)?),
         CheckFormat::Github => Ok(registry(Escaping::Github)?.render("check.github", &view)?),
     }
 }
@@ -390,7 +453,7 @@ mod tests {
             ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
             ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
             ("\t=1+2", "'=1+2"),
-            ("\r=1+2", "'=1+2"),
+            ("\r=1+2", "' =1+2"),
             ("\t", "'"),
             (" =1+2", "' =1+2"),
             ("   @SUM(A1)", "'   @SUM(A1)"),
@@ -411,6 +474,62 @@ mod tests {
         ] {
             assert_eq!(escape_csv(raw), cell, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn csv_guard_runs_after_control_characters_are_removed() {
+        for (raw, cell) in [
+            // A control character before the formula used to hide it from
+            // the guard, and was removed afterwards.
+            ("\x1b=1+2", "'=1+2"),
+            ("\x07\x1b@SUM(A1:A9)", "'@SUM(A1:A9)"),
+            ("\u{85}+1+cmd", "'+1+cmd"),
+            ("\x7f-2+3", "'-2+3"),
+            ("\0 =1", "' =1"),
+            ("\x1b\t=1", "'=1"),
+            (" \t1", "' 1"),
+            ("\u{feff}=1+2", "'\u{feff}=1+2"),
+            ("\u{200b} @x", "'\u{200b} @x"),
+            ("\n=1+2", "\"'\n=1+2\""),
+            // Not numbers to a spreadsheet: guarded.
+            ("-inf", "'-inf"),
+            ("+NaN", "'+NaN"),
+            // Near misses: numbers behind a control character stay
+            // numbers, text keeps its signs, and only controls go.
+            ("\x1b-1.5", "-1.5"),
+            ("\u{85}+3", "+3"),
+            ("2e3", "2e3"),
+            ("-1e-3", "-1e-3"),
+            ("a\x1b=b", "a=b"),
+            ("Caf\u{e9} \u{2026}", "Caf\u{e9} \u{2026}"),
+            ("\x07", ""),
+        ] {
+            assert_eq!(escape_csv(raw), cell, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn xml_escaping_keeps_documents_valid() {
+        assert_eq!(
+            escape_xml("a<b>&\"c'\x1b[31m\x07\0\u{85}\u{7f}\u{fffe}\u{ffff}"),
+            "a&lt;b&gt;&amp;&quot;c&apos;[31m"
+        );
+        // Line breaks and tabs survive attribute normalisation; text,
+        // accents and characters above the BMP are kept.
+        assert_eq!(
+            escape_xml("l1\nl2\r\tx é 🍪 \u{a0}"),
+            "l1&#10;l2&#13;&#9;x é 🍪 \u{a0}"
+        );
+    }
+
+    #[test]
+    fn github_and_sarif_escaping_drop_control_characters() {
+        assert_eq!(
+            escape_github("50%\x1b[2J\x07\u{9b}31m\r\n::error::x"),
+            "50%25[2J31m%0D%0A::error::x"
+        );
+        assert_eq!(escape_json("a\x1b\x07\u{85}\"\n\tb"), "a\\\"\\n\\tb");
+        assert_eq!(escape_html("<b>\x1b\u{85}é</b>"), "&lt;b&gt;é&lt;/b&gt;");
     }
 
     #[test]

@@ -240,7 +240,22 @@ impl Store {
         })
     }
 
+    /// Open, retrying while another process holds the file during its own
+    /// opening (switching a new file to WAL takes a lock for which SQLite
+    /// does not wait).
     fn open_with(path: &Path, create: bool) -> Result<Store> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match Self::try_open(path, create) {
+                Err(e) if busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_open(path: &Path, create: bool) -> Result<Store> {
         let shown = path.display();
         let mut conn = Connection::open(path).with_context(|| format!("cannot open {shown}"))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -623,3 +638,14 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// The database was locked by another connection.
+fn busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    })
+}

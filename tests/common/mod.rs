@@ -121,3 +121,60 @@ pub fn trackers(report: &serde_json::Value) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// `barometer scan` of several hosts of the test web with `engine`, as
+/// JSON: the browser gets 1.5 s to settle and 30 s per request, the http
+/// engine 10 s. `extra` goes last (`--profile fr`...). Callers judge the
+/// exit code: some scans include sites that cannot be audited on purpose.
+pub fn scan_hosts(
+    engine: &str,
+    hosts: &[&str],
+    extra: &[&str],
+) -> (Output, Option<serde_json::Value>) {
+    let w = web();
+    let urls: Vec<String> = hosts.iter().map(|h| w.url(h)).collect();
+    let mut args: Vec<&str> = vec!["scan"];
+    args.extend(urls.iter().map(String::as_str));
+    args.extend_from_slice(&[
+        "--engine",
+        engine,
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--format",
+        "json",
+    ]);
+    if engine == "chrome" {
+        args.extend_from_slice(&["--settle", "1.5", "--timeout", "30"]);
+    } else {
+        args.extend_from_slice(&["--timeout", "10"]);
+    }
+    args.extend_from_slice(extra);
+    let out = barometer(&args);
+    let json = serde_json::from_slice(&out.stdout).ok();
+    (out, json)
+}
+
+/// [`scan_hosts`] that must exit 0.
+pub fn scan_ok(engine: &str, hosts: &[&str], extra: &[&str]) -> serde_json::Value {
+    let (out, json) = scan_hosts(engine, hosts, extra);
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    json.expect("json report")
+}
+
+/// Rule ids of one site's findings, sorted.
+pub fn rule_ids(site: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = site["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
