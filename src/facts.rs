@@ -23,7 +23,9 @@ pub struct Facts {
     pub site: String,
     /// Engine that made the observations: `http` or `chrome`.
     pub engine: String,
-    /// Whether the home page could be loaded at all.
+    /// The home page loaded and is the site: false when it could not be
+    /// loaded, or answered an error status, or came back empty (the site is
+    /// then not audited).
     pub reachable: bool,
     /// Pages loaded successfully in the first visit.
     pub pages: u32,
