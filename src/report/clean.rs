@@ -3,10 +3,11 @@
 //! Banner text, form labels, page titles, cookie names and URLs come from
 //! the audited sites, which can put any character in them: an ESC that
 //! starts a terminal escape sequence, a BEL, a C1 control, characters that
-//! XML 1.0 forbids. [`clean_site_report`] removes them from everything a
-//! [`SiteReport`] holds (its evidence, facts, findings and messages), so
-//! every format renders clean text; the renderers of each format still
-//! escape for their own syntax.
+//! XML 1.0 forbids. [`crate::audit::judge`] removes them from the evidence
+//! before anything is derived from it, so the facts, findings and messages
+//! of a [`crate::report::SiteReport`] are clean too and every format renders
+//! clean text; the renderers of each format still escape for their own
+//! syntax.
 //!
 //! Removed: C0 controls other than tab and line feed (U+0000–U+0008,
 //! U+000B–U+001F), DEL (U+007F) and the C1 controls (U+0080–U+009F);
@@ -15,9 +16,9 @@
 //! Carriage return and form feed, laid out as white space, become a space
 //! (CRLF a line feed). Every other character is kept as it is.
 //!
-//! The evidence is cleaned before it is judged ([`crate::audit::judge`]):
-//! rules read the text as a person sees it, and evidence stored cleaned
-//! and judged again later gives the same findings.
+//! Cleaning before judging also means rules read the text as a person sees
+//! it, and evidence stored cleaned and judged again later gives the same
+//! findings.
 
 use std::borrow::Cow;
 use std::io;
@@ -25,8 +26,6 @@ use std::io;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-
-use super::SiteReport;
 
 /// True for the characters removed from site text.
 pub fn is_removed(c: char) -> bool {
@@ -102,17 +101,10 @@ pub fn clean_value(v: &mut Value) {
     }
 }
 
-/// Clean a site's report: everything it holds that came from the site.
-///
-/// The report is first serialised into a sink that only looks for control
-/// characters (no copy is made); only a report that holds one goes
-/// through a JSON value, is cleaned there and read back.
-pub fn clean_site_report(report: SiteReport) -> SiteReport {
-    clean(report)
-}
-
-/// Clean any value that round-trips through JSON; a value that holds no
-/// control character is returned as it is.
+/// Clean any value that round-trips through JSON (a site's evidence, a
+/// campaign report). The value is first serialised into a sink that only
+/// looks for control characters (no copy is made); only one that holds
+/// some goes through a JSON value, is cleaned there and read back.
 pub fn clean<T: Serialize + DeserializeOwned>(value: T) -> T {
     if !holds_control(&value) {
         return value;

@@ -245,9 +245,10 @@ impl SiteReport {
                 })
                 .unwrap_or_else(|| "the site could not be loaded".to_string())
         });
-        // Site text enters the report here: control characters out, once,
-        // for every format.
-        clean::clean_site_report(SiteReport {
+        // `evidence` is already free of control characters, and so is all
+        // that was derived from it: [`crate::audit::judge`] cleans site text
+        // once, before it is judged.
+        SiteReport {
             url: evidence.target.input_url.clone(),
             site: evidence.target.site.clone(),
             audited,
@@ -257,7 +258,7 @@ impl SiteReport {
             rules: lines,
             facts,
             evidence,
-        })
+        }
     }
 }
 
