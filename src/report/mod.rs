@@ -64,37 +64,39 @@ impl RuleError {
 /// Add the rules that errored on `site` to `errors`, one entry per rule.
 pub fn add_rule_errors(errors: &mut Vec<RuleError>, site: &SiteReport) {
     for line in site.rules.iter().filter(|l| l.status == RuleStatus::Error) {
-        match errors.iter_mut().find(|e| e.rule_id == line.id) {
-            Some(e) => {
-                if !e.sites.contains(&site.url) {
-                    e.sites.push(site.url.clone());
-                }
-            }
-            None => errors.push(RuleError {
+        fold_rule_error(
+            errors,
+            RuleError {
                 rule_id: line.id.clone(),
                 origin: line.origin.clone(),
                 reason: line.detail.clone(),
                 sites: vec![site.url.clone()],
-            }),
-        }
+            },
+        );
     }
 }
 
 /// Fold the rule errors of some sites into those of others.
 pub fn merge_rule_errors(into: &mut Vec<RuleError>, from: Vec<RuleError>) {
     for e in from {
-        match into.iter_mut().find(|x| x.rule_id == e.rule_id) {
-            Some(x) => {
-                for s in e.sites {
-                    if !x.sites.contains(&s) {
-                        x.sites.push(s);
-                    }
-                }
-            }
-            None => into.push(e),
-        }
+        fold_rule_error(into, e);
     }
     into.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
+}
+
+/// One entry per rule: a rule already listed gains the sites it did not
+/// have (the first reason is kept).
+fn fold_rule_error(into: &mut Vec<RuleError>, e: RuleError) {
+    match into.iter_mut().find(|x| x.rule_id == e.rule_id) {
+        Some(x) => {
+            for s in e.sites {
+                if !x.sites.contains(&s) {
+                    x.sites.push(s);
+                }
+            }
+        }
+        None => into.push(e),
+    }
 }
 
 /// The rules that errored on any of `sites`, sorted by id.

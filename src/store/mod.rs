@@ -233,7 +233,7 @@ impl Store {
                 .with_context(|| format!("cannot open {shown}"))?
             }
         };
-        Self::check_version(&conn, path, false, true)?;
+        Self::check_version(&conn, path, false)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -272,7 +272,7 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .with_context(|| format!("{shown} is not a barometer database"))?;
-        Self::check_version(&tx, path, create, false)?;
+        Self::check_version(&tx, path, create)?;
         tx.commit()
             .with_context(|| format!("cannot create the tables of {shown}"))?;
         Ok(Store {
@@ -283,7 +283,7 @@ impl Store {
 
     /// Refuse a file that is not a barometer store of a version we read;
     /// with `create`, make the tables in an empty file.
-    fn check_version(conn: &Connection, path: &Path, create: bool, read_only: bool) -> Result<()> {
+    fn check_version(conn: &Connection, path: &Path, create: bool) -> Result<()> {
         let shown = path.display();
         let has_meta: bool = conn
             .query_row(
@@ -318,7 +318,7 @@ impl Store {
             if tables > 0 {
                 bail!("{shown} is an SQLite database, but not a barometer one");
             }
-            if !create || read_only {
+            if !create {
                 bail!("{shown} holds no campaign");
             }
             conn.execute_batch(SCHEMA)
