@@ -20,6 +20,11 @@ pub(super) fn all_cookies(tab: &Devtools) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Read the whole jar after `page` loaded, and keep it with that page.
+pub(super) fn read_jar(jar: &mut Vec<(String, Value)>, tab: &Devtools, page: &Url) {
+    jar.extend(all_cookies(tab).into_iter().map(|c| (page.to_string(), c)));
+}
+
 /// Cookies of the jar, each marked as set by a header (when a `Set-Cookie`
 /// line with its name was seen) or by script; refused ones kept with the
 /// browser's reasons. `jar` holds the jar read after each page, with that
@@ -30,13 +35,12 @@ pub(super) fn cookies_from(jar: &[(String, Value)], capture: &Capture, site: &st
     let now = Utc::now();
     let mut out: Vec<Cookie> = Vec::new();
     let mut keys = BTreeSet::new();
-    let page_of_request = |url: &str| {
-        capture
-            .requests
-            .iter()
-            .find(|r| r.url == url)
-            .map(|r| r.page_url.clone())
-    };
+    // The page of the first request to each URL, looked up once per cookie.
+    let mut pages: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for r in &capture.requests {
+        pages.entry(r.url.as_str()).or_insert(r.page_url.as_str());
+    }
+    let page_of_request = |url: &str| pages.get(url).map(|p| p.to_string());
     let first_page = jar.first().map(|(p, _)| p.clone()).unwrap_or_default();
     for (seen_on, c) in jar {
         let name = c["name"].as_str().unwrap_or_default().to_string();

@@ -29,7 +29,7 @@ mod wire;
 
 use capture::Capture;
 use dom::{box_of, click, is_on, style_of, toggles};
-use jar::{all_cookies, cookies_from, storage_items};
+use jar::{all_cookies, cookies_from, read_jar, storage_items};
 use wire::{Devtools, Wire};
 
 use std::collections::BTreeSet;
@@ -876,11 +876,7 @@ impl ChromeEngine {
             self.settle_network(s, AFTER_CLICK_MIN);
             tcf = probe::tcf(&s.tab, "after_choice");
         }
-        jar.extend(
-            all_cookies(&s.tab)
-                .into_iter()
-                .map(|c| (home_url.to_string(), c)),
-        );
+        read_jar(&mut jar, &s.tab, &home_url);
         // Browse on, as the http engine chooses pages.
         let site = registrable_domain(home_url.host_str().unwrap_or_default());
         let mut seen = std::collections::HashSet::from([
@@ -943,11 +939,7 @@ impl ChromeEngine {
                 }
             }
             pages.push(page);
-            jar.extend(
-                all_cookies(&s.tab)
-                    .into_iter()
-                    .map(|c| (url.to_string(), c)),
-            );
+            read_jar(&mut jar, &s.tab, &url);
         }
         if let Some(url) = policy.filter(|_| !policy_read) {
             if started.elapsed() > budget {
@@ -957,11 +949,7 @@ impl ChromeEngine {
                 let mut page = s.page(PageRole::Policy, &url, error);
                 page.text = self.page_text(s);
                 pages.push(page);
-                jar.extend(
-                    all_cookies(&s.tab)
-                        .into_iter()
-                        .map(|c| (url.to_string(), c)),
-                );
+                read_jar(&mut jar, &s.tab, &url);
             }
         }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), pages = pages.len(), "pages browsed");
