@@ -70,7 +70,7 @@ impl Analyser {
                 .map(|v| {
                     v.storage
                         .iter()
-                        .map(|s| (s.origin.clone(), s.key.clone()))
+                        .map(|s| (s.origin.as_str(), s.key.as_str()))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -80,11 +80,8 @@ impl Analyser {
                 .map(|v| self.visit_facts(v, &scope))
                 .unwrap_or_default()
         };
-        let refused_by = ev
-            .visit(VisitKind::AfterReject)
-            .and_then(|v| v.consent_action.as_ref())
-            .filter(|a| a.succeeded)
-            .map(|a| a.clicks.as_slice());
+        // The clicks of the refusal that worked, as the banner facts hold them.
+        let refused_by = (!banner.reject_path.is_empty()).then_some(banner.reject_path.as_slice());
         let wall = first
             .map(|v| wall::judge(v, lex, profile.close_is_refusal, refused_by))
             .unwrap_or_default();
@@ -215,7 +212,7 @@ impl Analyser {
         }
     }
 
-    fn visit_facts(&self, v: &Visit, scope: &VisitScope) -> VisitFacts {
+    fn visit_facts(&self, v: &Visit, scope: &VisitScope<'_>) -> VisitFacts {
         let audience_exemption = scope.audience_exemption;
         let k = &self.knowledge;
         // After a consent click, judge only what the choice led to.
@@ -528,7 +525,7 @@ impl Analyser {
                     .filter(|s| {
                         !scope
                             .first_storage
-                            .contains(&(s.origin.clone(), s.key.clone()))
+                            .contains(&(s.origin.as_str(), s.key.as_str()))
                     })
                     .map(|s| s.key.clone())
                     .collect();
@@ -636,7 +633,7 @@ pub fn looks_like_identifier(value: &str) -> bool {
 }
 
 /// What judging one visit needs to know about the whole site.
-struct VisitScope {
+struct VisitScope<'a> {
     /// The profile lets audience measurement go without consent (the CNIL's
     /// exemption, the Dutch AP's "analytical cookies"); elsewhere it needs
     /// consent like any other tracker.
@@ -646,10 +643,10 @@ struct VisitScope {
     /// Web-storage entries (origin, key) of the first visit, which made no
     /// choice: entries a choice visit has beyond them were written by the
     /// choice (or by what it switched on).
-    first_storage: BTreeSet<(String, String)>,
+    first_storage: BTreeSet<(&'a str, &'a str)>,
 }
 
-impl VisitScope {
+impl VisitScope<'_> {
     /// A cookie domain that covers a host serving the banner's frame.
     fn serves_banner(&self, cookie_domain: &str) -> bool {
         let d = cookie_domain.trim_start_matches('.').to_ascii_lowercase();
