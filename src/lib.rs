@@ -23,6 +23,8 @@
 //! - [`campaign`]: many sites, resumably, into an SQLite store.
 //! - [`ci`]: baselines and assertions for CI pipelines.
 //! - [`files`]: output files written atomically.
+//! - [`local`]: a folder or an HTML file audited like a URL, isolated
+//!   from everything else on the machine.
 //! - [`testweb`]: a local HTTPS web for the demo, tests and benchmarks.
 
 pub mod analyse;
@@ -36,6 +38,7 @@ pub mod evidence;
 pub mod facts;
 pub mod files;
 pub mod knowledge;
+pub mod local;
 pub mod net;
 pub mod report;
 pub mod rules;

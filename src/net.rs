@@ -125,6 +125,8 @@ pub struct ClientOptions {
     pub insecure: bool,
     pub timeout: Duration,
     pub resolve: Vec<ResolveRule>,
+    /// Forward proxy every request goes through (a served folder's server).
+    pub proxy: Option<SocketAddr>,
 }
 
 /// Build the HTTP client: no automatic redirects (chains are evidence), no
@@ -169,6 +171,9 @@ pub fn http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
         .any(|r| r.port.is_some() && r.host.contains('*'))
     {
         bail!("--resolve with a wildcard host and a port is not supported; drop the port");
+    }
+    if let Some(proxy) = opts.proxy {
+        builder = builder.proxy(reqwest::Proxy::all(format!("http://{proxy}"))?);
     }
     Ok(builder.build()?)
 }

@@ -10,14 +10,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use url::Url;
 
 use super::scan::print_warnings;
 use super::{
     fail, warn, BaselineArgs, CheckArgs, ConsentVisits, CrawlArgs, EXIT_NOT_AUDITED, EXIT_OK,
     EXIT_USAGE,
 };
-use crate::audit::{parse_target, Auditor};
+use crate::audit::Auditor;
 use crate::ci::baseline::Baseline;
 use crate::ci::check::check;
 use crate::ci::config::{Config, RunsPolicy};
@@ -25,13 +24,9 @@ use crate::crawl::EngineChoice;
 use crate::report::check::{CheckReport, CheckedSite};
 use crate::report::render::{render_check, CheckFormat};
 use crate::report::SiteReport;
-use crate::testweb::{Server, Web};
 
 /// An assertion failed (`check`).
 pub const EXIT_ASSERTION: u8 = 1;
-
-/// The host a built static site is served as (`check DIR`).
-const STATIC_HOST: &str = "www.static-site.test";
 
 /// The baseline file used when none is named.
 const DEFAULT_BASELINE: &str = "barometer-baseline.json";
@@ -49,53 +44,6 @@ fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
             }
         }
     }
-}
-
-/// What to audit: URLs as typed, or built sites served from a directory.
-struct Targets {
-    urls: Vec<Url>,
-    /// For each URL, the name results carry: the URL, or the directory as
-    /// typed (its server's port changes every run; the baseline must not).
-    names: Vec<String>,
-    /// Servers of `check DIR` targets (kept alive for the audits).
-    servers: Vec<Server>,
-}
-
-/// Parse targets; a directory is served over HTTPS on loopback as
-/// [`STATIC_HOST`], and every other host resolves to that server too (it
-/// answers them with an error): the check of a build never reaches the
-/// internet, and third parties in the markup are still reported.
-fn targets(
-    raw: &[String],
-    crawl: &mut CrawlArgs,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Targets> {
-    let mut out = Targets {
-        urls: Vec::new(),
-        names: Vec::new(),
-        servers: Vec::new(),
-    };
-    for r in raw {
-        let path = Path::new(r);
-        if path.is_dir() {
-            let web = Web::from_site_dir(STATIC_HOST, path)?;
-            let server = runtime
-                .block_on(Server::start(web, 0))
-                .context("cannot serve the site directory")?;
-            let port = server.port();
-            out.urls
-                .push(Url::parse(&format!("https://{STATIC_HOST}:{port}/")).expect("static URL"));
-            out.names.push(r.clone());
-            crawl.resolve.push("*:127.0.0.1".to_string());
-            crawl.insecure = true;
-            out.servers.push(server);
-        } else {
-            let url = parse_target(r)?;
-            out.names.push(url.to_string());
-            out.urls.push(url);
-        }
-    }
-    Ok(out)
 }
 
 /// Engine and consent visits from the configuration, unless the command
@@ -132,7 +80,7 @@ fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
 fn audit_all(
     runtime: &tokio::runtime::Runtime,
     auditor: &Arc<Auditor>,
-    targets: &Targets,
+    targets: &crate::local::Targets,
     report_says_it: bool,
 ) -> Vec<SiteReport> {
     targets
@@ -165,10 +113,14 @@ fn urls_to_audit(given: &[String], config: &Config, what: &str) -> Result<Vec<St
 fn start(
     raw: &[String],
     crawl: &mut CrawlArgs,
-) -> Result<(tokio::runtime::Runtime, Targets, Arc<Auditor>)> {
+) -> Result<(tokio::runtime::Runtime, crate::local::Targets, Arc<Auditor>)> {
     let rt = super::runtime()?;
-    let targets = targets(raw, crawl, &rt)?;
-    let auditor = Arc::new(Auditor::new(crawl.config()?, &mut |w| warn(&w))?);
+    let mut config = crawl.config()?;
+    // URLs, or built sites (folders, HTML files) served on loopback, every
+    // request of their audit routed to that server.
+    let targets = crate::local::Targets::start(raw, &rt)?;
+    targets.apply(&mut config.crawl);
+    let auditor = Arc::new(Auditor::new(config, &mut |w| warn(&w))?);
     Ok((rt, targets, auditor))
 }
 
@@ -204,7 +156,7 @@ pub fn baseline(mut args: BaselineArgs) -> ExitCode {
             reports.len(),
             args.output.display()
         );
-        drop(targets.servers);
+        drop(targets);
         Ok(EXIT_OK)
     })();
     match result {
@@ -345,7 +297,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     }
     .finish();
     write_check(&report, args.format, args.output.as_deref())?;
-    drop(targets.servers);
+    drop(targets);
     Ok(exit_code)
 }
 

@@ -72,7 +72,16 @@ pub fn serve(dir: &Path, port: u16) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let result: anyhow::Result<()> = runtime.block_on(async {
-        let web = Web::from_dir(dir)?;
+        // A built site has its pages at the top; a test web has one
+        // folder per host name and no page of its own.
+        let site_folder = ["index.html", "index.htm"]
+            .iter()
+            .any(|f| dir.join(f).is_file());
+        let web = if site_folder {
+            Web::from_site_dir(crate::local::LOCAL_HOST, dir)?
+        } else {
+            Web::from_dir(dir)?
+        };
         let hosts = web.hosts();
         let server = Server::start(web, port).await?;
         eprintln!(
@@ -83,6 +92,10 @@ pub fn serve(dir: &Path, port: u16) -> ExitCode {
         for h in hosts {
             eprintln!("  {}", server.url(&h));
         }
+        eprintln!(
+            "every host and port through its proxy: chromium --proxy-server=http://{} --proxy-bypass-list='<-loopback>' --ignore-certificate-errors",
+            server.proxy
+        );
         tokio::signal::ctrl_c().await?;
         Ok(())
     });

@@ -74,7 +74,6 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
-    /// Serve a test web directory over HTTPS on loopback (for development).
     /// Watches a barometer process and ends its browsers if it is killed
     /// (started by the chrome engine; not for direct use).
     #[command(hide = true, name = "__reap")]
@@ -82,8 +81,10 @@ pub enum Command {
         #[arg(long)]
         parent: u32,
     },
-    #[command(hide = true)]
+    /// Serve a site folder (or a test web: one folder per host name) over
+    /// HTTPS on loopback, as scan and check serve a folder they audit.
     Serve {
+        /// A built site (a folder with index.html), or a folder of host folders.
         dir: PathBuf,
         #[arg(long, default_value_t = 8443)]
         port: u16,

@@ -35,13 +35,25 @@ fn default_name(sites: &str) -> String {
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let config = match args.crawl.config() {
+    let mut config = match args.crawl.config() {
         Ok(c) => c,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let targets = match Targets::read(&args.sites) {
-        Ok(t) => t,
+    // A folder or an HTML file is a campaign of one local site, served on
+    // loopback (by a runtime of its own) for as long as the campaign runs.
+    let local = match local_site(&args.sites, &mut config.crawl) {
+        Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let targets = match &local {
+        Some((_, _, site)) => Targets {
+            sites: vec![site.clone()],
+            skipped: Vec::new(),
+        },
+        None => match Targets::read(&args.sites) {
+            Ok(t) => t,
+            Err(e) => return fail(EXIT_USAGE, &e),
+        },
     };
     let shown = if args.sites == "-" {
         "stdin"
@@ -202,4 +214,38 @@ pub fn run(args: RunArgs) -> ExitCode {
     );
     runtime.shutdown_background();
     ExitCode::from(EXIT_OK)
+}
+
+/// The server and the site of `run DIR` or `run page.html`, or `None` for
+/// a sites file.
+#[allow(clippy::type_complexity)]
+fn local_site(
+    raw: &str,
+    crawl: &mut crate::crawl::CrawlOptions,
+) -> anyhow::Result<
+    Option<(
+        tokio::runtime::Runtime,
+        crate::local::Targets,
+        crate::campaign::targets::Site,
+    )>,
+> {
+    let path = std::path::Path::new(raw);
+    let html = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "html" | "htm" | "xhtml"));
+    if !(path.is_dir() || (path.is_file() && html)) {
+        return Ok(None);
+    }
+    let runtime = super::runtime()?;
+    let targets = crate::local::Targets::start(&[raw.to_string()], &runtime)?;
+    targets.apply(crawl);
+    let site = crate::campaign::targets::Site {
+        line: 1,
+        url: targets.urls[0].clone(),
+        name: Some(raw.to_string()),
+        category: None,
+        rank: None,
+    };
+    Ok(Some((runtime, targets, site)))
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use super::{
     fail, warn, ConsentVisits, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE,
 };
-use crate::audit::{parse_target, AuditConfig, Auditor};
+use crate::audit::{AuditConfig, Auditor};
 use crate::crawl::CrawlOptions;
 use crate::evidence::VisitKind;
 use crate::net::{accept_language, ResolveRule};
@@ -103,17 +103,8 @@ pub fn print_warnings(site: &SiteReport, report_says_it: bool) {
 }
 
 pub fn run(args: ScanArgs) -> ExitCode {
-    let config = match args.crawl.config() {
+    let mut config = match args.crawl.config() {
         Ok(c) => c,
-        Err(e) => return fail(EXIT_USAGE, &e),
-    };
-    let targets = match args
-        .urls
-        .iter()
-        .map(|u| parse_target(u))
-        .collect::<Result<Vec<_>>>()
-    {
-        Ok(t) => t,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let format = args
@@ -124,6 +115,12 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    // URLs, or folders and HTML files served on loopback.
+    let targets = match crate::local::Targets::start(&args.urls, &runtime) {
+        Ok(t) => t,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    targets.apply(&mut config.crawl);
     // The first TLS handshake of a process pays ~30 ms of one-off crypto
     // initialisation; do it while the knowledge and rules load.
     let warm = std::thread::spawn(crate::net::warm_up_tls);
@@ -136,8 +133,12 @@ pub fn run(args: ScanArgs) -> ExitCode {
     // A text report on stdout says which sites were not audited.
     let on_stdout = format == Format::Text && args.output.is_none();
     let mut sites = Vec::new();
-    for url in &targets {
-        let site = runtime.block_on(auditor.audit(url));
+    for (url, name) in targets.urls.iter().zip(&targets.names) {
+        let mut site = runtime.block_on(auditor.audit(url));
+        if targets.proxy.is_some() {
+            // A local site is named as typed: its served URL is internal.
+            site.url = name.clone();
+        }
         print_warnings(&site, on_stdout);
         sites.push(site);
     }

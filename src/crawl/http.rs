@@ -139,6 +139,7 @@ impl HttpEngine {
             insecure: opts.insecure,
             timeout: opts.timeout,
             resolve: opts.resolve.clone(),
+            proxy: opts.route_all_to,
         })?;
         Ok(HttpEngine {
             client,

@@ -63,6 +63,10 @@ pub struct CrawlOptions {
     /// Jurisdiction profile forced with `--profile` (judging, not crawling:
     /// carried here so every command that audits gets it).
     pub profile: Option<String>,
+    /// Send every request, whatever its host and port, through this local
+    /// forward proxy (the server of a folder being audited): nothing else
+    /// on the machine or the network can answer.
+    pub route_all_to: Option<std::net::SocketAddr>,
 }
 
 impl Default for CrawlOptions {
@@ -84,6 +88,7 @@ impl Default for CrawlOptions {
             ruleset_version: String::new(),
             lists: Vec::new(),
             profile: None,
+            route_all_to: None,
         }
     }
 }

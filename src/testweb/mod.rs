@@ -187,6 +187,19 @@ impl Web {
         Ok(web)
     }
 
+    /// The plain files of every host, as `(host/relative/path, bytes)`
+    /// (routes and mounts are not files and are dropped).
+    pub fn into_files(self) -> Vec<(String, Vec<u8>)> {
+        self.sites
+            .into_iter()
+            .flat_map(|(host, site)| {
+                site.files
+                    .into_iter()
+                    .map(move |(rel, bytes)| (format!("{host}/{rel}"), bytes))
+            })
+            .collect()
+    }
+
     pub fn hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = self.sites.keys().cloned().collect();
         hosts.sort();
@@ -238,13 +251,19 @@ fn collect_embedded(dir: &include_dir::Dir<'static>, out: &mut Vec<(String, Vec<
 /// A running server. Dropping it stops it.
 pub struct Server {
     pub addr: SocketAddr,
+    /// A forward proxy in front of the same web (see
+    /// [`Connection::serve_proxy`]): every host and port answered by this
+    /// server.
+    pub proxy: SocketAddr,
     hits: Arc<Mutex<Vec<Hit>>>,
     task: tokio::task::JoinHandle<()>,
+    tls_task: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         self.task.abort();
+        self.tls_task.abort();
     }
 }
 
@@ -288,10 +307,19 @@ impl Server {
             .await
             .context("cannot bind the test web")?;
         let addr = listener.local_addr()?;
-        let web = Arc::new(web);
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let task_hits = hits.clone();
-        let task = tokio::spawn(async move {
+        let proxy_listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .context("cannot bind the test web's proxy")?;
+        let proxy = proxy_listener.local_addr()?;
+        let conn = Connection {
+            acceptor,
+            web: Arc::new(web),
+            hits: Arc::new(Mutex::new(Vec::new())),
+            port: addr.port(),
+        };
+        let hits = conn.hits.clone();
+        let tls_conn = conn.clone();
+        let tls_task = tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
@@ -299,30 +327,88 @@ impl Server {
                 // Headers and body go out in separate writes: without this, Nagle's
                 // algorithm and delayed ACKs add ~40 ms to some responses.
                 let _ = tcp.set_nodelay(true);
-                let acceptor = acceptor.clone();
-                let web = web.clone();
-                let hits = task_hits.clone();
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = hyper::service::service_fn(move |req| {
-                        let web = web.clone();
-                        let hits = hits.clone();
-                        async move {
-                            if let Some(ms) = delay_of(&web, &req) {
-                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-                            }
-                            Ok::<_, std::convert::Infallible>(answer(&web, &hits, addr.port(), req))
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                        .await;
-                });
+                tokio::spawn(tls_conn.clone().serve_tls(tcp));
             }
         });
-        Ok(Server { addr, hits, task })
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((tcp, _)) = proxy_listener.accept().await else {
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                tokio::spawn(conn.clone().serve_proxy(tcp));
+            }
+        });
+        Ok(Server {
+            addr,
+            proxy,
+            hits,
+            task,
+            tls_task,
+        })
+    }
+}
+
+/// What serving one connection needs.
+#[derive(Clone)]
+struct Connection {
+    acceptor: TlsAcceptor,
+    web: Arc<Web>,
+    hits: Arc<Mutex<Vec<Hit>>>,
+    /// The HTTPS port, for `{{PORT}}` in bodies.
+    port: u16,
+}
+
+impl Connection {
+    /// TLS, then HTTP/1.1 from the web, on one connection.
+    async fn serve_tls<IO>(self, io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Ok(tls) = self.acceptor.accept(io).await else {
+            return;
+        };
+        let service = hyper::service::service_fn(move |req| {
+            let (web, hits, port) = (self.web.clone(), self.hits.clone(), self.port);
+            async move {
+                if let Some(ms) = delay_of(&web, &req) {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                }
+                Ok::<_, std::convert::Infallible>(answer(&web, &hits, port, req))
+            }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+            .await;
+    }
+
+    /// A forward proxy: `CONNECT host:port` opens a tunnel to this web's
+    /// HTTPS (whatever host and port were asked), and an absolute-form
+    /// `GET http://host/…` is answered from the web. An audit routed
+    /// through it reaches nothing else on the machine or the network.
+    async fn serve_proxy(self, tcp: tokio::net::TcpStream) {
+        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            let conn = self.clone();
+            async move {
+                if req.method() == hyper::Method::CONNECT {
+                    let upgrade = hyper::upgrade::on(&mut req);
+                    tokio::spawn(async move {
+                        if let Ok(upgraded) = upgrade.await {
+                            conn.serve_tls(hyper_util::rt::TokioIo::new(upgraded)).await;
+                        }
+                    });
+                    return Ok::<_, std::convert::Infallible>(plain(200, String::new()));
+                }
+                if let Some(ms) = delay_of(&conn.web, &req) {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                }
+                Ok(answer(&conn.web, &conn.hits, conn.port, req))
+            }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+            .with_upgrades()
+            .await;
     }
 }
 

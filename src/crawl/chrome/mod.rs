@@ -225,7 +225,12 @@ impl ChromeEngine {
                 v
             })
             .collect();
-        if !rules.is_empty() {
+        if let Some(proxy) = self.opts.route_all_to {
+            // Every request, loopback included (Chromium bypasses proxies
+            // for loopback unless told not to), goes to the served folder.
+            args.push(format!("--proxy-server=http://{proxy}").into());
+            args.push("--proxy-bypass-list=<-loopback>".into());
+        } else if !rules.is_empty() {
             args.push(format!("--host-resolver-rules={}", rules.join(", ")).into());
         }
         let ignore: Vec<OsString> = vec![
