@@ -275,16 +275,16 @@ impl Analyser {
         let mut referenced: BTreeMap<String, TrackerFact> = BTreeMap::new();
         for page in &v.pages {
             for url in &page.script_references {
-                let Some(host) = url::Url::parse(url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                else {
+                let Some((host, path)) = url::Url::parse(url).ok().and_then(|u| {
+                    let host = u.host_str()?.to_string();
+                    Some((host, u.path().to_string()))
+                }) else {
                     continue;
                 };
                 if trackers.iter().any(|t| t.host == host) {
                     continue;
                 }
-                let Some(entry) = k.trackers.lookup(&host) else {
+                let Some(entry) = k.trackers.lookup_request(&host, &path) else {
                     continue;
                 };
                 let t = referenced
