@@ -22,7 +22,7 @@ use crate::evidence::{
     VisitStatus,
 };
 use crate::facts::*;
-use crate::knowledge::{ConsentNeed, Knowledge};
+use crate::knowledge::{ConsentNeed, Knowledge, TrackerCategory};
 use party::registrable_domain;
 use trackers::FilterList;
 
@@ -228,8 +228,11 @@ impl Analyser {
             .iter()
             .filter(|c| !chose || c.after_choice)
             .collect();
-        // Trackers, aggregated per host.
-        let mut trackers: BTreeMap<String, TrackerFact> = BTreeMap::new();
+        // Trackers, aggregated per host and category: a host whose paths
+        // differ in kind (a CAPTCHA and an ad collector on www.google.com)
+        // is listed once for each, so the first request does not hide the
+        // other.
+        let mut trackers: BTreeMap<(String, TrackerCategory), TrackerFact> = BTreeMap::new();
         let mut third_hosts = BTreeSet::new();
         for req in requests.iter().copied() {
             if req.party == Party::Third {
@@ -239,7 +242,7 @@ impl Analyser {
                 continue;
             };
             let t = trackers
-                .entry(req.host.clone())
+                .entry((req.host.clone(), hit.category))
                 .or_insert_with(|| TrackerFact {
                     host: req.host.clone(),
                     domain: registrable_domain(&req.host),
