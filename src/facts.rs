@@ -523,7 +523,7 @@ pub struct TrackerFact {
     /// Registrable domain of the host.
     pub domain: String,
     pub company: String,
-    /// advertising, analytics, social, session_replay, cmp, tag_manager, retargeting, filter_list.
+    /// advertising, analytics, social, session_replay, retargeting, identity_sync, fingerprinting, cmp, tag_manager, anti_fraud, infrastructure, filter_list.
     pub category: String,
     pub consent_required: bool,
     /// `audience_measurement` when the profile grants the exemption and the

@@ -22,7 +22,7 @@ use crate::evidence::{
     VisitStatus,
 };
 use crate::facts::*;
-use crate::knowledge::{ConsentNeed, Knowledge};
+use crate::knowledge::{ConsentNeed, Knowledge, TrackerCategory};
 use party::registrable_domain;
 use trackers::FilterList;
 
@@ -228,8 +228,11 @@ impl Analyser {
             .iter()
             .filter(|c| !chose || c.after_choice)
             .collect();
-        // Trackers, aggregated per host.
-        let mut trackers: BTreeMap<String, TrackerFact> = BTreeMap::new();
+        // Trackers, aggregated per host and category: a host whose paths
+        // differ in kind (a CAPTCHA and an ad collector on www.google.com)
+        // is listed once for each, so the first request does not hide the
+        // other.
+        let mut trackers: BTreeMap<(String, TrackerCategory), TrackerFact> = BTreeMap::new();
         let mut third_hosts = BTreeSet::new();
         for req in requests.iter().copied() {
             if req.party == Party::Third {
@@ -239,7 +242,7 @@ impl Analyser {
                 continue;
             };
             let t = trackers
-                .entry(req.host.clone())
+                .entry((req.host.clone(), hit.category))
                 .or_insert_with(|| TrackerFact {
                     host: req.host.clone(),
                     domain: registrable_domain(&req.host),
@@ -275,16 +278,16 @@ impl Analyser {
         let mut referenced: BTreeMap<String, TrackerFact> = BTreeMap::new();
         for page in &v.pages {
             for url in &page.script_references {
-                let Some(host) = url::Url::parse(url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                else {
+                let Some((host, path)) = url::Url::parse(url).ok().and_then(|u| {
+                    let host = u.host_str()?.to_string();
+                    Some((host, u.path().to_string()))
+                }) else {
                     continue;
                 };
                 if trackers.iter().any(|t| t.host == host) {
                     continue;
                 }
-                let Some(entry) = k.trackers.lookup(&host) else {
+                let Some(entry) = k.trackers.lookup_request(&host, &path) else {
                     continue;
                 };
                 let t = referenced

@@ -106,13 +106,16 @@ pub struct Attribution {
     pub audience_measurement: bool,
 }
 
-/// Attribute a request to a tracker. First-party requests are the site's
-/// own business and never count as third-party trackers here.
+/// Attribute a request to a tracker, by its host and path. First-party
+/// requests are the site's own business and never count as third-party
+/// trackers here.
 pub fn attribute(db: &TrackerDb, lists: &[FilterList], req: &Request) -> Option<Attribution> {
     if req.party == Party::First {
         return None;
     }
-    if let Some(entry) = db.lookup(&req.host) {
+    let url = Url::parse(&req.url).ok();
+    let path = url.as_ref().map_or("/", Url::path);
+    if let Some(entry) = db.lookup_request(&req.host, path) {
         return Some(Attribution {
             company: entry.company.clone(),
             category: entry.category,
@@ -121,7 +124,7 @@ pub fn attribute(db: &TrackerDb, lists: &[FilterList], req: &Request) -> Option<
             audience_measurement: entry.audience_measurement,
         });
     }
-    let url = Url::parse(&req.url).ok()?;
+    let url = url?;
     lists.iter().find_map(|list| {
         list.check(&url, &req.page_url, req.resource_type.filter_list_name())
             .map(|rule| Attribution {

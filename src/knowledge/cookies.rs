@@ -398,6 +398,43 @@ domain = "doubleclick.net"
     }
 
     #[test]
+    fn first_party_cookies_of_common_tags_are_known_by_name() {
+        let db = crate::knowledge::builtin_cookies().unwrap();
+        for (name, owner) in [
+            ("__adroll_fpc", "AdRoll"),
+            ("_lr_hb_a1b2c3", "LogRocket"),
+            ("_tq_id.TV-1234567-1", "Taboola"),
+            ("_pubcid", "Prebid (SharedID)"),
+            ("_lc2_fpi", "LiveIntent"),
+            ("_uetmsclkid", "Microsoft Advertising"),
+        ] {
+            let e = db
+                .lookup(name, "shop.example")
+                .unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(
+                (e.owner.as_str(), e.consent, e.list),
+                (owner, ConsentNeed::Required, CookieList::Ours),
+                "{name}"
+            );
+        }
+        // A short, generic-looking name is bound to its tracker's domain.
+        assert_eq!(
+            db.lookup("kuid", ".krxd.net").unwrap().owner,
+            "Salesforce (Krux)"
+        );
+        assert!(db
+            .lookup("kuid", "shop.example")
+            .is_none_or(|e| e.owner != "Salesforce (Krux)"));
+        // Near misses: the patterns need their prefix.
+        assert!(db
+            .lookup("_lr_hbx", "shop.example")
+            .is_none_or(|e| e.owner != "LogRocket"));
+        assert!(db
+            .lookup("_tq_id", "shop.example")
+            .is_none_or(|e| e.owner != "Taboola"));
+    }
+
+    #[test]
     fn builtin_lookups_probe_a_bounded_number_of_keys() {
         let db = crate::knowledge::builtin_cookies().unwrap();
         let second = &db.second().unwrap().index;
