@@ -20,7 +20,9 @@ pub mod store;
 use std::collections::HashMap;
 use std::path::Path;
 
+use crate::analyse::trackers::Attribution;
 use crate::evidence::ListInfo;
+use crate::knowledge::TrackerCategory;
 pub use formats::{Format, Listed};
 pub use store::{lists_dir, Manifest};
 
@@ -226,6 +228,34 @@ impl Lists {
             })
             .collect()
     }
+}
+
+/// The attribution of a host only installed lists know: the first list
+/// that classes it as tracking gives the source, the first that names a
+/// company gives the company. `None` when no list classes it as tracking.
+pub fn attribution(matches: &[ListMatch]) -> Option<Attribution> {
+    let first = matches.iter().find(|m| m.class.is_some())?;
+    Some(Attribution {
+        company: matches
+            .iter()
+            .find_map(|m| m.entity.clone())
+            .unwrap_or_default(),
+        category: TrackerCategory::FilterList,
+        source: first.source.clone(),
+        rule: Some(listed_as(matches)),
+        audience_measurement: false,
+    })
+}
+
+/// `source` then every list that lists the host, each once.
+pub fn sources(source: &str, matches: &[ListMatch]) -> Vec<String> {
+    let mut out = vec![source.to_string()];
+    for m in matches {
+        if !out.contains(&m.source) {
+            out.push(m.source.clone());
+        }
+    }
+    out
 }
 
 /// The sentence a list-only match shows: which lists class the host as
