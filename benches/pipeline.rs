@@ -36,6 +36,7 @@ fn pipeline(c: &mut Criterion) {
         },
         rule_dirs: Vec::new(),
         filter_lists: Vec::new(),
+        lists_dir: None,
     };
     let auditor = Auditor::new(config, &mut |_| {}).unwrap();
     let url = url::Url::parse(&server.url("www.bench.test")).unwrap();

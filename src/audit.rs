@@ -28,6 +28,8 @@ pub struct AuditConfig {
     pub rule_dirs: Vec<PathBuf>,
     /// Filter lists (`--filter-list FILE`).
     pub filter_lists: Vec<PathBuf>,
+    /// Where installed tracker lists are read from (`None`: no lists).
+    pub lists_dir: Option<PathBuf>,
 }
 
 /// Loaded once, used for every site.
@@ -46,6 +48,9 @@ impl Auditor {
     pub fn new(config: AuditConfig, warn: &mut dyn FnMut(String)) -> Result<Self> {
         let (mut analyser, rules) = load_judgement(&config.rule_dirs, &config.filter_lists)?;
         analyser.profile = check_profile(&analyser, config.crawl.profile.as_deref())?;
+        if let Some(dir) = &config.lists_dir {
+            analyser.lists = crate::lists::Lists::load(dir, warn);
+        }
         let mut crawl = config.crawl;
         crawl.ruleset_version = rules.version.clone();
         crawl.lists = list_infos(&analyser);
@@ -212,6 +217,7 @@ pub fn load_judgement(
         Analyser {
             knowledge,
             filters,
+            lists: Default::default(),
             profiles: catalogue.profiles.clone(),
             profile: None,
         },
@@ -260,6 +266,7 @@ fn list_infos(a: &Analyser) -> Vec<ListInfo> {
         });
     }
     lists.extend(a.filters.iter().map(FilterList::info));
+    lists.extend(a.lists.infos());
     lists
 }
 

@@ -531,8 +531,15 @@ pub struct TrackerFact {
     /// else `none`.
     #[serde(default)]
     pub exemption: String,
-    /// `builtin` or the filter list file that matched.
+    /// `builtin`, the filter list file that matched, or `list:NAME` for a
+    /// host only an installed list knows (then `consent_required` is false
+    /// and `rule` says how the lists class it).
     pub source: String,
+    /// Every source that knows the host: `source` first, then each
+    /// installed list that lists it (`list:NAME`; versions are in the
+    /// provenance).
+    #[serde(default)]
+    pub sources: Vec<String>,
     /// The filter rule that matched, for filter lists.
     pub rule: String,
     pub requests: u32,

@@ -14,6 +14,7 @@
 //! - [`crawl`]: engines behind the [`crawl::Engine`] trait.
 //! - [`knowledge`]: trackers, cookies, consent platforms, lexicons, all data
 //!   in `rules/`.
+//! - [`lists`]: tracker lists users fetch themselves (`barometer lists`).
 //! - [`analyse`]: evidence to [`facts::Facts`].
 //! - [`rules`]: the catalogue, its CEL engine and the score.
 //! - [`report`]: one model, rendered in every format.
@@ -38,6 +39,7 @@ pub mod evidence;
 pub mod facts;
 pub mod files;
 pub mod knowledge;
+pub mod lists;
 pub mod local;
 pub mod net;
 pub mod report;

@@ -34,6 +34,9 @@ pub const THIRTEEN_MONTHS_DAYS: f64 = 395.0;
 pub struct Analyser {
     pub knowledge: std::sync::Arc<Knowledge>,
     pub filters: Vec<FilterList>,
+    /// Lists installed with `barometer lists fetch`, consulted after the
+    /// built-in knowledge and the filter lists.
+    pub lists: crate::lists::Lists,
     /// Jurisdiction profiles, to choose each site's.
     pub profiles: crate::knowledge::profiles::Profiles,
     /// The profile forced by `--profile`, else inferred per site.
@@ -238,7 +241,15 @@ impl Analyser {
             if req.party == Party::Third {
                 third_hosts.insert(req.host.clone());
             }
-            let Some(hit) = trackers::attribute(&k.trackers, &self.filters, req) else {
+            let listed = match req.party {
+                Party::Third => self.lists.lookup(&req.host),
+                Party::First => Vec::new(),
+            };
+            let hit = trackers::attribute(&k.trackers, &self.filters, req);
+            // A host only installed lists know is reported, never counted
+            // as a tracker that needs consent (see `crate::lists`).
+            let list_only = hit.is_none();
+            let Some(hit) = hit.or_else(|| crate::lists::attribution(&listed)) else {
                 continue;
             };
             let t = trackers
@@ -249,6 +260,7 @@ impl Analyser {
                     company: hit.company.clone(),
                     category: hit.category.as_str().to_string(),
                     consent_required: hit.category.requires_consent()
+                        && !list_only
                         && !(audience_exemption && hit.audience_measurement),
                     exemption: if audience_exemption && hit.audience_measurement {
                         "audience_measurement"
@@ -257,6 +269,7 @@ impl Analyser {
                     }
                     .to_string(),
                     source: hit.source.clone(),
+                    sources: crate::lists::sources(&hit.source, &listed),
                     rule: hit.rule.clone().unwrap_or_default(),
                     first_url: req.url.clone(),
                     ..Default::default()
@@ -299,6 +312,7 @@ impl Analyser {
                         category: entry.category.as_str().to_string(),
                         consent_required: entry.category.requires_consent(),
                         source: "builtin".into(),
+                        sources: vec!["builtin".into()],
                         first_url: url.clone(),
                         resource_types: vec!["inline_script_reference".into()],
                         ..Default::default()

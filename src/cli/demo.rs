@@ -36,6 +36,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             crawl,
             rule_dirs: Vec::new(),
             filter_lists: Vec::new(),
+            lists_dir: None,
         };
         let auditor = Auditor::new(config, &mut |w| warn(&w))?;
         let mut sites = Vec::new();

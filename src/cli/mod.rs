@@ -8,6 +8,7 @@
 
 pub mod ci;
 pub mod demo;
+pub mod lists;
 pub mod merge;
 pub mod report;
 pub mod rules;
@@ -67,6 +68,10 @@ pub enum Command {
     /// List the rule catalogue, or explain one rule; `--check DIR`
     /// validates a directory of rules.
     Rules(RulesArgs),
+    /// Tracker lists you fetch yourself (Tracker Radar, Disconnect,
+    /// EasyPrivacy, EasyList): show what is installed, `fetch`, `coverage`.
+    /// Audits use installed lists unless `--no-lists`.
+    Lists(lists::ListsArgs),
     /// Audit a built-in sample web on loopback and write barometer-report.html.
     Demo(DemoArgs),
     /// Print the JSON Schema of the evidence or facts model.
@@ -126,6 +131,12 @@ pub struct CrawlArgs {
     /// Also match requests against this EasyList/EasyPrivacy-format list.
     #[arg(long = "filter-list", value_name = "FILE")]
     pub filter_lists: Vec<PathBuf>,
+    /// Do not use the lists installed with `barometer lists fetch`.
+    #[arg(long)]
+    pub no_lists: bool,
+    /// Directory of installed lists (as for `barometer lists`).
+    #[arg(long, value_name = "DIR")]
+    pub lists_dir: Option<PathBuf>,
     /// User agent to send (recorded in the evidence).
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
@@ -426,6 +437,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Lists(args) => lists::run(args),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Evidence => crate::evidence::Evidence::json_schema(),

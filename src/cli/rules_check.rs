@@ -55,6 +55,7 @@ pub fn sample_facts() -> Result<Vec<(&'static str, Facts)>> {
     let analyser = crate::analyse::Analyser {
         knowledge,
         filters: Vec::new(),
+        lists: Default::default(),
         profiles: crate::knowledge::profiles::Profiles::builtin(
             &crate::rules::LawRegistry::builtin()?,
         )?,

@@ -60,6 +60,11 @@ impl CrawlArgs {
             crawl,
             rule_dirs: self.rules.clone(),
             filter_lists: self.filter_lists.clone(),
+            lists_dir: if self.no_lists {
+                None
+            } else {
+                self.lists_dir.clone().or_else(crate::lists::lists_dir)
+            },
         })
     }
 }

@@ -34,6 +34,7 @@ fn audits() -> (SiteReport, SiteReport) {
             },
             rule_dirs: Vec::new(),
             filter_lists: Vec::new(),
+            lists_dir: None,
         },
         &mut |_| {},
     )
