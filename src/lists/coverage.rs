@@ -104,14 +104,14 @@ mod tests {
     fn shares_and_prevalence_weights() {
         let db = TrackerDb::parse(
             r#"version = "t"
-               [[tracker]]
-               domain = "doubleclick.net"
-               company = "Google"
+               [[entity]]
+               name = "Google"
                category = "advertising"
-               [[tracker]]
-               domain = "nameless.example"
-               company = ""
-               category = "analytics""#,
+               domains = ["doubleclick.net"]
+               [[entity]]
+               name = "Nameless"
+               category = "analytics"
+               domains = ["nameless.example"]"#,
             "test",
         )
         .unwrap();
@@ -125,8 +125,9 @@ mod tests {
         )
         .unwrap();
         let c = Coverage::measure(&db, &list.domains, None);
-        assert_eq!((c.domains, c.known, c.with_company), (4, 2, 1));
-        assert!((c.weighted.unwrap() - 0.6).abs() < 1e-9);
+        // Every entity has a name, so a known host always has its company.
+        assert_eq!((c.domains, c.known, c.with_company), (4, 2, 2));
+        assert!((c.weighted.unwrap() - 0.7).abs() < 1e-9);
         assert_eq!(
             c.lines("x")[1],
             "known to the built-in knowledge: 2 of 4 (50.0%)"
