@@ -83,6 +83,147 @@ pub fn lookup(rules: &[ResolveRule], host: &str, port: Option<u16>) -> Option<Ip
         .map(|r| r.addr)
 }
 
+/// The start of the error of a request refused because it would leave the
+/// audited site's network class (see [`PrivateGuard`]).
+pub const BLOCKED: &str = "blocked: ";
+
+/// Whether `ip` can be reached from the public internet: not loopback,
+/// private (RFC 1918, unique local), link-local (cloud metadata at
+/// 169.254.169.254 included), shared (100.64/10), unspecified, multicast or
+/// reserved. IPv4 addresses mapped or translated into IPv6 are judged as
+/// IPv4.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let seg = v6.segments();
+            if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6] == [0, 0, 0, 0] {
+                let [_, _, _, _, _, _, hi, lo] = seg;
+                let v4 =
+                    std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+                return is_public(IpAddr::V4(v4));
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8))
+        }
+    }
+}
+
+/// Keeps an audit of a public site inside the public network: a page, link,
+/// redirect or subresource that points at a loopback, private, link-local or
+/// metadata address is refused, so an audited site cannot make the auditor
+/// fetch pages of its own network into a report.
+///
+/// The site counts as public when its name is mapped by `--resolve` (the
+/// mapping stands in for its public DNS: that is how a test web or a staging
+/// server is audited) or resolves to at least one public address. A name
+/// mapped by `--resolve` is always let through (the user asked for it); an
+/// IP literal written in a page never is. `--allow-private` turns it off.
+#[derive(Debug, Clone)]
+pub struct PrivateGuard {
+    rules: Arc<Vec<ResolveRule>>,
+}
+
+impl PrivateGuard {
+    pub fn new(rules: &[ResolveRule]) -> Self {
+        PrivateGuard {
+            rules: Arc::new(rules.to_vec()),
+        }
+    }
+
+    /// Whether the guard applies to an audit of `url`: the site is public.
+    /// A site given by a non-public address, or whose name resolves only to
+    /// non-public ones (an intranet, `localhost`), is audited without it.
+    pub fn applies_to(&self, url: &url::Url) -> bool {
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => is_public(ip.into()),
+            Some(url::Host::Ipv6(ip)) => is_public(ip.into()),
+            Some(url::Host::Domain(name)) => {
+                if lookup(&self.rules, name, url.port_or_known_default()).is_some() {
+                    return true;
+                }
+                use std::net::ToSocketAddrs;
+                match (name, 0u16).to_socket_addrs() {
+                    Ok(addrs) => {
+                        let addrs: Vec<SocketAddr> = addrs.collect();
+                        addrs.is_empty() || addrs.iter().any(|a| is_public(a.ip()))
+                    }
+                    // Unresolvable: nothing to protect yet, but a rebinding
+                    // name may resolve later; stay guarded.
+                    Err(_) => true,
+                }
+            }
+            None => true,
+        }
+    }
+
+    /// Why `url` may not be fetched in a guarded audit, judged on its URL
+    /// alone: an IP literal that is not public. Names not mapped by
+    /// `--resolve` are judged when they resolve (see [`http_client`]).
+    pub fn refuses(&self, url: &url::Url) -> Option<String> {
+        let ip: IpAddr = match url.host()? {
+            url::Host::Ipv4(ip) => ip.into(),
+            url::Host::Ipv6(ip) => ip.into(),
+            url::Host::Domain(_) => return None,
+        };
+        (!is_public(ip)).then(|| blocked_message(&ip.to_string(), ip))
+    }
+
+    /// Chromium URL patterns (`Network.setBlockedURLs`) that refuse IP
+    /// literals of non-public ranges. Names are left to the resolver rules.
+    pub fn browser_patterns() -> Vec<String> {
+        let mut hosts: Vec<String> = ["127.", "10.", "192.168.", "169.254.", "0."]
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        hosts.extend((16..32).map(|b| format!("172.{b}.")));
+        hosts.extend((64..128).map(|b| format!("100.{b}.")));
+        let mut patterns: Vec<String> = hosts
+            .iter()
+            .flat_map(|h| {
+                // A host of digits and dots only: `10.*` alone would also
+                // refuse a name such as 10.example.com.
+                (0..10).map(move |d| format!("*://{h}{d}*"))
+            })
+            .collect();
+        patterns.extend(
+            [
+                "[::1]", "[::]", "[fc", "[fd", "[fe8", "[fe9", "[fea", "[feb", "[::ffff:",
+            ]
+            .iter()
+            .map(|h| format!("*://{h}*")),
+        );
+        patterns
+    }
+}
+
+fn blocked_message(host: &str, ip: IpAddr) -> String {
+    format!(
+        "{BLOCKED}{host} is a non-public address ({ip}) and the audited site is public; not fetched (--allow-private lets it through)"
+    )
+}
+
 /// A DNS resolver that applies overrides, then falls back to the system.
 ///
 /// reqwest's own `resolve()` has no wildcards, hence this. Ports given in
@@ -90,6 +231,8 @@ pub fn lookup(rules: &[ResolveRule], host: &str, port: Option<u16>) -> Option<Ip
 /// the URL is kept, as curl does.
 struct OverrideResolver {
     rules: Arc<Vec<ResolveRule>>,
+    /// Refuse names that resolve only to non-public addresses.
+    guard: bool,
 }
 
 impl reqwest::dns::Resolve for OverrideResolver {
@@ -100,22 +243,34 @@ impl reqwest::dns::Resolve for OverrideResolver {
             .iter()
             .find(|r| r.port.is_none() && r.matches(&host.to_ascii_lowercase()))
             .map(|r| r.addr);
+        let guard = self.guard;
         Box::pin(async move {
             if let Some(addr) = pinned {
                 let addrs: reqwest::dns::Addrs =
                     Box::new(std::iter::once(SocketAddr::new(addr, 0)));
                 return Ok(addrs);
             }
-            let found: Vec<SocketAddr> =
+            let mut found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if found.is_empty() {
                 return Err(format!("no address found for {host}").into());
+            }
+            if guard {
+                let first = found[0].ip();
+                found.retain(|a| is_public(a.ip()));
+                if found.is_empty() {
+                    return Err(blocked_message(&host, first).into());
+                }
             }
             let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
             Ok(addrs)
         })
     }
 }
+
+/// Most response header lines read (a header line is at least 4 bytes, and
+/// Chromium reads up to 256 KiB of headers).
+pub const MAX_RESPONSE_HEADERS: usize = 4096;
 
 /// Options for the HTTP client.
 #[derive(Debug, Clone)]
@@ -127,6 +282,9 @@ pub struct ClientOptions {
     pub resolve: Vec<ResolveRule>,
     /// Forward proxy every request goes through (a served folder's server).
     pub proxy: Option<SocketAddr>,
+    /// Refuse names, not mapped by `--resolve`, that resolve only to
+    /// non-public addresses (see [`PrivateGuard`]).
+    pub guard_private: bool,
 }
 
 /// Build the HTTP client: no automatic redirects (chains are evidence), no
@@ -151,8 +309,17 @@ pub fn http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
         // number of sites). Within one audit, reuse comes sooner than this.
         .pool_idle_timeout(Duration::from_secs(1))
         .danger_accept_invalid_certs(opts.insecure)
+        // Browsers read what hyper's defaults refuse: up to 256 KiB of
+        // headers, header lines they cannot parse skipped rather than the
+        // whole response failed (a tracker must not hide its cookies that
+        // way).
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
+        .http1_ignore_invalid_headers_in_responses(true)
+        .http1_allow_obsolete_multiline_headers_in_responses(true)
+        .http1_allow_spaces_after_header_name_in_responses(true)
         .dns_resolver(Arc::new(OverrideResolver {
             rules: Arc::new(opts.resolve.clone()),
+            guard: opts.guard_private,
         }));
     // Rules bound to a port are applied exactly, through reqwest's own table.
     for rule in opts

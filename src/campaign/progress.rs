@@ -57,6 +57,13 @@ impl Progress {
         self.redraw();
     }
 
+    /// A site of the list that another run on the same store took.
+    pub fn taken(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
     pub fn finished(&mut self, url: &str, audited: bool) {
         self.current.remove(&short(url));
         if audited {

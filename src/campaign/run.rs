@@ -29,6 +29,8 @@ use crate::store::Store;
 pub struct RunOptions {
     pub concurrency: usize,
     pub site_timeout: Duration,
+    /// Audit failed sites again (those that failed before this run).
+    pub retry_failed: bool,
 }
 
 /// How a run ended.
@@ -40,6 +42,8 @@ pub struct RunOutcome {
     pub failed: u64,
     /// Sites of this run left undone (interrupted).
     pub left: u64,
+    /// Sites another run on the same store took, or finished, first.
+    pub taken: u64,
     pub interrupted: bool,
     /// Rules that could not be evaluated on the sites of this run.
     pub rule_errors: Vec<crate::report::RuleError>,
@@ -62,9 +66,35 @@ pub async fn run(
         JoinSet::new();
     let interrupt = interrupted();
     tokio::pin!(interrupt);
-    loop {
+    // Who this run is, for the claims it takes in the store; a claim lasts
+    // longer than any audit may.
+    let owner = format!(
+        "{}:{}:{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        campaign
+    );
+    let since = Utc::now();
+    let lease = opts.site_timeout * 2 + Duration::from_secs(60);
+    let result: Result<()> = 'run: loop {
         while in_flight.len() < opts.concurrency.max(1) {
             let Some(site) = queue.next() else { break };
+            match store.claim(
+                campaign,
+                site.url.as_str(),
+                &owner,
+                since,
+                opts.retry_failed,
+                lease,
+            ) {
+                Ok(true) => {}
+                Ok(false) => {
+                    outcome.taken += 1;
+                    progress.taken();
+                    continue;
+                }
+                Err(e) => break 'run Err(e),
+            }
             progress.started(site.url.as_str());
             let auditor = auditor.clone();
             let deadline = opts.site_timeout;
@@ -79,7 +109,7 @@ pub async fn run(
             });
         }
         if in_flight.is_empty() {
-            break;
+            break 'run Ok(());
         }
         tokio::select! {
             biased;
@@ -87,7 +117,7 @@ pub async fn run(
                 outcome.interrupted = true;
                 in_flight.abort_all();
                 crate::crawl::chrome::kill_all_browsers();
-                break;
+                break 'run Ok(());
             }
             joined = in_flight.join_next() => {
                 let Some(joined) = joined else { continue };
@@ -100,7 +130,9 @@ pub async fn run(
                     }
                     Err(_) => continue,
                 };
-                store.save(campaign, site.url.as_str(), &report, started_at, took.as_millis() as u64)?;
+                if let Err(e) = store.save(campaign, site.url.as_str(), &report, started_at, took.as_millis() as u64) {
+                    break 'run Err(e);
+                }
                 crate::report::add_rule_errors(&mut outcome.rule_errors, &report);
                 if report.audited {
                     outcome.done += 1;
@@ -118,8 +150,12 @@ pub async fn run(
                 }
             }
         }
-    }
-    outcome.left = total - outcome.done - outcome.failed;
+    };
+    // Sites still in flight (interrupted) are free for the next run at once.
+    let released = store.release(&owner);
+    result?;
+    released?;
+    outcome.left = total - outcome.done - outcome.failed - outcome.taken;
     outcome
         .rule_errors
         .sort_by(|a, b| a.rule_id.cmp(&b.rule_id));

@@ -244,11 +244,23 @@ pub fn split_csv(line: &str, separator: char) -> Result<Vec<String>, String> {
 }
 
 /// Accumulates sites and skipped lines, and remembers where each URL was
-/// first seen.
+/// first seen: by a 128-bit digest of the URL rather than a copy of it, so
+/// that a list of a million sites is not held twice.
 #[derive(Default)]
 struct Builder {
     targets: Targets,
-    seen: HashMap<Url, usize>,
+    seen: HashMap<u128, usize>,
+}
+
+/// Two independent 64-bit SipHash digests of `url` (collisions among a
+/// few million URLs: about one chance in 10^25).
+fn digest(url: &Url) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    url.as_str().hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    (0x5eed_u32, url.as_str()).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 impl Builder {
@@ -262,10 +274,13 @@ impl Builder {
 
     /// Keep `site` unless its URL was already seen.
     fn add(&mut self, site: Site, text: &str) {
-        match self.seen.get(&site.url) {
-            Some(&first) => self.skip(site.line, text, format!("duplicate of line {first}")),
-            None => {
-                self.seen.insert(site.url.clone(), site.line);
+        match self.seen.entry(digest(&site.url)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = *first.get();
+                self.skip(site.line, text, format!("duplicate of line {first}"))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(site.line);
                 self.targets.sites.push(site);
             }
         }

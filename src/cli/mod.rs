@@ -118,6 +118,11 @@ pub struct CrawlArgs {
     /// Accept invalid or self-signed TLS certificates.
     #[arg(long, short = 'k')]
     pub insecure: bool,
+    /// Let the audit of a public site reach loopback, private, link-local
+    /// and metadata addresses (refused by default: a hostile page could
+    /// make the auditor fetch its own network into the report).
+    #[arg(long)]
+    pub allow_private: bool,
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 20, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,

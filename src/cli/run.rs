@@ -13,6 +13,9 @@ use crate::campaign::targets::Targets;
 use crate::crawl::EngineChoice;
 use crate::store::{NewCampaign, Store};
 
+/// Skipped input lines named one by one in warnings; the others are counted.
+const SKIPPED_SHOWN: usize = 10;
+
 /// Default number of sites audited at once, per engine: http audits wait on
 /// the network, chrome audits on a CPU (each is a browser).
 fn default_concurrency(engine: EngineChoice) -> usize {
@@ -45,7 +48,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let targets = match &local {
+    let mut targets = match &local {
         Some((_, _, site)) => Targets {
             sites: vec![site.clone()],
             skipped: Vec::new(),
@@ -60,19 +63,35 @@ pub fn run(args: RunArgs) -> ExitCode {
     } else {
         args.sites.as_str()
     };
-    for s in &targets.skipped {
+    // The first lines skipped are named; the rest are counted (a list with
+    // thousands of duplicates must not bury the run in warnings). The
+    // campaign keeps them all, and its report lists them.
+    for s in targets.skipped.iter().take(SKIPPED_SHOWN) {
         warn(&format!(
             "{shown}:{}: skipped: {} (`{}`)",
             s.line, s.reason, s.text
         ));
     }
-    let sites: Vec<_> = targets
-        .sites
-        .iter()
+    if targets.skipped.len() > SKIPPED_SHOWN {
+        let more = &targets.skipped[SKIPPED_SHOWN..];
+        let duplicates = more
+            .iter()
+            .filter(|s| s.reason.starts_with("duplicate of line"))
+            .count();
+        warn(&format!(
+            "{shown}: {} more lines skipped ({duplicates} duplicates, {} invalid); the campaign report lists them",
+            more.len(),
+            more.len() - duplicates
+        ));
+    }
+    let listed = targets.sites.len();
+    let skipped_count = targets.skipped.len();
+    let skipped = std::mem::take(&mut targets.skipped);
+    let sites: Vec<_> = std::mem::take(&mut targets.sites)
+        .into_iter()
         .filter(|s| args.shard.contains(&s.url))
-        .cloned()
         .collect();
-    if targets.sites.is_empty() {
+    if listed == 0 {
         return fail(EXIT_USAGE, &anyhow::anyhow!("{shown} lists no valid site"));
     }
     let name = args
@@ -123,7 +142,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             .unwrap_or_default(),
         options,
         sites_file: Some(shown.to_string()),
-        skipped: targets.skipped.clone(),
+        skipped,
     };
     let todo = match store
         .begin(&new, &sites)
@@ -133,11 +152,14 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let (campaign, todo) = todo;
+    // The shard's list is in the store now: only what is left stays in memory.
+    let in_shard = sites.len();
+    drop(sites);
     let db = args.db.display();
     if todo.is_empty() {
         eprintln!(
             "campaign `{name}`: nothing left to audit in {db} ({} sites{}){}",
-            sites.len(),
+            in_shard,
             if args.shard.count > 1 {
                 format!(" in shard {}", args.shard)
             } else {
@@ -160,9 +182,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         eprintln!(
             "campaign `{name}`: {} of {} sites to audit{}, {concurrency} at a time, into {db}",
             todo.len(),
-            sites.len(),
+            in_shard,
             if args.shard.count > 1 {
-                format!(" (shard {} of {} listed)", args.shard, targets.sites.len())
+                format!(" (shard {} of {listed} listed)", args.shard)
             } else {
                 String::new()
             },
@@ -172,6 +194,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let opts = RunOptions {
         concurrency,
         site_timeout: Duration::from_secs(args.site_timeout),
+        retry_failed: args.retry_failed,
     };
     let outcome = match runtime.block_on(run_campaign(
         auditor,
@@ -206,10 +229,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         counts.done,
         counts.failed,
         counts.pending,
-        if targets.skipped.is_empty() {
+        if skipped_count == 0 {
             String::new()
         } else {
-            format!(", {} input lines skipped", targets.skipped.len())
+            format!(", {skipped_count} input lines skipped")
         }
     );
     runtime.shutdown_background();

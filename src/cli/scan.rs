@@ -53,6 +53,7 @@ impl CrawlArgs {
             block_third_party_cookies: self.block_third_party_cookies,
             chrome: self.chrome.clone(),
             profile: self.profile.clone(),
+            allow_private: self.allow_private,
             ..CrawlOptions::default()
         };
         Ok(AuditConfig {

@@ -13,6 +13,19 @@ static META_CHARSET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Decode an HTML body. Returns the text and the encoding used.
+/// Whether a response of this `Content-Type` is read as a page (or a
+/// policy): `text/html` and `application/xhtml+xml` only, as a browser
+/// renders them. Plain text, JSON, images... are not pages.
+pub fn is_page_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(essence.as_str(), "text/html" | "application/xhtml+xml")
+}
+
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
     if let Some((enc, bom)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom..]);

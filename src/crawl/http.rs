@@ -29,13 +29,30 @@ const PARALLEL_FETCHES: usize = 8;
 const POLICY_TEXT_CHARS: usize = 200_000;
 /// Bodies not kept are still counted for the page weight, up to this.
 const COUNTED_BODY_BYTES: u64 = 32 * 1024 * 1024;
+/// Requests one site may cost (pages and subresources; a page's redirect
+/// hops count as one).
+const SITE_REQUESTS: usize = 5_000;
+/// Body bytes one site may send, kept or only counted.
+const SITE_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest frame document read.
 const FRAME_BODY_BYTES: u64 = 2 * 1024 * 1024;
 
 pub struct HttpEngine {
     client: reqwest::Client,
+    /// The client of guarded audits: names that resolve only to non-public
+    /// addresses are refused (`None` with `--allow-private`).
+    guarded: Option<reqwest::Client>,
+    guard: net::PrivateGuard,
     opts: Arc<CrawlOptions>,
     knowledge: Arc<Knowledge>,
+}
+
+/// How one audit reaches the network.
+#[derive(Clone, Copy)]
+struct Net<'a> {
+    client: &'a reqwest::Client,
+    /// Set when the audited site is public and `--allow-private` not given.
+    guard: Option<&'a net::PrivateGuard>,
 }
 
 /// The outcome of one fetch with its redirect chain.
@@ -52,6 +69,8 @@ struct Fetched {
     error: Option<String>,
     /// `(raw header, URL of the response that carried it)`.
     set_cookies: Vec<(String, Url)>,
+    /// Refused: the URL, or a hop of its redirects, is not public.
+    blocked: bool,
 }
 
 /// What one visit accumulates.
@@ -61,12 +80,79 @@ struct VisitLog {
     /// The cookies the visit's browser would hold.
     jar: set_cookie::Jar,
     errors: Vec<CrawlError>,
+    /// What is left of the site's budgets.
+    requests_left: usize,
+    bytes_left: u64,
+    budget_noted: bool,
+}
+
+impl Fetched {
+    fn failed(url: Url, error: String) -> Fetched {
+        Fetched {
+            requested: url.clone(),
+            final_url: url,
+            status: None,
+            redirects: Vec::new(),
+            content_type: None,
+            body: Vec::new(),
+            received: None,
+            truncated: false,
+            error: Some(error),
+            set_cookies: Vec::new(),
+            blocked: false,
+        }
+    }
 }
 
 impl VisitLog {
+    /// The part of `wanted` that the page's cap (`left`, lowered) and the
+    /// site's budgets let through; the first refusal by the site's budget
+    /// is recorded.
+    fn allow(
+        &mut self,
+        doc_url: &Url,
+        mut wanted: Vec<(Url, ResourceType)>,
+        left: &mut usize,
+    ) -> Vec<(Url, ResourceType)> {
+        let room = (*left).min(self.requests_left);
+        if self.bytes_left == 0 || (room < *left && wanted.len() > room) {
+            self.budget_spent(doc_url);
+        }
+        let room = if self.bytes_left == 0 { 0 } else { room };
+        wanted.truncate(room);
+        *left -= wanted.len();
+        self.requests_left -= wanted.len();
+        wanted
+    }
+
+    /// Whether the site's budget lets one more page be loaded.
+    fn may_load_page(&mut self, url: &Url) -> bool {
+        if self.requests_left == 0 || self.bytes_left == 0 {
+            self.budget_spent(url);
+            return false;
+        }
+        self.requests_left -= 1;
+        true
+    }
+
+    fn budget_spent(&mut self, url: &Url) {
+        if !self.budget_noted {
+            self.budget_noted = true;
+            self.errors.push(CrawlError {
+                kind: "site_budget_spent".to_string(),
+                message: format!(
+                    "the site's budget ({SITE_REQUESTS} requests, {} MiB) is spent; later requests were not made",
+                    SITE_BYTES / (1024 * 1024)
+                ),
+                url: Some(url.to_string()),
+            });
+        }
+    }
+
     /// Record a fetch: one request per hop, and the cookies of every hop.
     fn record(&mut self, f: &Fetched, kind: ResourceType, page_url: &str, initiator: Option<&str>) {
         let now = Utc::now();
+        self.bytes_left = self.bytes_left.saturating_sub(f.received.unwrap_or(0));
         let mut from = initiator.map(str::to_string);
         let hops: Vec<Url> = std::iter::once(f.requested.clone())
             .chain(f.redirects.iter().filter_map(|r| Url::parse(&r.to).ok()))
@@ -103,6 +189,13 @@ impl VisitLog {
             });
             from = Some(url.to_string());
         }
+        if f.blocked {
+            self.errors.push(CrawlError {
+                kind: "private_address_blocked".to_string(),
+                message: f.error.clone().unwrap_or_default(),
+                url: Some(hops.last().unwrap_or(&f.requested).to_string()),
+            });
+        }
         for (raw, setter) in &f.set_cookies {
             match set_cookie::parse(raw, setter, &self.site, page_url, now) {
                 Ok(mut cookie) => {
@@ -133,24 +226,61 @@ impl VisitLog {
 
 impl HttpEngine {
     pub fn new(opts: Arc<CrawlOptions>, knowledge: Arc<Knowledge>) -> anyhow::Result<Self> {
-        let client = net::http_client(&net::ClientOptions {
+        let mut client_opts = net::ClientOptions {
             user_agent: opts.user_agent.clone(),
             accept_language: opts.accept_language.clone(),
             insecure: opts.insecure,
             timeout: opts.timeout,
             resolve: opts.resolve.clone(),
             proxy: opts.route_all_to,
-        })?;
+            guard_private: false,
+        };
+        let client = net::http_client(&client_opts)?;
+        // Through a served folder's proxy nothing else can answer: there is
+        // nothing to guard.
+        let guarded = if opts.allow_private || opts.route_all_to.is_some() {
+            None
+        } else {
+            client_opts.guard_private = true;
+            Some(net::http_client(&client_opts)?)
+        };
         Ok(HttpEngine {
             client,
+            guarded,
+            guard: net::PrivateGuard::new(&opts.resolve),
             opts,
             knowledge,
         })
     }
 
+    /// The network of an audit of `input`: guarded when the site is public.
+    async fn net_for(&self, input: &Url) -> Net<'_> {
+        let Some(guarded) = &self.guarded else {
+            return Net {
+                client: &self.client,
+                guard: None,
+            };
+        };
+        let (guard, url) = (self.guard.clone(), input.clone());
+        let public = tokio::task::spawn_blocking(move || guard.applies_to(&url))
+            .await
+            .unwrap_or(true);
+        if public {
+            Net {
+                client: guarded,
+                guard: Some(&self.guard),
+            }
+        } else {
+            Net {
+                client: &self.client,
+                guard: None,
+            }
+        }
+    }
+
     /// GET `url`, following redirects by hand. Reads at most `body_limit`
     /// bytes of the final body (none when `None`).
-    async fn fetch(&self, url: Url, body_limit: Option<u64>) -> Fetched {
+    async fn fetch(&self, net: Net<'_>, url: Url, body_limit: Option<u64>) -> Fetched {
         let mut out = Fetched {
             requested: url.clone(),
             final_url: url.clone(),
@@ -162,14 +292,30 @@ impl HttpEngine {
             truncated: false,
             error: None,
             set_cookies: Vec::new(),
+            blocked: false,
         };
         let mut seen = HashSet::from([url.clone()]);
         let mut current = url;
         loop {
-            let mut response = match self.client.get(current.clone()).send().await {
+            if let Some(reason) = net.guard.and_then(|g| g.refuses(&current)) {
+                // The status so far is the previous hop's, kept in `redirects`.
+                out.status = None;
+                out.error = Some(reason);
+                out.blocked = true;
+                return out;
+            }
+            let mut response = match net.client.get(current.clone()).send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    out.error = Some(net::describe_error(&e));
+                    out.status = None;
+                    let described = net::describe_error(&e);
+                    match described.find(net::BLOCKED) {
+                        Some(at) => {
+                            out.error = Some(described[at..].to_string());
+                            out.blocked = true;
+                        }
+                        None => out.error = Some(described),
+                    }
                     return out;
                 }
             };
@@ -225,8 +371,11 @@ impl HttpEngine {
                         }
                         Ok(None) => break,
                         Err(e) => {
-                            out.error =
-                                Some(format!("body cut short: {}", net::describe_error(&e)));
+                            out.error = Some(format!(
+                                "body cut short after status {status}: {}",
+                                net::describe_error(&e)
+                            ));
+                            out.status = None;
                             break;
                         }
                     }
@@ -245,7 +394,15 @@ impl HttpEngine {
                             }
                         }
                         Ok(None) => break,
-                        Err(_) => break,
+                        Err(e) => {
+                            // Headers came, the body did not: not a load.
+                            out.error = Some(format!(
+                                "body cut short after status {status}: {}",
+                                net::describe_error(&e)
+                            ));
+                            out.status = None;
+                            break;
+                        }
                     }
                 }
                 out.received = Some(received);
@@ -256,33 +413,26 @@ impl HttpEngine {
 
     /// Fetch a page's subresources; frames are loaded as documents and their
     /// own subresources fetched too (one level deep).
+    ///
+    /// The work is bounded per page and per site: at most
+    /// `max_subresources` requests for the page, its frames' included; all
+    /// of them within one request time-out (a tarpit answering a byte a
+    /// second holds the page for that long, not for each of its
+    /// resources); and none once the site's request or byte budget is spent.
     async fn load_subresources(
         &self,
+        net: Net<'_>,
         log: &mut VisitLog,
         doc_url: &Url,
-        mut wanted: Vec<(Url, ResourceType)>,
+        wanted: Vec<(Url, ResourceType)>,
         page_url: &str,
     ) {
-        if wanted.len() > self.opts.max_subresources {
-            log.errors.push(CrawlError {
-                kind: "subresources_capped".to_string(),
-                message: format!(
-                    "{} subresources on the page; only the first {} were fetched",
-                    wanted.len(),
-                    self.opts.max_subresources
-                ),
-                url: Some(doc_url.to_string()),
-            });
-            wanted.truncate(self.opts.max_subresources);
-        }
-        let fetched: Vec<(ResourceType, Fetched)> = stream::iter(wanted)
-            .map(|(url, kind)| async move {
-                let limit = (kind == ResourceType::Subdocument).then_some(FRAME_BODY_BYTES);
-                (kind, self.fetch(url, limit).await)
-            })
-            .buffered(PARALLEL_FETCHES)
-            .collect()
-            .await;
+        let deadline = tokio::time::Instant::now() + self.opts.timeout;
+        let cap = self.opts.max_subresources;
+        let mut found = wanted.len();
+        let mut left = cap;
+        let batch = log.allow(doc_url, wanted, &mut left);
+        let fetched = self.fetch_all(net, batch, deadline).await;
         let mut frames = Vec::new();
         for (kind, f) in fetched {
             log.record(&f, kind, page_url, Some(doc_url.as_str()));
@@ -290,7 +440,12 @@ impl HttpEngine {
                 frames.push(f);
             }
         }
+        let mut unread_frames = 0;
         for frame in frames {
+            if left == 0 {
+                unread_frames += 1;
+                continue;
+            }
             let wanted = {
                 let (text, _) = decode::decode_html(&frame.body, frame.content_type.as_deref());
                 if decode::nests_deeper_than(&text, decode::MAX_NESTING) {
@@ -299,29 +454,69 @@ impl HttpEngine {
                     links::subresources(&Html::parse_document(&text), &frame.final_url)
                 }
             };
-            let fetched: Vec<(ResourceType, Fetched)> =
-                stream::iter(wanted.into_iter().take(self.opts.max_subresources))
-                    .map(|(url, kind)| async move { (kind, self.fetch(url, None).await) })
-                    .buffered(PARALLEL_FETCHES)
-                    .collect()
-                    .await;
-            for (kind, f) in fetched {
+            found += wanted.len();
+            let batch = log.allow(&frame.final_url, wanted, &mut left);
+            for (kind, f) in self.fetch_all(net, batch, deadline).await {
                 log.record(&f, kind, page_url, Some(frame.final_url.as_str()));
             }
         }
+        if found > cap || unread_frames > 0 {
+            log.errors.push(CrawlError {
+                kind: "subresources_capped".to_string(),
+                message: format!(
+                    "{found}{} subresources on the page, frames included; only the first {cap} were fetched",
+                    if unread_frames > 0 { " or more" } else { "" },
+                ),
+                url: Some(doc_url.to_string()),
+            });
+        }
+    }
+
+    /// Fetch `wanted`, a few at a time, each within `deadline`: what it
+    /// cuts short is recorded with a time-out error and no status.
+    async fn fetch_all(
+        &self,
+        net: Net<'_>,
+        wanted: Vec<(Url, ResourceType)>,
+        deadline: tokio::time::Instant,
+    ) -> Vec<(ResourceType, Fetched)> {
+        let budget = self.opts.timeout.as_secs();
+        stream::iter(wanted)
+            .map(|(url, kind)| async move {
+                let limit = (kind == ResourceType::Subdocument).then_some(FRAME_BODY_BYTES);
+                if tokio::time::Instant::now() >= deadline {
+                    let reason = format!(
+                        "not fetched: the page's subresources took their whole time budget ({budget} s)"
+                    );
+                    return (kind, Fetched::failed(url, reason));
+                }
+                match tokio::time::timeout_at(deadline, self.fetch(net, url.clone(), limit)).await {
+                    Ok(f) => (kind, f),
+                    Err(_) => {
+                        let reason = format!(
+                            "timed out: the page's subresources took their whole time budget ({budget} s)"
+                        );
+                        (kind, Fetched::failed(url, reason))
+                    }
+                }
+            })
+            .buffered(PARALLEL_FETCHES)
+            .collect()
+            .await
     }
 
     /// Fetch a document page and turn it into a [`Page`], with what the
     /// crawl needs from its markup.
     async fn load_page(
         &self,
+        net: Net<'_>,
         log: &mut VisitLog,
         url: Url,
         role: PageRole,
         want_text: bool,
     ) -> (Page, Option<Doc>) {
         let f = self
-            .fetch(url.clone(), Some(self.opts.max_body_bytes))
+            .fetch(net, url.clone(), Some(self.opts.max_body_bytes))
             .await;
         log.record(&f, ResourceType::Document, f.requested.as_str(), None);
         let mut page = Page {
@@ -350,10 +545,7 @@ impl HttpEngine {
         if f.error.is_some() {
             return (page, None);
         }
-        let is_html = f
-            .content_type
-            .as_deref()
-            .is_none_or(|ct| ct.contains("html") || ct.starts_with("text/plain"));
+        let is_html = f.content_type.as_deref().is_none_or(decode::is_page_type);
         if !is_html {
             page.error = Some(format!(
                 "not an HTML document ({})",
@@ -418,16 +610,20 @@ impl HttpEngine {
 
     async fn run(&self, input: &Url) -> Evidence {
         let started_at = Utc::now();
+        let net = self.net_for(input).await;
         let input_host = input.host_str().unwrap_or_default().to_string();
         let mut log = VisitLog {
             site: registrable_domain(&input_host),
             requests: Vec::new(),
             jar: set_cookie::Jar::default(),
             errors: Vec::new(),
+            requests_left: SITE_REQUESTS,
+            bytes_left: SITE_BYTES,
+            budget_noted: false,
         };
         let mut pages = Vec::new();
         let (home, parsed) = self
-            .load_page(&mut log, input.clone(), PageRole::Home, false)
+            .load_page(net, &mut log, input.clone(), PageRole::Home, false)
             .await;
         let mut final_url = None;
         let mut banner_seen = Banner::not_seen(
@@ -451,8 +647,14 @@ impl HttpEngine {
                 Banner::not_seen(BannerStatus::NotDeterminable, "not inspected")
             });
             let mut page_links: Vec<Link> = doc.links;
-            self.load_subresources(&mut log, &home_url, doc.subresources, home_url.as_str())
-                .await;
+            self.load_subresources(
+                net,
+                &mut log,
+                &home_url,
+                doc.subresources,
+                home_url.as_str(),
+            )
+            .await;
 
             // Breadth-first over same-site links.
             let mut seen: HashSet<Url> = HashSet::from([
@@ -466,9 +668,12 @@ impl HttpEngine {
             let mut policy_read = false;
             while pages.len() < self.opts.max_pages {
                 let Some(next) = queue.pop_front() else { break };
+                if !log.may_load_page(&next) {
+                    break;
+                }
                 let is_policy = policy_link.as_ref() == Some(&next);
                 let (page, parsed) = self
-                    .load_page(&mut log, next.clone(), PageRole::Crawled, is_policy)
+                    .load_page(net, &mut log, next.clone(), PageRole::Crawled, is_policy)
                     .await;
                 if let Some(doc) = parsed {
                     policy_read |= is_policy;
@@ -478,8 +683,14 @@ impl HttpEngine {
                         &mut seen,
                         usize::MAX,
                     ));
-                    self.load_subresources(&mut log, &doc.url, doc.subresources, doc.url.as_str())
-                        .await;
+                    self.load_subresources(
+                        net,
+                        &mut log,
+                        &doc.url,
+                        doc.subresources,
+                        doc.url.as_str(),
+                    )
+                    .await;
                     page_links.extend(doc.links);
                     if policy_link.is_none() {
                         policy_link =
@@ -489,9 +700,12 @@ impl HttpEngine {
                 pages.push(page);
             }
             // The privacy policy, when linked and not crawled already.
-            if let Some(policy) = policy_link.filter(|_| !policy_read) {
+            if let Some(policy) = policy_link
+                .filter(|_| !policy_read)
+                .filter(|p| log.may_load_page(p))
+            {
                 let (page, _) = self
-                    .load_page(&mut log, policy, PageRole::Policy, true)
+                    .load_page(net, &mut log, policy, PageRole::Policy, true)
                     .await;
                 pages.push(page);
             }

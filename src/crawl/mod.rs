@@ -67,6 +67,9 @@ pub struct CrawlOptions {
     /// forward proxy (the server of a folder being audited): nothing else
     /// on the machine or the network can answer.
     pub route_all_to: Option<std::net::SocketAddr>,
+    /// Let an audit of a public site reach loopback, private and link-local
+    /// addresses (`--allow-private`; see [`crate::net::PrivateGuard`]).
+    pub allow_private: bool,
 }
 
 impl Default for CrawlOptions {
@@ -89,6 +92,7 @@ impl Default for CrawlOptions {
             lists: Vec::new(),
             profile: None,
             route_all_to: None,
+            allow_private: false,
         }
     }
 }

@@ -81,6 +81,21 @@ CREATE INDEX IF NOT EXISTS findings_site ON findings(campaign_id, url);
 CREATE INDEX IF NOT EXISTS sites_state ON sites(campaign_id, state);
 ";
 
+/// Sites taken by a run that is auditing them. Two runs on one store split
+/// the work: a site is claimed in a write transaction before its audit, and
+/// a site claimed by another run is left to it. A claim lapses at
+/// `expires_at` (unix seconds), so the sites of a run that was killed are
+/// taken up again by the next one. Created on open, in stores of any age.
+const CLAIMS: &str = "
+CREATE TABLE IF NOT EXISTS claims (
+    campaign_id INTEGER NOT NULL,
+    url         TEXT NOT NULL,
+    owner       TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, url)
+);
+";
+
 /// Where a site of a campaign stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -273,6 +288,8 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .with_context(|| format!("{shown} is not a barometer database"))?;
         Self::check_version(&tx, path, create)?;
+        tx.execute_batch(CLAIMS)
+            .with_context(|| format!("cannot create the tables of {shown}"))?;
         tx.commit()
             .with_context(|| format!("cannot create the tables of {shown}"))?;
         Ok(Store {
@@ -339,7 +356,11 @@ impl Store {
     /// list grows by the sites it did not have (as pending); sites already
     /// there keep their state, which is what makes a re-run resume.
     pub fn begin(&mut self, new: &NewCampaign, sites: &[Site]) -> Result<Campaign> {
-        let tx = self.conn.transaction()?;
+        // A write transaction from the start: two runs beginning the same
+        // campaign at once must not both find it missing and both insert it.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM campaigns WHERE name = ?1",
@@ -425,6 +446,75 @@ impl Store {
         Ok(out)
     }
 
+    /// Take `url` of `campaign` for this run (`owner`), for `lease`: true
+    /// when it is still to audit (pending, or failed before `since` with
+    /// `retry_failed`) and no other run holds a live claim on it. The check
+    /// and the claim are one write transaction, so two runs never both get
+    /// a site.
+    pub fn claim(
+        &mut self,
+        campaign: i64,
+        url: &str,
+        owner: &str,
+        since: DateTime<Utc>,
+        retry_failed: bool,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let state: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT state, finished_at FROM sites WHERE campaign_id = ?1 AND url = ?2",
+                params![campaign, url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let wanted = match state {
+            None => false,
+            Some((state, finished)) => match SiteState::parse(&state) {
+                SiteState::Pending => true,
+                SiteState::Done => false,
+                // Failed in an earlier run, not in one going on beside us.
+                SiteState::Failed => {
+                    retry_failed
+                        && finished
+                            .and_then(|f| DateTime::parse_from_rfc3339(&f).ok())
+                            .is_none_or(|f| f < since)
+                }
+            },
+        };
+        if !wanted {
+            return Ok(false);
+        }
+        let now = Utc::now().timestamp();
+        let held: Option<(String, i64)> = tx
+            .query_row(
+                "SELECT owner, expires_at FROM claims WHERE campaign_id = ?1 AND url = ?2",
+                params![campaign, url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if held.is_some_and(|(o, expires)| o != owner && expires > now) {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO claims (campaign_id, url, owner, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![campaign, url, owner, now + lease.as_secs() as i64],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Give up every claim of `owner` (an interrupted run's sites in flight
+    /// are free for the next one at once).
+    pub fn release(&mut self, owner: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM claims WHERE owner = ?1", params![owner])?;
+        Ok(())
+    }
+
     /// Record one site's result, in its own transaction.
     pub fn save(
         &mut self,
@@ -462,6 +552,10 @@ impl Store {
         )?;
         tx.execute(
             "DELETE FROM findings WHERE campaign_id = ?1 AND url = ?2",
+            params![campaign, url],
+        )?;
+        tx.execute(
+            "DELETE FROM claims WHERE campaign_id = ?1 AND url = ?2",
             params![campaign, url],
         )?;
         {

@@ -152,7 +152,19 @@ impl Capture {
             }
             Event::NetworkLoadingFailed(e) => {
                 if let Some(&i) = self.by_id.get(&e.params.request_id) {
-                    self.requests[i].error = Some(e.params.error_text.clone());
+                    let inspector = e
+                        .params
+                        .blocked_reason
+                        .as_ref()
+                        .is_some_and(|r| format!("{r:?}").eq_ignore_ascii_case("inspector"));
+                    self.requests[i].error = Some(if inspector {
+                        format!(
+                            "{}a non-public address and the audited site is public; not fetched (--allow-private lets it through)",
+                            crate::net::BLOCKED
+                        )
+                    } else {
+                        e.params.error_text.clone()
+                    });
                 }
             }
             Event::NetworkResponseReceivedExtraInfo(e) => {

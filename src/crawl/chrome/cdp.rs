@@ -36,6 +36,11 @@ raw_method!(ResolveNode, "DOM.resolveNode" { backend_node_id: i64 });
 raw_method!(CallFunctionOn, "Runtime.callFunctionOn" { object_id: String, function_declaration: String, return_by_value: bool });
 raw_method!(MouseEvent, "Input.dispatchMouseEvent" { r#type: &'static str, x: f64, y: f64, button: &'static str, click_count: u32 });
 raw_method!(NetworkEnable, "Network.enable" {});
+raw_method!(
+    /// Refuse requests whose URL matches one of these patterns (`*` is a
+    /// wildcard): they fail with `blockedReason: inspector`.
+    SetBlockedUrls, "Network.setBlockedURLs" { urls: Vec<String> }
+);
 raw_method!(PageEnable, "Page.enable" {});
 raw_method!(UserAgentOverride, "Network.setUserAgentOverride" { user_agent: String, accept_language: String });
 raw_method!(GetFrameTree, "Page.getFrameTree" {});

@@ -743,6 +743,14 @@ impl ChromeEngine {
         action
     }
 
+    /// Whether an audit of `input` refuses IP literals of non-public
+    /// addresses (see [`crate::net::PrivateGuard`]).
+    fn guarded(&self, input: &Url) -> bool {
+        !self.opts.allow_private
+            && self.opts.route_all_to.is_none()
+            && crate::net::PrivateGuard::new(&self.opts.resolve).applies_to(input)
+    }
+
     fn visit(
         &self,
         wire: &Arc<Wire>,
@@ -752,6 +760,11 @@ impl ChromeEngine {
     ) -> Result<(Visit, Option<Url>), String> {
         let started = Instant::now();
         let s = self.session(wire, user_agent)?;
+        if self.guarded(input) {
+            s.tab.call(cdp::SetBlockedUrls {
+                urls: crate::net::PrivateGuard::browser_patterns(),
+            })?;
+        }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "session open");
         let result = self.visit_in(&s, input, kind, started);
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "visit done");
