@@ -675,8 +675,9 @@ fn a_tarpit_holds_a_page_for_one_time_out_and_its_requests_are_errors() {
     let (out, report) = scan_json(&[&url, "--resolve", "*:127.0.0.1", "--timeout", "3"]);
     let took = clock.elapsed();
     assert!(out.status.success(), "{}", stderr(&out));
-    // Without a page budget: 300 / 8 at a time x 3 s = 112 s.
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    // Without a page budget: 300 / 8 at a time x 3 s = 112 s (the bound
+    // leaves room for a loaded test machine; alone it takes about 4 s).
+    assert!(took < Duration::from_secs(60), "{took:?}");
     let imgs: Vec<_> = requests(&report)
         .into_iter()
         .filter(|r| r.0.ends_with(".gif"))
@@ -762,7 +763,8 @@ fn a_frame_storm_is_capped_per_page() {
     let clock = Instant::now();
     let (out, report) = scan_json(&[&url, "--resolve", "*:127.0.0.1", "--pages", "1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(clock.elapsed() < Duration::from_secs(60));
+    // Unbounded, 45,000 requests took about a minute of a release build.
+    assert!(clock.elapsed() < Duration::from_secs(120));
     // The home page, then 300 subresources for the page, frames included.
     assert_eq!(site.hits().len(), 301);
     assert_eq!(requests(&report).len(), 301);
