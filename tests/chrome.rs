@@ -771,3 +771,28 @@ fn error_and_empty_home_pages_are_not_audited_in_the_browser() {
     assert_eq!(sites[2]["audited"], true, "{}", error(2));
     assert!(sites[2]["score"]["value"].is_u64());
 }
+
+#[test]
+fn a_policy_linked_but_left_unread_by_the_time_budget_is_not_judged() {
+    // The budget runs out while the slow inner pages load, before the
+    // policy linked last is read: the policy is linked (no T305) and its
+    // reachability is not judged (no T306).
+    let r = chrome_scan(
+        &["www.slow-pages.test"],
+        &["--consent", "none", "--visit-timeout", "4"],
+    );
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["policy"]["linked"], true, "{site:#}");
+    assert_eq!(site["facts"]["policy"]["status"], -1);
+    let found = ids(site);
+    assert!(!found.contains(&s("T305")), "{found:?}");
+    assert!(!found.contains(&s("T306")), "{found:?}");
+    // Near miss: with time enough, the same policy is read, with its status.
+    let r = chrome_scan(
+        &["www.slow-pages.test"],
+        &["--consent", "none", "--visit-timeout", "60"],
+    );
+    let site = &r["sites"][0];
+    assert_eq!(site["facts"]["policy"]["status"], 200, "{site:#}");
+    assert_eq!(site["facts"]["policy"]["reachable"], true);
+}
