@@ -66,10 +66,12 @@ pub async fn run(
         JoinSet::new();
     let interrupt = interrupted();
     tokio::pin!(interrupt);
-    // Who this run is, for the claims it takes in the store; a claim lasts
-    // longer than any audit may.
+    // Who this run is (machine, process), for the claims it takes in the
+    // store; a claim lasts longer than any audit may, or until its process
+    // is found gone.
     let owner = format!(
-        "{}:{}:{}",
+        "{}:{}:{}:{}",
+        crate::store::host_name().replace(':', "_"),
         std::process::id(),
         Utc::now().timestamp_nanos_opt().unwrap_or_default(),
         campaign

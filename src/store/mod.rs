@@ -495,7 +495,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if held.is_some_and(|(o, expires)| o != owner && expires > now) {
+        if held.is_some_and(|(o, expires)| o != owner && expires > now && owner_alive(&o)) {
             return Ok(false);
         }
         tx.execute(
@@ -732,6 +732,37 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+/// This machine's name, for the owners of claims.
+pub fn host_name() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
+    let ok = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } == 0;
+    if !ok {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Whether the run owning a claim (`HOST:PID:...`) may still be running: a
+/// run of this machine whose process is gone (killed) holds nothing.
+fn owner_alive(owner: &str) -> bool {
+    let mut parts = owner.split(':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return true;
+    };
+    let Ok(pid) = pid.parse::<i32>() else {
+        return true;
+    };
+    if host != host_name() || pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    let gone = unsafe { libc::kill(pid, 0) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+    !gone
+}
 
 /// The database was locked by another connection.
 fn busy(e: &anyhow::Error) -> bool {
