@@ -772,6 +772,75 @@ fn error_and_empty_home_pages_are_not_audited_in_the_browser() {
     assert!(sites[2]["score"]["value"].is_u64());
 }
 
+/// Requests of the reject visit (evidence), as (host, path, page path).
+fn reject_requests(site: &Value) -> Vec<(String, String, String)> {
+    let visit = site["evidence"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["kind"] == "after_reject")
+        .expect("a reject visit");
+    visit["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let url = url::Url::parse(r["url"].as_str().unwrap()).unwrap();
+            let page = url::Url::parse(r["page_url"].as_str().unwrap_or("https://x/"))
+                .map(|u| u.path().to_string())
+                .unwrap_or_default();
+            (
+                url.host_str().unwrap().to_string(),
+                url.path().to_string(),
+                page,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_page_of_the_refusal_is_reloaded_after_it() {
+    let r = chrome_scan(&["www.reload-cheat.test", "www.reload-respect.test"], &[]);
+    let (cheat, respect) = (&r["sites"][0], &r["sites"][1]);
+    // The pixel loads only on the home page reloaded after the refusal
+    // (the pages browsed next do not send it): R501 names it.
+    let requests = reject_requests(cheat);
+    assert!(
+        requests
+            .iter()
+            .any(|(h, p, page)| h == "www.facebook.com" && p == "/tr" && page == "/"),
+        "{requests:?}"
+    );
+    assert_eq!(
+        hosts(&cheat["facts"]["after_reject"]),
+        vec![s("www.facebook.com")]
+    );
+    let r501 = cheat["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "R501")
+        .expect("R501 flagged");
+    assert_eq!(
+        r501["evidence"][0],
+        json!("www.facebook.com (Meta, advertising)")
+    );
+    // The same site that loads a first-party image instead: the home page
+    // was reloaded (the image was asked for), and no R501.
+    let requests = reject_requests(respect);
+    assert!(
+        requests
+            .iter()
+            .any(|(h, p, page)| h == "www.reload-respect.test" && p == "/hello.gif" && page == "/"),
+        "{requests:?}"
+    );
+    assert_eq!(
+        hosts(&respect["facts"]["after_reject"]),
+        Vec::<String>::new()
+    );
+    assert!(!ids(respect).contains(&s("R501")), "{:?}", ids(respect));
+}
+
 #[test]
 fn a_policy_linked_but_left_unread_by_the_time_budget_is_not_judged() {
     // The budget runs out while the slow inner pages load, before the

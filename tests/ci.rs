@@ -577,3 +577,143 @@ article = "art. 5(1)(c)"
         "{md}"
     );
 }
+
+/// Validate SARIF against the published 2.1.0 schema.
+fn assert_valid_sarif(sarif: &Value) {
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif_schema()).unwrap()).unwrap();
+    fix_language_patterns(&mut schema);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// (ruleId, fingerprint, uri, logical location, suppressed) of each result.
+fn sarif_keys(sarif: &Value) -> Vec<(String, String, String, String, bool)> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0];
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["partialFingerprints"]["barometerResult/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                loc["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                loc["logicalLocations"][0]["fullyQualifiedName"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r.get("suppressions").is_some(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_is_stable_across_runs_with_suppressions_help_and_expired_notes() {
+    let dir = project();
+    add_to_site(
+        dir.path(),
+        r#"<img src="https://www.facebook.com/tr?id=42" alt=""><script src="https://www.googletagmanager.com/gtag/js?id=G-1"></script>"#,
+    );
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        format!(
+            "[check]\ndocs_url = \"https://docs.example.org/rules/{{id}}.html\"\n\n\
+             [[allow]]\nhost = \"*.googletagmanager.com\"\nreason = \"Tag manager reviewed by the DPO\"\n\n\
+             [[allow]]\nhost = \"www.facebook.com\"\nreason = \"Pixel under contract\"\nexpires = {yesterday}\n"
+        ),
+    )
+    .unwrap();
+    // Each check serves the folder again, on a new random port.
+    let first: Value =
+        serde_json::from_slice(&check(dir.path(), &["--format", "sarif"]).stdout).unwrap();
+    let second: Value =
+        serde_json::from_slice(&check(dir.path(), &["--format", "sarif"]).stdout).unwrap();
+    assert_valid_sarif(&first);
+    assert_valid_sarif(&second);
+    let keys = sarif_keys(&first);
+    assert_eq!(keys, sarif_keys(&second));
+
+    // The pixel (its allow entry expired) is an error, the tag manager a
+    // suppressed result, the expired entry a note on the configuration.
+    let pixel = keys
+        .iter()
+        .find(|k| k.0 == "new-tracker" && !k.4)
+        .expect("the pixel fires");
+    let tag = keys
+        .iter()
+        .find(|k| k.0 == "new-tracker" && k.4)
+        .expect("the tag manager is suppressed");
+    assert_eq!(pixel.2, "https://www.static-site.test/");
+    assert_eq!(pixel.3, "www.static-site.test/");
+    assert_ne!(pixel.1, tag.1, "two items, two fingerprints");
+    let results = first["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "new-tracker"
+        && r["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Tag manager reviewed by the DPO")));
+    let note = results
+        .iter()
+        .find(|r| r["ruleId"] == "allow.expired")
+        .expect("expired allow as a note");
+    assert_eq!(note["level"], "note");
+    assert!(note["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("expired on {yesterday}")));
+    // No location carries a port.
+    for k in &keys {
+        assert!(!k.2.contains(":4") && !k.3.contains(':'), "{k:?}");
+    }
+    // Every rule links to its page.
+    for rule in first["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let id = rule["id"].as_str().unwrap();
+        assert_eq!(
+            rule["helpUri"],
+            format!("https://docs.example.org/rules/{id}.html"),
+            "{rule}"
+        );
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
+    }
+
+    // JUnit shows the expired entry too, without failing on it.
+    let xml = stdout(&check(dir.path(), &["--format", "junit"]));
+    assert!(
+        xml.contains("<testsuite name=\"allow-list\" tests=\"1\" failures=\"0\"")
+            && xml.contains("note: allow entry for"),
+        "{xml}"
+    );
+
+    // Without an expired entry there is no note, and no allow-list suite.
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        "[[allow]]\nhost = \"*.googletagmanager.com\"\nreason = \"Tag manager reviewed by the DPO\"\n",
+    )
+    .unwrap();
+    let sarif: Value =
+        serde_json::from_slice(&check(dir.path(), &["--format", "sarif"]).stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let keys = sarif_keys(&sarif);
+    assert!(keys.iter().all(|k| k.0 != "allow.expired"), "{keys:?}");
+    assert!(sarif["runs"][0]["tool"]["driver"]["rules"][0]
+        .get("helpUri")
+        .is_none());
+    let xml = stdout(&check(dir.path(), &["--format", "junit"]));
+    assert!(!xml.contains("allow-list"), "{xml}");
+}

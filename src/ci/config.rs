@@ -216,6 +216,10 @@ pub struct Config {
     pub rules: BTreeMap<String, Level>,
     /// `[[allow]]` entries, in file order.
     pub allow: Vec<Allow>,
+    /// `[check] docs_url`: the documentation page of each rule, `{id}`
+    /// standing for the rule id (`https://example.org/rules/{id}`), given to
+    /// code scanning as SARIF `helpUri`.
+    pub docs_url: Option<String>,
 }
 
 impl Default for Config {
@@ -234,6 +238,7 @@ impl Default for Config {
             score_min: None,
             rules: BTreeMap::new(),
             allow: Vec::new(),
+            docs_url: None,
         }
     }
 }
@@ -262,7 +267,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 const TABLES: &str = "[check], [assertions], [[allow]]";
-const CHECK_KEYS: &str = "urls, engine, consent, runs, policy, baseline";
+const CHECK_KEYS: &str = "urls, engine, consent, runs, policy, baseline, docs_url";
 const ASSERTION_KEYS: &str =
     "new-tracker, new-cookie, new-third-party-host, third-party-hosts, score, rule";
 const ALLOW_KEYS: &str = "host, cookie, reason, expires";
@@ -526,6 +531,19 @@ impl Parser<'_> {
                         return Err(self.err(v.span(), &path, format!("{path} is empty")));
                     }
                     cfg.baseline = Some(s.to_string());
+                }
+                "docs_url" => {
+                    let s = self.string(v, &path)?.trim();
+                    let ok = url::Url::parse(&s.replace("{id}", "R501"))
+                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+                    if !ok {
+                        return Err(self.err(
+                            v.span(),
+                            &path,
+                            format!("{path} must be an http(s) URL, with {{id}} for the rule id"),
+                        ));
+                    }
+                    cfg.docs_url = Some(s.to_string());
                 }
                 other => {
                     return Err(self.err(

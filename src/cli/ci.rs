@@ -294,6 +294,9 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         junit: Vec::new(),
         junit_tests: 0,
         junit_failures: 0,
+        docs_url: config.docs_url.clone(),
+        sarif_rules: Vec::new(),
+        sarif_results: Vec::new(),
     }
     .finish();
     write_check(&report, args.format, args.output.as_deref())?;

@@ -54,10 +54,10 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     super::warn_rule_errors(&report.rule_errors);
-    if let Err(e) = write_report(&report, Format::Html, Some(&args.output)) {
+    if let Err(e) = write_report(&report, Format::Html, Some(&args.output), None) {
         return fail(EXIT_USAGE, &e);
     }
-    if let Err(e) = write_report(&report, Format::Text, None) {
+    if let Err(e) = write_report(&report, Format::Text, None, None) {
         return fail(EXIT_USAGE, &e);
     }
     eprintln!(

@@ -206,6 +206,10 @@ pub struct ScanArgs {
     /// Also write one HAR 1.2 file per visit into this directory.
     #[arg(long, value_name = "DIR")]
     pub har: Option<PathBuf>,
+    /// Language of the text, Markdown and HTML reports [default: French
+    /// when every site is judged under the fr profile, else English].
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub report_lang: Option<crate::report::i18n::Lang>,
 }
 
 #[derive(Debug, Args)]

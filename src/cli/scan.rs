@@ -13,7 +13,7 @@ use crate::audit::{AuditConfig, Auditor};
 use crate::crawl::CrawlOptions;
 use crate::evidence::VisitKind;
 use crate::net::{accept_language, ResolveRule};
-use crate::report::render::{render, Format};
+use crate::report::render::{render_in, Format};
 use crate::report::{Report, SiteReport};
 
 impl CrawlArgs {
@@ -156,7 +156,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
     let not_audited = sites.iter().filter(|s| !s.audited).count();
     let report = Report::new(sites, &auditor.rules.version);
     super::warn_rule_errors(&report.rule_errors);
-    if let Err(e) = write_report(&report, format, args.output.as_deref()) {
+    if let Err(e) = write_report(&report, format, args.output.as_deref(), args.report_lang) {
         return fail(EXIT_USAGE, &e);
     }
     if not_audited > 0 {
@@ -195,10 +195,11 @@ pub fn write_report(
     report: &Report,
     format: Format,
     output: Option<&std::path::Path>,
+    lang: Option<crate::report::i18n::Lang>,
 ) -> Result<()> {
     match output {
         Some(path) => {
-            let text = render(report, format, false)?;
+            let text = render_in(report, format, false, lang)?;
             crate::files::write_atomic(path, text)?;
             if format != Format::Text {
                 eprintln!("report written to {}", path.display());
@@ -208,7 +209,7 @@ pub fn write_report(
             let stdout = std::io::stdout();
             let color =
                 stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let text = render(report, format, color)?;
+            let text = render_in(report, format, color, lang)?;
             let mut lock = stdout.lock();
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = lock.write_all(text.as_bytes()).and_then(|_| lock.flush());

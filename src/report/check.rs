@@ -61,6 +61,101 @@ pub struct CheckReport {
     pub junit: Vec<JunitSuite>,
     pub junit_tests: usize,
     pub junit_failures: usize,
+    /// `[check] docs_url`: where each rule's documentation page is, with
+    /// `{id}` standing for the rule (SARIF `helpUri`).
+    pub docs_url: Option<String>,
+    /// The rules of SARIF's driver, with their help.
+    pub sarif_rules: Vec<SarifRule>,
+    /// SARIF results: violations, allowed items (suppressed) and expired
+    /// allow entries (notes), each with a location that does not change
+    /// from one run to the next.
+    pub sarif_results: Vec<SarifResult>,
+}
+
+/// A rule as SARIF lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SarifRule {
+    pub id: String,
+    pub description: String,
+    /// What to do about it, in one paragraph.
+    pub help: String,
+    pub help_uri: Option<String>,
+}
+
+/// One SARIF result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SarifResult {
+    pub rule_id: String,
+    /// `error`, `warning` or `note`.
+    pub level: String,
+    pub message: String,
+    /// The page (scheme, host and path, never a port) or the configuration
+    /// file the result is about.
+    pub uri: String,
+    /// `host/path`: the site and page, as code scanning matches alerts.
+    pub logical: String,
+    /// Hash of the rule, the host and the item: the same result has the same
+    /// fingerprint on every run.
+    pub fingerprint: String,
+    /// Set for an allow-listed result: the allow entry's reason.
+    pub suppression: Option<String>,
+}
+
+/// Rule id of the note SARIF gives for an expired allow entry.
+pub const EXPIRED_ALLOW: &str = "allow.expired";
+
+/// `url` without its port, query or fragment: `https://host/path`. Local
+/// folders are served on a port chosen at random; the page is the same.
+pub fn stable_location(url: &str) -> (String, String) {
+    match url::Url::parse(url) {
+        Ok(u) if u.host_str().is_some() => {
+            let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+            let path = u.path().to_string();
+            (
+                format!("{}://{host}{path}", u.scheme()),
+                format!("{host}{path}"),
+            )
+        }
+        _ => (url.to_string(), url.to_string()),
+    }
+}
+
+/// A stable 64-bit FNV-1a hash of `parts`, in hex: the same on every
+/// machine and every run (std's hasher is seeded at random).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn sarif_result(v: &crate::ci::check::Violation, suppression: Option<String>) -> SarifResult {
+    use crate::ci::config::Level;
+    let page = v.seen.first().map_or(v.site.as_str(), |s| s.page.as_str());
+    let (uri, logical) = stable_location(page);
+    let host = logical.split('/').next().unwrap_or_default().to_string();
+    SarifResult {
+        rule_id: v.assertion.clone(),
+        level: if v.level == Level::Error {
+            "error"
+        } else {
+            "warning"
+        }
+        .into(),
+        message: v.message.clone(),
+        uri,
+        logical,
+        fingerprint: fingerprint(&[&v.assertion, &host, &v.item.name()]),
+        suppression,
+    }
 }
 
 /// A JUnit test suite: one checked site.
@@ -147,9 +242,99 @@ impl CheckReport {
                 }
             })
             .collect();
+        if !self.outcome.expired_allows.is_empty() {
+            let cases: Vec<JunitCase> = self
+                .outcome
+                .expired_allows
+                .iter()
+                .map(|e| JunitCase {
+                    name: format!("{EXPIRED_ALLOW}: {e}"),
+                    failure: None,
+                    output: Some(format!("note: {e}")),
+                })
+                .collect();
+            self.junit.push(JunitSuite {
+                name: "allow-list".into(),
+                tests: cases.len(),
+                failures: 0,
+                cases,
+            });
+        }
         self.junit_tests = self.junit.iter().map(|s| s.tests).sum();
         self.junit_failures = self.junit.iter().map(|s| s.failures).sum();
+        self.sarif();
         self
+    }
+
+    /// SARIF's rules and results, locations without ports.
+    fn sarif(&mut self) {
+        let mut results: Vec<SarifResult> = self
+            .outcome
+            .violations
+            .iter()
+            .map(|v| sarif_result(v, None))
+            .collect();
+        for v in &self.outcome.allowed {
+            let reason = v
+                .message
+                .split_once("; allowed by ")
+                .map_or("allowed by the configuration".to_string(), |(_, r)| {
+                    format!("allowed by {r}")
+                });
+            results.push(sarif_result(v, Some(reason)));
+        }
+        let config = self
+            .config
+            .clone()
+            .unwrap_or_else(|| "barometer.toml".into());
+        for e in &self.outcome.expired_allows {
+            results.push(SarifResult {
+                rule_id: EXPIRED_ALLOW.into(),
+                level: "note".into(),
+                message: e.clone(),
+                uri: config.clone(),
+                logical: config.clone(),
+                fingerprint: fingerprint(&[EXPIRED_ALLOW, "", e]),
+                suppression: None,
+            });
+        }
+        let mut ids: Vec<String> = results.iter().map(|r| r.rule_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        self.sarif_rules = ids
+            .into_iter()
+            .map(|id| {
+                let help = match id.strip_prefix("rule.") {
+                    Some(rule) => {
+                        let title = self
+                            .outcome
+                            .violations
+                            .iter()
+                            .chain(&self.outcome.allowed)
+                            .find_map(|v| match &v.item {
+                                crate::ci::check::Item::Rule { id, title, .. } if id == rule => {
+                                    Some(title.clone())
+                                }
+                                _ => None,
+                            })
+                            .unwrap_or_default();
+                        format!("{title}. `barometer rules {rule}` gives its rationale, condition, remediation and legal references.")
+                    }
+                    None if id == EXPIRED_ALLOW => "An allow entry of the configuration has expired: the item it covered is judged again. Review it, then renew the entry with a new date or remove it.".into(),
+                    None => format!("{} Review the change, then update the baseline (`barometer check --update-baseline`) or allow the item in barometer.toml with a reason.", describe_assertion(&id)),
+                };
+                SarifRule {
+                    description: describe_assertion(&id),
+                    help_uri: self
+                        .docs_url
+                        .as_ref()
+                        .map(|base| base.replace("{id}", &id)),
+                    help,
+                    id,
+                }
+            })
+            .collect();
+        self.sarif_results = results;
     }
 }
 
@@ -179,6 +364,7 @@ pub fn describe_assertion(id: &str) -> String {
                 .into()
         }
         "score.min" => "The site's score is below the configured minimum.".into(),
+        EXPIRED_ALLOW => "An allow entry of the configuration has expired.".into(),
         other => match other.strip_prefix("rule.") {
             Some(rule) => {
                 format!("Rule {rule} of the catalogue failed (see `barometer rules {rule}`).")

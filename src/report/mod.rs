@@ -9,7 +9,10 @@ pub mod chart;
 pub mod check;
 pub mod clean;
 pub mod har;
+pub mod i18n;
 pub mod render;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -19,7 +22,7 @@ use crate::evidence::Evidence;
 use crate::facts::Facts;
 use crate::rules::engine::{item_label, CompiledRules, RuleOutcome, RuleStatus};
 use crate::rules::score::Score;
-use crate::rules::{Confidence, LegalReference, Severity};
+use crate::rules::{Confidence, LegalReference, RuleText, Severity};
 
 /// The report of one run (one or many sites).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -161,6 +164,10 @@ pub struct Finding {
     #[serde(default)]
     pub authority: String,
     pub remediation: String,
+    /// Title, message and remediation in the other report languages the
+    /// rule has words for (`fr`), filled in as `message` is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub i18n: BTreeMap<String, RuleText>,
 }
 
 /// One rule's outcome, for the "all rules" table.
@@ -168,6 +175,9 @@ pub struct Finding {
 pub struct RuleLine {
     pub id: String,
     pub title: String,
+    /// The title in the other report languages.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub titles: BTreeMap<String, String>,
     pub severity: Severity,
     pub status: RuleStatus,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -214,11 +224,33 @@ impl SiteReport {
                     references: crate::rules::references_for(&rule.references, &facts.profile.id),
                     jurisdictions: rule.jurisdictions.clone(),
                     remediation: rule.remediation.clone(),
+                    i18n: rule
+                        .i18n
+                        .iter()
+                        .map(|(lang, t)| {
+                            (
+                                lang.clone(),
+                                RuleText {
+                                    title: t.title.clone(),
+                                    message: crate::rules::engine::render_message(
+                                        &t.message,
+                                        &o.evidence,
+                                    ),
+                                    remediation: t.remediation.clone(),
+                                },
+                            )
+                        })
+                        .collect(),
                 });
             }
             lines.push(RuleLine {
                 id: rule.id.clone(),
                 title: rule.title.clone(),
+                titles: rule
+                    .i18n
+                    .iter()
+                    .map(|(lang, t)| (lang.clone(), t.title.clone()))
+                    .collect(),
                 severity: o.severity.unwrap_or(rule.severity),
                 origin: if o.status == RuleStatus::Error {
                     rule.origin.clone()

@@ -113,11 +113,6 @@ handlebars_helper!(join: |v: Json, sep: str| match v {
     serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(sep),
     other => other.as_str().unwrap_or_default().to_string(),
 });
-handlebars_helper!(days: |v: Json| match v.as_f64() {
-    Some(d) if d > 0.0 => if d >= 1.0 { format!("{} d", (d * 10.0).round() / 10.0) } else { format!("{} h", (d * 24.0).round()) },
-    _ => "session".to_string(),
-});
-handlebars_helper!(yesno: |v: bool| if v { "yes" } else { "no" });
 // Campaign helpers: `{{pct 3.04}}` → "3.0%", `{{fixed 2.456 1}}` → "2.5",
 // `{{signed -1.25}}` → "-1.3" / "+0.0", `{{maybe v}}` → yes / no / n/a for
 // an optional boolean.
@@ -125,7 +120,7 @@ handlebars_helper!(pct: |v: Json| match v.as_f64() { Some(x) => format!("{x:.1}%
 handlebars_helper!(fixed: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => "n/a".to_string() });
 handlebars_helper!(num: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => String::new() });
 handlebars_helper!(signed: |v: Json| match v.as_f64() { Some(x) => format!("{:+.1}", if x.abs() < 0.05 { 0.0 } else { x }), None => "n/a".to_string() });
-handlebars_helper!(when: |v: str| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|_| v.to_string()));
+handlebars_helper!(when: |v: str| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|_| v.to_string()));
 handlebars_helper!(maybe: |v: Json| match v.as_bool() { Some(true) => "yes", Some(false) => "no", None => "n/a" });
 handlebars_helper!(starts_with: |s: str, prefix: str| s.starts_with(prefix));
 handlebars_helper!(bytes: |v: Json| match v.as_f64() {
@@ -135,6 +130,143 @@ handlebars_helper!(bytes: |v: Json| match v.as_f64() {
     None => "n/a".to_string(),
 });
 handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
+
+/// A JSON value as text: strings as they are, numbers as written.
+fn as_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The catalogue entry `section.key` of the view's language.
+fn catalogue<'a>(ctx: &'a handlebars::Context, section: &str, key: &str) -> Option<&'a str> {
+    ctx.data().get("i18n")?.get(section)?.get(key)?.as_str()
+}
+
+/// `{{t "key" a b…}}`: the sentence `key` of the report's language, with
+/// `{0}`, `{1}`… replaced. A key the catalogue lacks is an error: no
+/// report shows a key.
+fn t(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let key = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+    let Some(mut text) = catalogue(ctx, "text", key).map(|s| r.get_escape_fn()(s)) else {
+        return Err(handlebars::RenderErrorReason::Other(format!(
+            "no text `{key}` in the report catalogue"
+        ))
+        .into());
+    };
+    for (i, p) in h.params().iter().skip(1).enumerate() {
+        // Values passed in may be site data: escaped as any value is.
+        text = text.replace(&format!("{{{i}}}"), &r.get_escape_fn()(&as_text(p.value())));
+    }
+    out.write(&text)?;
+    Ok(())
+}
+
+/// `{{say value}}`: the words for an identifier in the report's
+/// language; an identifier the catalogue does not know is shown with its
+/// underscores as spaces.
+fn label(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let id = h.param(0).map(|p| as_text(p.value())).unwrap_or_default();
+    let words = catalogue(ctx, "labels", &id)
+        .map(str::to_string)
+        .unwrap_or_else(|| id.replace('_', " "));
+    out.write(&r.get_escape_fn()(&words))?;
+    Ok(())
+}
+
+/// `{{yesno v}}` in the report's language.
+fn yesno(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let v = h
+        .param(0)
+        .is_some_and(|p| p.value().as_bool() == Some(true));
+    let key = if v { "yes" } else { "no" };
+    out.write(&r.get_escape_fn()(
+        catalogue(ctx, "text", key).unwrap_or(key),
+    ))?;
+    Ok(())
+}
+
+/// `{{days d}}`: a lifetime in days, hours under a day, or "session".
+fn days(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let d = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
+    let (key, n) = if d >= 1.0 {
+        ("days", format!("{}", (d * 10.0).round() / 10.0))
+    } else if d > 0.0 {
+        ("hours", format!("{}", (d * 24.0).round()))
+    } else {
+        ("session", String::new())
+    };
+    let fallback = match key {
+        "days" => "{0} d",
+        "hours" => "{0} h",
+        _ => "session",
+    };
+    let text = catalogue(ctx, "text", key)
+        .unwrap_or(fallback)
+        .replace("{0}", &n);
+    out.write(&text)?;
+    Ok(())
+}
+
+/// `{{severities findings}}`: "1 critical, 2 high" in the report's language.
+fn severities(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let findings = h
+        .param(0)
+        .and_then(|p| p.value().as_array().cloned())
+        .unwrap_or_default();
+    let parts: Vec<String> = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .filter_map(|sev| {
+            let n = findings.iter().filter(|f| f["severity"] == *sev).count();
+            (n > 0).then(|| format!("{n} {}", catalogue(ctx, "labels", sev).unwrap_or(sev)))
+        })
+        .collect();
+    out.write(&if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join(", ")
+    })?;
+    Ok(())
+}
+
+// `{{share 0.25}}` → "25%"; `{{lt a b}}`; `{{inc i}}` → i + 1;
+// `{{anchor site "part"}}` → an id made of the site's letters and digits.
+handlebars_helper!(share: |v: Json| match v.as_f64() { Some(x) => format!("{}%", (x * 1000.0).round() / 10.0), None => "n/a".to_string() });
+handlebars_helper!(lt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) < b.as_f64().unwrap_or(0.0));
+handlebars_helper!(inc: |v: u64| v + 1);
+handlebars_helper!(anchor: |site: str, part: str| format!("{}-{part}", site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect::<String>()));
 
 /// Colour for the text format: `{{{paint "red" value}}}`. The value is
 /// sanitised here because triple braces bypass escaping.
@@ -265,6 +397,13 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("signed", Box::new(signed));
     hb.register_helper("maybe", Box::new(maybe));
     hb.register_helper("when", Box::new(when));
+    hb.register_helper("t", Box::new(t));
+    hb.register_helper("say", Box::new(label));
+    hb.register_helper("severities", Box::new(severities));
+    hb.register_helper("share", Box::new(share));
+    hb.register_helper("lt", Box::new(lt));
+    hb.register_helper("inc", Box::new(inc));
+    hb.register_helper("anchor", Box::new(anchor));
     for f in TEMPLATES.files() {
         let name = f.path().to_string_lossy().to_string();
         if let Some(stem) = name.strip_suffix(".hbs") {
@@ -282,6 +421,8 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
 struct View<'a> {
     report: &'a Report,
     color: bool,
+    lang: &'static str,
+    i18n: &'a super::i18n::Catalogue,
 }
 
 /// Escape one CSV field (RFC 4180): quoted when it holds a comma, quote or
@@ -423,8 +564,51 @@ pub fn render_campaign(
 }
 
 /// Render `report` in `format`. `color` only affects `text`.
+/// The language is the one of the sites' profile (French under `fr`).
 pub fn render(report: &Report, format: Format, color: bool) -> Result<String> {
-    let view = View { report, color };
+    render_in(report, format, color, None)
+}
+
+/// Render `report` in `format` and `lang` (default: from the profiles).
+pub fn render_in(
+    report: &Report,
+    format: Format,
+    color: bool,
+    lang: Option<super::i18n::Lang>,
+) -> Result<String> {
+    let lang = lang.unwrap_or_else(|| {
+        super::i18n::default_lang(report.sites.iter().map(|s| s.facts.profile.id.as_str()))
+    });
+    // Findings and rule titles in the report's language, where the rule
+    // has words for it.
+    let translated;
+    let report = if lang == super::i18n::Lang::En {
+        report
+    } else {
+        let mut r = report.clone();
+        for site in &mut r.sites {
+            for f in &mut site.findings {
+                if let Some(t) = f.i18n.get(lang.code()) {
+                    f.title = t.title.clone();
+                    f.message = t.message.clone();
+                    f.remediation = t.remediation.clone();
+                }
+            }
+            for line in &mut site.rules {
+                if let Some(t) = line.titles.get(lang.code()) {
+                    line.title = t.clone();
+                }
+            }
+        }
+        translated = r;
+        &translated
+    };
+    let view = View {
+        report,
+        color,
+        lang: lang.code(),
+        i18n: super::i18n::Catalogue::get(lang)?,
+    };
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
         Format::Html => Ok(registry(Escaping::Html)?.render("site.html", &view)?),

@@ -178,7 +178,15 @@ impl CompiledRule {
         {
             return outcome(
                 RuleStatus::NotApplicable,
-                format!("needs the {missing} visit (browser engine)"),
+                format!(
+                    "needs the {} visit (browser engine)",
+                    match missing.as_str() {
+                        "after_reject" => "after-refusal",
+                        "after_accept" => "after-acceptance",
+                        "before" => "first",
+                        other => other,
+                    }
+                ),
             );
         }
         if let Some(applies) = &self.applies {

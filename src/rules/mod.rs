@@ -17,6 +17,7 @@ pub mod engine;
 pub mod law;
 pub mod score;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -118,11 +119,15 @@ pub fn references_for(refs: &[LegalReference], profile: &str) -> Vec<LegalRefere
         .filter(|r| r.cited_under(profile))
         .cloned()
         .collect();
-    if kept.is_empty() {
-        refs.to_vec()
-    } else {
-        kept
-    }
+    let mut kept = if kept.is_empty() { refs.to_vec() } else { kept };
+    // The profile's own authority and instruments first, then EU law, then
+    // the rest, each group in the rule's order.
+    kept.sort_by_key(|r| match r.jurisdiction.as_str() {
+        j if j == profile => 0,
+        "eu" => 1,
+        _ => 2,
+    });
+    kept
 }
 
 /// One rule, as written in its file.
@@ -158,9 +163,23 @@ pub struct Rule {
     /// Why this is a problem, for `barometer rules ID`.
     pub rationale: String,
     pub references: Vec<LegalReference>,
+    /// The title, message and remediation in other report languages
+    /// (`[i18n.fr]`); a language missing here is written in English.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub i18n: BTreeMap<String, RuleText>,
     /// Where the rule came from (`builtin` or a file path); set on load.
     #[serde(default, skip_deserializing)]
     pub origin: String,
+}
+
+/// A rule's words in one language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleText {
+    pub title: String,
+    /// `{count}` and `{list}` as in the English message.
+    pub message: String,
+    pub remediation: String,
 }
 
 impl Rule {

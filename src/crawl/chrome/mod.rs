@@ -895,6 +895,14 @@ impl ChromeEngine {
             tcf = probe::tcf(&s.tab, "after_choice");
         }
         read_jar(&mut jar, &s.tab, &home_url);
+        // After a refusal, reload the page it was given on: a tag that
+        // ignores the refusal there, on the next load, is the commonest
+        // violation, and the pages browsed next would miss it.
+        if chose_ok && kind == VisitKind::AfterReject && started.elapsed() <= budget {
+            let error = self.load(s, home_url.as_str()).err();
+            pages.push(s.page(PageRole::Crawled, &home_url, error));
+            read_jar(&mut jar, &s.tab, &home_url);
+        }
         // Browse on, as the http engine chooses pages.
         let site = registrable_domain(home_url.host_str().unwrap_or_default());
         let mut seen = std::collections::HashSet::from([

@@ -1,0 +1,360 @@
+//! Reports people read: the site report opens with a summary and a table
+//! of contents, legal references fold under each finding, identifiers are
+//! words from one catalogue, shares are percentages, times stop at the
+//! second, cookie lifetimes say what the site set and what the browser
+//! keeps, and `--report-lang` writes it all in French or English.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+
+/// `barometer scan` of one host of the test web in `format`.
+fn report(host: &str, format: &str, extra: &[&str]) -> String {
+    let url = web().url(host);
+    let mut args = vec![
+        "scan",
+        url.as_str(),
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--timeout",
+        "10",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    let out = barometer(&args);
+    assert!(
+        out.status.code() == Some(0),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(&out)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Position of `needle` in `hay`, which must hold it.
+fn at(hay: &str, needle: &str) -> usize {
+    hay.find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} missing from:\n{hay}"))
+}
+
+/// Identifiers of the report model that must never reach a reader.
+const RAW: &[&str] = &[
+    "not_applicable",
+    "legal_basis",
+    "retargeting_before_choice",
+    "not_determinable",
+    "first_visit",
+    "after_reject",
+    "after_accept",
+    "strictly_necessary",
+    "right_access",
+];
+
+fn assert_no_raw_identifiers(text: &str) {
+    // Markdown writes `legal\_basis`.
+    let text = text.replace('\\', "");
+    for raw in RAW {
+        assert!(!text.contains(raw), "{raw} shown in:\n{text}");
+    }
+}
+
+#[test]
+fn markdown_opens_with_summary_and_contents_and_folds_references() {
+    let md = report("www.site-fr.test", "md", &["--report-lang", "en"]);
+    // Summary (grade, worst findings, counts), then contents, then findings.
+    let summary = at(&md, "### Summary");
+    let worst = at(&md, "The most serious findings:");
+    let contents = at(&md, "Contents: [Findings]");
+    let findings = at(&md, "Findings (");
+    assert!(
+        summary < worst && worst < contents && contents < findings,
+        "{md}"
+    );
+    assert!(md[summary..contents].contains("**Grade "), "{md}");
+    assert!(
+        md[summary..contents].contains("| Findings by severity |"),
+        "{md}"
+    );
+    // Legal references fold, one <details> per finding.
+    let cards = md.matches("  - What to do: ").count();
+    assert!(cards > 0);
+    assert_eq!(
+        md.matches("<details><summary>Legal references</summary>")
+            .count(),
+        cards
+    );
+    assert_no_raw_identifiers(&md);
+    // Shares in percent, times to the second.
+    let weight = md
+        .lines()
+        .find(|l| l.starts_with("Home page "))
+        .expect("weight line");
+    assert!(
+        regex::Regex::new(r"\d+(\.\d)?% of it from third parties")
+            .unwrap()
+            .is_match(weight),
+        "{weight}"
+    );
+    assert!(
+        regex::Regex::new(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by")
+            .unwrap()
+            .is_match(&md),
+        "{md}"
+    );
+    // _ga: the site asked for 730 days, the browser keeps 400.
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| \\_ga |") && l.contains("| 730 d | 400 d |")),
+        "{md}"
+    );
+    // A session cookie has no lifetime in either column.
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("| PHPSESSID |") && l.contains("| session | session |")),
+        "{md}"
+    );
+    // The summary's count and the section's title say the same thing.
+    assert!(md.contains("| Trackers needing consent, before any choice |"));
+    assert!(md.contains(
+        "### <a id=\"site-fr-test-trackers\"></a>Trackers contacted before any choice ("
+    ));
+}
+
+#[test]
+fn html_summary_first_toc_and_details_without_script() {
+    let html = report("www.site-fr.test", "html", &["--report-lang", "en"]);
+    let summary = at(&html, "<section class=\"summary\"");
+    let toc = at(&html, "<nav class=\"toc\">");
+    let findings = at(&html, "id=\"site-fr-test-findings\"");
+    assert!(summary < toc && toc < findings);
+    assert!(html[summary..toc].contains("The most serious findings:"));
+    // Every table-of-contents link has its target.
+    let toc_html = &html[toc..html[toc..].find("</nav>").unwrap() + toc];
+    for link in toc_html.split("href=\"#").skip(1) {
+        let id = &link[..link.find('"').unwrap()];
+        assert!(html.contains(&format!("id=\"{id}\"")), "no target {id}");
+    }
+    let cards = html.matches("<div class=\"card finding\"").count();
+    assert!(cards > 0);
+    assert_eq!(
+        html.matches("<details><summary>Legal references (").count(),
+        cards
+    );
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert_no_raw_identifiers(&html);
+    assert!(html.contains("<td>730 d</td><td>400 d"), "lifetimes");
+    assert!(html.contains("<th>Lifetime set by the site</th><th>Lifetime kept by the browser</th>"));
+}
+
+#[test]
+fn report_lang_fr_writes_french_and_no_english() {
+    let md = report("www.site-fr.test", "md", &["--report-lang", "fr"]);
+    for fr in [
+        "### Synthèse",
+        "Sommaire",
+        "Constats (",
+        "Que faire",
+        "<details><summary>Références juridiques</summary>",
+        "Traceurs soumis au consentement, avant tout choix",
+        "| 730 j | 400 j |",
+        "Durée demandée par le site",
+    ] {
+        assert!(md.contains(fr), "{fr:?} missing:\n{md}");
+    }
+    for en in [
+        "Summary",
+        "Contents",
+        "What to do",
+        "Legal references",
+        "Trackers needing consent",
+        "Lifetime set by the site",
+        "| yes |",
+    ] {
+        assert!(!md.contains(en), "{en:?} in the French report:\n{md}");
+    }
+    assert_no_raw_identifiers(&md);
+    let html = report("www.site-fr.test", "html", &["--report-lang", "fr"]);
+    assert!(html.contains("<html lang=\"fr\">"));
+    assert!(html.contains("<h3>Synthèse</h3>") && !html.contains("What to do"));
+    let text = report("www.site-fr.test", "text", &["--report-lang", "fr"]);
+    assert!(
+        text.contains("Note ") && text.contains("site(s) audité(s) sur"),
+        "{text}"
+    );
+    assert!(!text.contains("site(s) audited"), "{text}");
+}
+
+#[test]
+fn report_language_defaults_to_the_profile() {
+    // Judged under fr: French without being asked.
+    let md = report("www.site-fr.test", "md", &["--profile", "fr"]);
+    assert!(md.contains("### Synthèse"), "{md}");
+    // The same site under the eu profile: English.
+    let md = report("www.site-fr.test", "md", &["--profile", "eu"]);
+    assert!(
+        md.contains("### Summary") && !md.contains("Synthèse"),
+        "{md}"
+    );
+    // Asked for English under fr: English.
+    let md = report(
+        "www.site-fr.test",
+        "md",
+        &["--profile", "fr", "--report-lang", "en"],
+    );
+    assert!(md.contains("### Summary"), "{md}");
+}
+
+#[test]
+fn the_profiles_own_authority_and_instruments_come_first() {
+    let json: serde_json::Value =
+        serde_json::from_str(&report("www.site-fr.test", "json", &["--profile", "fr"])).unwrap();
+    let findings = json["sites"][0]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    let mut french_first = 0;
+    for f in findings {
+        let js: Vec<&str> = f["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["jurisdiction"].as_str().unwrap_or(""))
+            .collect();
+        // Never another country's text under fr.
+        assert!(
+            js.iter().all(|j| matches!(*j, "fr" | "eu" | "int" | "")),
+            "{}: {js:?}",
+            f["rule_id"]
+        );
+        // fr, then eu, then the rest.
+        let rank = |j: &str| match j {
+            "fr" => 0,
+            "eu" => 1,
+            _ => 2,
+        };
+        assert!(
+            js.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+            "{}: {js:?}",
+            f["rule_id"]
+        );
+        if js.first() == Some(&"fr") {
+            french_first += 1;
+        }
+    }
+    assert!(french_first > 0, "no finding cites the CNIL first");
+    // C104 says what the site set and what the browser keeps.
+    let c104 = findings
+        .iter()
+        .find(|f| f["rule_id"] == "C104")
+        .expect("C104");
+    assert!(
+        c104["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "_ga (site-fr.test): 730 days set, 400 days kept by the browser"),
+        "{c104}"
+    );
+}
+
+/// Keys of one section of a catalogue.
+fn keys(lang: &str, section: &str) -> BTreeSet<String> {
+    let path = format!("{}/reports/i18n/{lang}.toml", env!("CARGO_MANIFEST_DIR"));
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v[section].as_table().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn every_key_exists_in_every_language_and_every_template_key_exists() {
+    for section in ["text", "labels"] {
+        let en = keys("en", section);
+        let fr = keys("fr", section);
+        assert_eq!(
+            en.symmetric_difference(&fr).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "[{section}]"
+        );
+    }
+    let text = keys("en", "text");
+    let used = regex::Regex::new(r#"(?:\{\{|\()t "([a-z_0-9]+)""#).unwrap();
+    for name in ["site.md.hbs", "site.html.hbs", "site.txt.hbs"] {
+        let path = format!("{}/reports/{name}", env!("CARGO_MANIFEST_DIR"));
+        let tpl = std::fs::read_to_string(path).unwrap();
+        for c in used.captures_iter(&tpl) {
+            assert!(text.contains(&c[1]), "{name}: no text `{}`", &c[1]);
+        }
+    }
+}
+
+/// The site report's Markdown and text templates hold no words of their
+/// own: every word comes from the catalogue (or is a name: IAB TCF, CMP).
+#[test]
+fn no_user_facing_words_in_the_markdown_and_text_templates() {
+    let expr = regex::Regex::new(r"\{\{\{?[^}]*\}?\}\}|<[^>]*>|\(#[^)]*\)").unwrap();
+    let word = regex::Regex::new(r"[A-Za-z]{2,}").unwrap();
+    for name in ["site.md.hbs", "site.txt.hbs"] {
+        let path = format!("{}/reports/{name}", env!("CARGO_MANIFEST_DIR"));
+        let tpl = std::fs::read_to_string(path).unwrap();
+        let bare = expr.replace_all(&tpl, " ");
+        let words: BTreeSet<&str> = word
+            .find_iter(&bare)
+            .map(|m| m.as_str())
+            .filter(|w| !matches!(*w, "IAB" | "TCF" | "CMP"))
+            .collect();
+        assert!(words.is_empty(), "{name}: {words:?}");
+    }
+}
+
+/// Every rule of the catalogue has its words in French, with the same
+/// placeholders as in English.
+#[test]
+fn every_rule_has_english_and_french_words() {
+    let dir = format!("{}/rules/catalogue", env!("CARGO_MANIFEST_DIR"));
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let rule: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let fr = &rule["i18n"]["fr"];
+        for field in ["title", "message", "remediation"] {
+            let en = rule[field].as_str().unwrap();
+            let fr = fr
+                .get(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_else(|| panic!("{}: no i18n.fr.{field}", path.display()));
+            assert!(
+                !fr.trim().is_empty() && fr != en,
+                "{}: {field}",
+                path.display()
+            );
+            for p in ["{count}", "{list}"] {
+                assert_eq!(
+                    en.contains(p),
+                    fr.contains(p),
+                    "{}: {field} {p}",
+                    path.display()
+                );
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, 42);
+}
+
+#[test]
+fn findings_are_in_french_under_report_lang_fr() {
+    let md = report("www.site-fr.test", "md", &["--report-lang", "fr"]);
+    // C104's message and remediation from the French catalogue.
+    assert!(
+        md.contains("soumis au consentement d’une durée de vie supérieure à 13 mois"),
+        "{md}"
+    );
+    assert!(md.contains("Limitez à 13 mois au plus"), "{md}");
+    assert!(!md.contains("with a lifetime over 13 months"), "{md}");
+    let en = report("www.site-fr.test", "md", &["--report-lang", "en"]);
+    assert!(en.contains("with a lifetime over 13 months"), "{en}");
+    assert!(!en.contains("durée de vie supérieure"), "{en}");
+}
