@@ -1,6 +1,8 @@
 //! What the visitor sees first: the banner's first layer read as shown,
 //! the second layer read apart, a hidden preferences dialog that is not
-//! the first layer, and elements that act as buttons without being ones.
+//! the first layer, and elements that act as buttons without being ones
+//! (a click handler, a pointer cursor in a listening element, a `tabindex`
+//! with a key handler).
 //! The browser tests need Chromium (`./scripts/test` installs it, with the
 //! real tarteaucitron.js); they fail, rather than skip, when it is missing.
 
@@ -178,6 +180,11 @@ fn chrome_counts_a_span_with_a_click_handler_as_a_button() {
     let spans = site(&r, "span-buttons.test");
     assert_eq!(buttons(spans, "reject"), vec![(s("Reject all"), 1)]);
     assert_eq!(spans["facts"]["banner"]["first_level_reject"], true);
+    // A tabindex element with a key handler is a button too.
+    assert_eq!(
+        buttons(spans, "settings"),
+        vec![(s("Manage preferences"), 1)]
+    );
     assert!(!rule_ids(spans).contains(&s("B202")));
     // The span was clicked, and its handler recorded the refusal.
     assert_eq!(
@@ -200,6 +207,7 @@ fn chrome_counts_a_span_with_a_click_handler_as_a_button() {
     // Near miss: a pointer-cursor span nothing listens to, and plain text.
     let deco = site(&r, "span-deco.test");
     assert_eq!(buttons(deco, "reject"), Vec::<(String, u64)>::new());
+    assert_eq!(buttons(deco, "settings"), Vec::<(String, u64)>::new());
     assert_eq!(deco["facts"]["banner"]["first_level_reject"], false);
     assert!(rule_ids(deco).contains(&s("B202")));
 }

@@ -194,6 +194,7 @@ mod tests {
         let rendering = Rendering {
             hidden: [3].into(),
             clickable: [4].into(),
+            keyboard: Vec::new(),
         };
         assert_eq!(
             flatten(&dom, &rendering),

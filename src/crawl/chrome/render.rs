@@ -16,8 +16,11 @@
 //! - **clickable** elements that are not buttons in the markup (`div`,
 //!   `span`, `li`...): those with a click listener of their own, and those
 //!   drawn with a pointer cursor inside an element that listens for clicks
-//!   (a listener on a container, the usual event delegation). A pointer
-//!   cursor alone, with no listener, is decoration.
+//!   (a listener on a container, the usual event delegation), and those
+//!   reached by keyboard (`tabindex`) that listen for keys
+//!   (`DOMDebugger.getEventListeners`, for at most
+//!   [`KEYBOARD_CHECKS`] of them). A pointer cursor alone, or a `tabindex`
+//!   alone, with no listener, is not a button.
 //!
 //! The flattened DOM carries both as attributes
 //! (`data-barometer-hidden`, `data-barometer-click`), so the detector
@@ -53,6 +56,20 @@ impl Method for CaptureSnapshot {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GetEventListeners {
+    object_id: String,
+}
+impl Method for GetEventListeners {
+    const NAME: &'static str = "DOMDebugger.getEventListeners";
+    type ReturnObject = Value;
+}
+
+/// Most `tabindex` elements asked for their key listeners per look at the
+/// page (each costs two DevTools calls).
+pub const KEYBOARD_CHECKS: usize = 20;
+
+#[derive(Debug, Serialize)]
 struct LayoutMetrics {}
 impl Method for LayoutMetrics {
     const NAME: &'static str = "Page.getLayoutMetrics";
@@ -66,6 +83,9 @@ impl Method for LayoutMetrics {
 pub struct Rendering {
     pub hidden: HashSet<i64>,
     pub clickable: HashSet<i64>,
+    /// Shown elements with a `tabindex` and no click listener: buttons if
+    /// they listen for keys.
+    pub keyboard: Vec<i64>,
 }
 
 /// Read the layout of the page now shown.
@@ -79,7 +99,37 @@ pub(super) fn capture(tab: &Devtools) -> Rendering {
         let v = &m["cssLayoutViewport"];
         Some((v["clientWidth"].as_f64()?, v["clientHeight"].as_f64()?))
     });
-    from_snapshot(&snap, viewport)
+    let mut rendering = from_snapshot(&snap, viewport);
+    for node in std::mem::take(&mut rendering.keyboard)
+        .into_iter()
+        .take(KEYBOARD_CHECKS)
+    {
+        if listens_for_keys(tab, node) {
+            rendering.clickable.insert(node);
+        }
+    }
+    rendering
+}
+
+fn listens_for_keys(tab: &Devtools, node: i64) -> bool {
+    let Some(object_id) = tab
+        .call(super::cdp::ResolveNode {
+            backend_node_id: node,
+        })
+        .ok()
+        .and_then(|o| o["object"]["objectId"].as_str().map(str::to_string))
+    else {
+        return false;
+    };
+    tab.call(GetEventListeners { object_id })
+        .ok()
+        .and_then(|r| {
+            r["listeners"].as_array().map(|l| {
+                l.iter()
+                    .any(|x| matches!(x["type"].as_str(), Some("keydown" | "keyup" | "keypress")))
+            })
+        })
+        .unwrap_or(false)
 }
 
 /// Elements whose markup already makes them buttons: they need no mark.
@@ -262,6 +312,11 @@ pub fn from_snapshot(snap: &Value, viewport: Option<(f64, f64)>) -> Rendering {
             // inside a listening container.
             if own_listener || (pointer[i] && !p_pointer && p_listener) {
                 out.clickable.insert(id);
+            } else if attr(i, "tabindex")
+                .and_then(|t| t.trim().parse::<i64>().ok())
+                .is_some_and(|t| t >= 0)
+            {
+                out.keyboard.push(id);
             }
         }
         for (node, child_doc) in frames {
@@ -294,7 +349,7 @@ mod tests {
         // 7 static, 8 pointer, 9 hidden, 10 "0", 11 fixed, 12 BUTTON, 13 #text
         let snap = serde_json::json!({
             "strings": ["", "DIV", "SPAN", "block", "visible", "1", "auto", "static",
-                        "pointer", "hidden", "0", "fixed", "BUTTON", "#text"],
+                        "pointer", "hidden", "0", "fixed", "BUTTON", "#text", "tabindex"],
             "documents": [{
                 "scrollOffsetX": 0, "scrollOffsetY": 0,
                 "nodes": {
@@ -302,15 +357,15 @@ mod tests {
                     // 3 display:none panel, 4 its button, 5 opacity 0 div,
                     // 6 zero-height clipped div, 7 its text, 8 off-screen div,
                     // 9 visibility hidden span, 10 div listening, 11 pointer span in it
-                    "parentIndex": [-1, 0, 0, 0, 3, 0, 0, 6, 0, 0, 0, 10],
-                    "nodeType": [1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1],
-                    "nodeName": [1, 2, 2, 1, 12, 1, 1, 13, 1, 2, 1, 2],
-                    "backendNodeId": [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111],
-                    "attributes": [[], [], [], [], [], [], [], [], [], [], [], []],
+                    "parentIndex": [-1, 0, 0, 0, 3, 0, 0, 6, 0, 0, 0, 10, 0],
+                    "nodeType": [1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1],
+                    "nodeName": [1, 2, 2, 1, 12, 1, 1, 13, 1, 2, 1, 2, 2],
+                    "backendNodeId": [100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112],
+                    "attributes": [[], [], [], [], [], [], [], [], [], [], [], [], [14, 10]],
                     "isClickable": {"index": [1, 10]}
                 },
                 "layout": {
-                    "nodeIndex": [0, 1, 2, 5, 6, 7, 8, 9, 10, 11],
+                    "nodeIndex": [0, 1, 2, 5, 6, 7, 8, 9, 10, 11, 12],
                     "styles": [
                         [3, 4, 5, 6, 4, 4, 11],
                         [3, 4, 5, 6, 4, 4, 7],
@@ -321,13 +376,14 @@ mod tests {
                         [3, 4, 5, 6, 4, 4, 7],
                         [3, 9, 5, 6, 4, 4, 7],
                         [3, 4, 5, 6, 4, 4, 7],
-                        [3, 4, 5, 8, 4, 4, 7]
+                        [3, 4, 5, 8, 4, 4, 7],
+                        [3, 4, 5, 6, 4, 4, 7]
                     ],
                     "bounds": [
                         [0, 500, 800, 100], [10, 510, 50, 20], [70, 510, 50, 20],
                         [0, 530, 800, 20], [0, 550, 800, 0], [0, 550, 60, 17],
                         [-9991, 560, 40, 18], [130, 510, 40, 20], [0, 570, 800, 20],
-                        [10, 570, 40, 20]
+                        [10, 570, 40, 20], [60, 570, 40, 20]
                     ]
                 }
             }]
@@ -341,6 +397,9 @@ mod tests {
         // The listening span, the listening div and the pointer span in
         // it; not the pointer span that nothing listens to.
         assert_eq!(clickable, [101, 110, 111]);
+        // A tabindex="0" span: a button only if it listens for keys, which
+        // the browser is asked next.
+        assert_eq!(r.keyboard, [112]);
         // The same fixed banner pushed below the viewport is hidden.
         let r = from_snapshot(&snap, Some((800.0, 400.0)));
         assert!(r.hidden.contains(&100) && r.hidden.contains(&101));
