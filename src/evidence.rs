@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the evidence format. Bump the minor version for additive
 /// changes, the major version when a field changes meaning or disappears.
-pub const EVIDENCE_VERSION: &str = "1.2";
+pub const EVIDENCE_VERSION: &str = "1.3";
 
 /// Everything observed while auditing one site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -733,9 +733,17 @@ pub struct Banner {
     /// Where the banner lives: `document`, `shadow_root`, or an iframe URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-    /// Visible text, whitespace-normalised, cut to 5,000 characters.
+    /// Text of the first layer as shown, whitespace-normalised, cut to
+    /// 5,000 characters: hidden parts (by attributes; in the browser
+    /// engine also by the layout: `display: none`, `visibility: hidden`,
+    /// zero size, off-screen) are left out.
     #[serde(default)]
     pub text: String,
+    /// Text of the second layer, read apart: the hidden parts of the
+    /// banner and hidden consent dialogs beside it (a preferences panel),
+    /// cut to 5,000 characters. Since 1.3.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub second_layer_text: String,
     /// Lexicon language that matched the text best.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
@@ -758,6 +766,7 @@ impl Banner {
             cmp: None,
             location: None,
             text: String::new(),
+            second_layer_text: String::new(),
             language: None,
             buttons: Vec::new(),
             links: Vec::new(),

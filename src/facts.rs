@@ -30,8 +30,14 @@ pub struct Facts {
     /// Pages loaded successfully in the first visit.
     pub pages: u32,
     pub banner: BannerFacts,
-    /// What the banner text says.
+    /// What the banner's first layer says, as shown (`layer` is
+    /// `first_layer`).
     pub banner_text: TextFacts,
+    /// What the banner's second layer says (the preferences panel, hidden
+    /// until opened), read apart from the first (`layer` is
+    /// `second_layer`). Statements found here are not on the first layer.
+    #[serde(default)]
+    pub second_layer_text: TextFacts,
     pub policy: PolicyFacts,
     /// First visit, before any choice.
     pub before: VisitFacts,
@@ -282,6 +288,10 @@ pub struct TextFacts {
     pub exemption_claimed: bool,
     /// The sentence behind each statement, by statement name.
     pub sentences: BTreeMap<String, String>,
+    /// Where the text and its sentences were read: `first_layer` or
+    /// `second_layer` of the banner, `notice` for the privacy notice.
+    #[serde(default)]
+    pub layer: String,
 }
 
 /// The privacy or cookie policy.

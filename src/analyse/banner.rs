@@ -14,6 +14,16 @@
 //!
 //! Buttons inside parts of the banner that are hidden in the markup
 //! (`hidden`, `aria-hidden`, `display:none`) are second-layer buttons.
+//! The browser engine marks what its layout hides as well
+//! (`data-barometer-hidden`: a stylesheet's `display: none`, zero size,
+//! off-screen...) and the elements that act as buttons without being ones
+//! in the markup (`data-barometer-click`: a `span` with a click handler).
+//!
+//! The banner's text is its first layer as shown: hidden parts are left
+//! out. Their text, and that of hidden consent dialogs outside the banner
+//! (a preferences panel built as a sibling), is kept apart as the second
+//! layer. A hidden dialog never supplies the first layer while a shown one
+//! exists: its "Reject all" is a second-layer button.
 
 use std::sync::LazyLock;
 
@@ -35,6 +45,14 @@ static STRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CLICKABLE: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse(
+        "button, a, input[type=button], input[type=submit], [role=button], [data-barometer-click]",
+    )
+    .expect("static selector")
+});
+
+/// Clickable in the markup itself (not only by the browser's measure).
+static NATIVE_CLICKABLE: LazyLock<Selector> = LazyLock::new(|| {
     Selector::parse("button, a, input[type=button], input[type=submit], [role=button]")
         .expect("static selector")
 });
@@ -55,10 +73,45 @@ pub fn visible_text(el: ElementRef<'_>) -> String {
     collapse_whitespace(&out)
 }
 
+/// The text a visitor reads in `el`: like [`visible_text`], without the
+/// parts hidden below it ([`hidden`]: by attributes, or by the layout as
+/// the browser engine marks it). `el` itself is not tested.
+pub fn shown_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    let mut hidden_parts = Vec::new();
+    collect(*el, &mut out, Some(&mut hidden_parts));
+    collapse_whitespace(&out)
+}
+
+/// The text of the hidden parts below `el` (the outermost hidden elements,
+/// each read whole), joined by a space.
+pub fn hidden_text(el: ElementRef<'_>) -> String {
+    let mut shown = String::new();
+    let mut parts = Vec::new();
+    collect(*el, &mut shown, Some(&mut parts));
+    let texts: Vec<String> = parts
+        .into_iter()
+        .filter_map(|n| el.tree().get(n).and_then(ElementRef::wrap))
+        .map(visible_text)
+        .filter(|t| !t.is_empty())
+        .collect();
+    texts.join(" ")
+}
+
+fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
+    collect(node, out, None);
+}
+
 /// Depth-first, without recursion: a hostile page can nest elements
 /// hundreds of thousands deep, and a recursive walk would overflow the
 /// stack.
-fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
+///
+/// With `hidden_parts`, hidden elements are skipped and their ids pushed.
+fn collect(
+    node: NodeRef<'_, Node>,
+    out: &mut String,
+    mut hidden_parts: Option<&mut Vec<ego_tree::NodeId>>,
+) {
     use ego_tree::iter::Edge;
     let mut skipping: Option<ego_tree::NodeId> = None;
     for edge in node.traverse() {
@@ -77,6 +130,13 @@ fn collect_text(node: NodeRef<'_, Node>, out: &mut String) {
                             "script" | "style" | "noscript" | "template" | "svg"
                         ) {
                             skipping = Some(n.id());
+                        } else if let Some(parts) = hidden_parts
+                            .as_deref_mut()
+                            .filter(|_| ElementRef::wrap(n).is_some_and(hidden))
+                        {
+                            parts.push(n.id());
+                            skipping = Some(n.id());
+                            out.push(' ');
                         } else if is_block(e.name()) {
                             out.push(' ');
                         }
@@ -145,7 +205,10 @@ fn is_dialog(el: ElementRef<'_>) -> bool {
 
 fn hidden(el: ElementRef<'_>) -> bool {
     let v = el.value();
-    if v.attr("hidden").is_some() || v.attr("aria-hidden") == Some("true") {
+    if v.attr("hidden").is_some()
+        || v.attr("aria-hidden") == Some("true")
+        || v.attr("data-barometer-hidden").is_some()
+    {
         return true;
     }
     v.attr("style").is_some_and(|s| {
@@ -261,9 +324,21 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
         }
     }
 
-    // Prefer the strongest; among equals, the one with more consent buttons.
+    // Prefer one a visitor can see: a hidden dialog (a preferences panel
+    // built beside the banner) is not the first layer while a shown one
+    // exists. Then the strongest; among equals, the one with more consent
+    // buttons.
+    let any_shown = candidates
+        .iter()
+        .any(|c| !hidden_here(c.el) && !shown_text(c.el).is_empty());
+    let hidden_candidates: Vec<ElementRef<'_>> = candidates
+        .iter()
+        .filter(|c| any_shown && hidden_here(c.el))
+        .map(|c| c.el)
+        .collect();
     let chosen = candidates
         .into_iter()
+        .filter(|c| !any_shown || !hidden_here(c.el))
         .map(|c| {
             let buttons =
                 c.el.select(&CLICKABLE)
@@ -280,22 +355,62 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
         .map(|(_, c)| c)?;
 
     let container = chosen.el;
-    let text = visible_text(container);
+    let text = shown_text(container);
     // A platform's empty placeholder (filled by script) is not a banner we can read.
     if text.is_empty() && container.select(&CLICKABLE).next().is_none() {
         return None;
     }
+    // The second layer: hidden parts of the banner, and hidden consent
+    // dialogs outside it (the outermost of each nest), read apart.
+    let outside: Vec<ElementRef<'_>> = {
+        let mut v: Vec<ElementRef<'_>> = hidden_candidates
+            .into_iter()
+            .filter(|h| !overlaps(*h, container))
+            .collect();
+        v.sort_by_key(|e| e.id());
+        v.dedup_by_key(|e| e.id());
+        let all = v.clone();
+        v.retain(|e| !all.iter().any(|o| o.id() != e.id() && contains(*o, *e)));
+        v
+    };
+    let second_layer_text = {
+        let parts: Vec<String> = std::iter::once(hidden_text(container))
+            .chain(outside.iter().map(|e| visible_text(*e)))
+            .filter(|t| !t.is_empty())
+            .collect();
+        parts
+            .join(" ")
+            .chars()
+            .take(KEEP_TEXT_CHARS)
+            .collect::<String>()
+    };
     let mut buttons = Vec::new();
     let mut links = Vec::new();
-    for el in container.select(&CLICKABLE) {
+    let clickables = container.select(&CLICKABLE).map(|el| (el, false)).chain(
+        outside
+            .iter()
+            .flat_map(|o| o.select(&CLICKABLE))
+            .map(|el| (el, true)),
+    );
+    for (el, in_hidden_dialog) in clickables {
         let label = label_of(el);
         let role = lex.classify_button(&label);
+        // Measured as clickable by the browser, not a button in the markup:
+        // kept only when it reads as a consent choice and holds no button
+        // of its own (a listening container is not a button).
+        if el.value().attr("data-barometer-click").is_some()
+            && !NATIVE_CLICKABLE.matches(&el)
+            && (role == ButtonRole::Other || el.select(&CLICKABLE).any(|d| d.id() != el.id()))
+        {
+            continue;
+        }
         let href = el
             .value()
             .attr("href")
             .and_then(|h| page_url.join(h).ok())
             .map(|u| u.to_string());
-        let layer = if ancestors_until(el, container).any(hidden) || hidden(el) {
+        let layer = if in_hidden_dialog || ancestors_until(el, container).any(hidden) || hidden(el)
+        {
             2
         } else {
             1
@@ -358,11 +473,26 @@ pub fn detect(doc: &Html, page_url: &Url, knowledge: &Knowledge) -> Option<Banne
                 .to_string(),
         ),
         text: kept,
+        second_layer_text,
         language,
         buttons,
         links,
         screenshots: Vec::new(),
     })
+}
+
+/// `el` or one of its ancestors is hidden.
+fn hidden_here(el: ElementRef<'_>) -> bool {
+    hidden(el) || el.ancestors().filter_map(ElementRef::wrap).any(hidden)
+}
+
+/// `outer` is `inner` or one of its ancestors.
+fn contains(outer: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
+    outer.id() == inner.id() || inner.ancestors().any(|a| a.id() == outer.id())
+}
+
+fn overlaps(a: ElementRef<'_>, b: ElementRef<'_>) -> bool {
+    contains(a, b) || contains(b, a)
 }
 
 /// Ancestors of `el` strictly below `top`.
@@ -470,6 +600,104 @@ mod tests {
         assert_eq!(reject.len(), 2);
         assert!(reject[0].inline_link && reject[0].layer == 1);
         assert_eq!(reject[1].layer, 2);
+    }
+
+    #[test]
+    fn hidden_sibling_dialog_is_the_second_layer() {
+        let page = |dialog_attrs: &str| {
+            banner(&format!(
+                r#"<body><div id="cookie-banner"><p>We use cookies for our audience.</p>
+                <button>Accept all</button><button>Cookie settings</button></div>
+                <div id="cookie-preferences" role="dialog" {dialog_attrs}><p>Our partners may track you with cookies.</p>
+                <button>Reject all</button><button>Accept all</button><button>Save preferences</button></div></body>"#
+            ))
+            .unwrap()
+        };
+        let layers = |b: &Banner| -> Vec<(String, u8)> {
+            b.buttons
+                .iter()
+                .map(|x| (x.label.clone(), x.layer))
+                .collect()
+        };
+        for attrs in [
+            "hidden",
+            r#"style="display: none""#,
+            "data-barometer-hidden",
+        ] {
+            let b = page(attrs);
+            assert_eq!(b.selector.as_deref(), Some("div#cookie-banner"), "{attrs}");
+            assert_eq!(
+                layers(&b),
+                [
+                    ("Accept all".to_string(), 1),
+                    ("Cookie settings".to_string(), 1),
+                    ("Reject all".to_string(), 2),
+                    ("Accept all".to_string(), 2),
+                    ("Save preferences".to_string(), 2)
+                ],
+                "{attrs}"
+            );
+            assert_eq!(
+                b.text,
+                "We use cookies for our audience. Accept all Cookie settings"
+            );
+            assert_eq!(
+                b.second_layer_text,
+                "Our partners may track you with cookies. Reject all Accept all Save preferences"
+            );
+        }
+        // Shown, the dialog is the first layer (it has more choices).
+        let b = page("");
+        assert_eq!(b.selector.as_deref(), Some("div#cookie-preferences"));
+        assert!(b
+            .buttons
+            .iter()
+            .any(|x| x.label == "Reject all" && x.layer == 1));
+        assert_eq!(b.second_layer_text, "");
+    }
+
+    #[test]
+    fn hidden_parts_are_not_first_layer_text() {
+        let b = banner(
+            r#"<body><div id="tarteaucitronRoot"><div id="alert"><p>Votre vie privée compte pour nous.</p>
+            <button>Tout accepter</button><button>Tout refuser</button></div>
+            <div id="panel" data-barometer-hidden><p>Panneau de gestion des cookies</p></div>
+            <p aria-hidden="true">Préférences</p></div></body>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            b.text,
+            "Votre vie privée compte pour nous. Tout accepter Tout refuser"
+        );
+        assert_eq!(
+            b.second_layer_text,
+            "Panneau de gestion des cookies Préférences"
+        );
+    }
+
+    #[test]
+    fn measured_clickable_elements_are_buttons_when_they_read_as_choices() {
+        let b = banner(
+            r#"<body><div id="consent"><p>We use cookies.</p><button>Accept all</button>
+            <span data-barometer-click>Reject all</span>
+            <div data-barometer-click><span data-barometer-click>Manage choices</span></div>
+            <span data-barometer-click>Read more about us</span>
+            <span>Reject all</span></div></body>"#,
+        )
+        .unwrap();
+        let found: Vec<_> = b
+            .buttons
+            .iter()
+            .map(|x| (x.label.as_str(), x.role, x.element.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Accept all", ButtonRole::Accept, "button"),
+                ("Reject all", ButtonRole::Reject, "span"),
+                ("Manage choices", ButtonRole::Settings, "span")
+            ]
+        );
     }
 
     #[test]

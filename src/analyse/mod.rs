@@ -58,7 +58,17 @@ impl Analyser {
                 reject_to_accept_area: -1.0,
                 ..Default::default()
             });
-        let banner_text = text::read(lex, first.map(|v| v.banner.text.as_str()).unwrap_or(""));
+        // Each layer read apart, and each statement's sentence tagged with
+        // the layer it came from.
+        let layer_text = |text: Option<&str>, layer: &str| TextFacts {
+            layer: layer.to_string(),
+            ..text::read(lex, text.unwrap_or(""))
+        };
+        let banner_text = layer_text(first.map(|v| v.banner.text.as_str()), "first_layer");
+        let second_layer_text = layer_text(
+            first.map(|v| v.banner.second_layer_text.as_str()),
+            "second_layer",
+        );
         let policy = first
             .map(|v| self.policy_facts(v))
             .unwrap_or_else(|| PolicyFacts {
@@ -127,6 +137,7 @@ impl Analyser {
                 .unwrap_or(0),
             banner,
             banner_text,
+            second_layer_text,
             policy,
             before: visit(VisitKind::FirstVisit),
             after_reject: visit(VisitKind::AfterReject),
@@ -180,6 +191,17 @@ impl Analyser {
             .iter()
             .find(|p| p.text.is_some() || p.role == crate::evidence::PageRole::Policy);
         let banner_link = v.banner.links.iter().find(|l| lex.is_policy_link(&l.text));
+        let mut facts = self.policy_facts_of(page, banner_link);
+        facts.text.layer = "notice".to_string();
+        facts
+    }
+
+    fn policy_facts_of(
+        &self,
+        page: Option<&crate::evidence::Page>,
+        banner_link: Option<&crate::evidence::BannerLink>,
+    ) -> PolicyFacts {
+        let lex = &self.knowledge.lexicons;
         match (page, banner_link) {
             (Some(p), _) => {
                 let reachable =

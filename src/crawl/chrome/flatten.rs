@@ -9,12 +9,17 @@
 //! - a frame's document becomes an `<x-frame-document data-barometer-in="URL">`
 //!   child of its `<iframe>`;
 //! - every element carries `data-barometer-node="<backendNodeId>"`, so that
-//!   what the detector finds can be measured and clicked.
+//!   what the detector finds can be measured and clicked;
+//! - elements the layout shows hidden carry `data-barometer-hidden`, and
+//!   elements that act as buttons without being ones in the markup carry
+//!   `data-barometer-click` (see [`super::render`]).
 //!
 //! Scripts, styles and `<head>` are left out: only what a person can see
 //! matters to the banner.
 
 use serde_json::Value;
+
+use super::render::Rendering;
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -25,17 +30,19 @@ const SKIP: &[&str] = &[
 ];
 
 /// Flatten the `root` of a `DOM.getDocument` answer into HTML.
-pub fn flatten(root: &Value) -> String {
+pub fn flatten(root: &Value, rendering: &Rendering) -> String {
     let mut w = Writer {
         out: String::from("<!doctype html><html><body>"),
+        rendering,
     };
     w.node(root, 0);
     w.out.push_str("</body></html>");
     w.out
 }
 
-struct Writer {
+struct Writer<'a> {
     out: String,
+    rendering: &'a Rendering,
 }
 
 fn escape(s: &str, out: &mut String) {
@@ -56,7 +63,7 @@ fn valid_attr_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
 }
 
-impl Writer {
+impl Writer<'_> {
     fn children(&mut self, node: &Value, depth: usize) {
         for child in node["children"].as_array().into_iter().flatten() {
             self.node(child, depth + 1);
@@ -108,6 +115,12 @@ impl Writer {
                 }
                 if let Some(id) = node["backendNodeId"].as_i64() {
                     out.push_str(&format!(" data-barometer-node=\"{id}\""));
+                    if self.rendering.hidden.contains(&id) {
+                        out.push_str(" data-barometer-hidden");
+                    }
+                    if self.rendering.clickable.contains(&id) {
+                        out.push_str(" data-barometer-click");
+                    }
                 }
                 out.push('>');
                 if VOID.contains(&name.as_str()) {
@@ -165,11 +178,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            flatten(&dom),
+            flatten(&dom, &Rendering::default()),
             "<!doctype html><html><body><div id=\"host\" data-barometer-node=\"5\"><x-shadow-root data-barometer-in=\"shadow_root\">\
              <button data-barometer-node=\"7\">Reject &lt;all&gt;</button></x-shadow-root></div>\
              <iframe src=\"https://cmp.test/\" data-barometer-node=\"9\"></iframe><x-frame-document data-barometer-in=\"https://cmp.test/\">\
              <p data-barometer-node=\"12\">cookies</p></x-frame-document></body></html>"
+        );
+        // What the layout hides and what acts as a button are marked; a
+        // page's own attributes of that name are dropped.
+        let dom: Value = serde_json::from_str(
+            r#"{"nodeType": 1, "localName": "div", "backendNodeId": 3, "attributes": ["data-barometer-click", ""],
+                "children": [{"nodeType": 1, "localName": "span", "backendNodeId": 4}]}"#,
+        )
+        .unwrap();
+        let rendering = Rendering {
+            hidden: [3].into(),
+            clickable: [4].into(),
+            keyboard: Vec::new(),
+        };
+        assert_eq!(
+            flatten(&dom, &rendering),
+            "<!doctype html><html><body><div data-barometer-node=\"3\" data-barometer-hidden>\
+             <span data-barometer-node=\"4\" data-barometer-click></span></div></body></html>"
         );
     }
 }

@@ -25,6 +25,7 @@ pub mod flatten;
 mod jar;
 mod probe;
 pub mod reaper;
+pub mod render;
 mod wire;
 
 use capture::Capture;
@@ -489,7 +490,8 @@ impl ChromeEngine {
         }
     }
 
-    /// The rendered DOM, flattened (shadow roots and frames inlined).
+    /// The rendered DOM, flattened (shadow roots and frames inlined), with
+    /// what the layout hides and what acts as a button marked.
     fn snapshot(&self, s: &Session) -> Result<String, String> {
         let doc = s
             .tab
@@ -498,7 +500,8 @@ impl ChromeEngine {
                 pierce: true,
             })
             .map_err(|e| format!("cannot read the DOM: {e}"))?;
-        Ok(flatten::flatten(&doc["root"]))
+        let rendering = render::capture(&s.tab);
+        Ok(flatten::flatten(&doc["root"], &rendering))
     }
 
     /// The visible text of the page now loaded (policy pages), as the http
