@@ -287,8 +287,9 @@ impl Recogniser {
         let mut found: BTreeMap<String, StatementHit> = BTreeMap::new();
         for sentence in self.sentences(text) {
             let mut cache = BTreeMap::new();
+            let allowed = self.dominant(&sentence.norm, &mut cache);
             for (name, def) in &self.statements {
-                let hits = self.judge(def, &sentence.norm, &mut cache);
+                let hits = self.judge(def, &sentence.norm, allowed, &mut cache);
                 if hits.is_empty() {
                     continue;
                 }
@@ -307,12 +308,35 @@ impl Recogniser {
         found
     }
 
+    /// The languages a sentence is read in: those matching the most terms.
+    /// A sentence in one language is not read in another whose words it
+    /// happens to share ("partners", "data", "cross-site"): there, the
+    /// negations of its own language would go unseen.
+    fn dominant(&self, norm: &str, cache: &mut BTreeMap<String, Langs>) -> Langs {
+        let mut counts = vec![0usize; self.languages.len()];
+        for term in self.terms.keys() {
+            for l in bits(self.langs(term, norm, cache)) {
+                counts[l] += 1;
+            }
+        }
+        let max = counts.iter().copied().max().unwrap_or(0);
+        if max == 0 {
+            return 0;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n == max)
+            .fold(0, |m, (i, _)| m | (1 << i))
+    }
+
     /// The hits of one statement in one normalised sentence, as
-    /// `(language, anchor words)`.
+    /// `(language, anchor words)`, in the `allowed` languages.
     fn judge(
         &self,
         def: &StatementDef,
         norm: &str,
+        allowed: Langs,
         cache: &mut BTreeMap<String, Langs>,
     ) -> Vec<(String, String)> {
         // Candidate anchors: (language, term) pairs.
@@ -344,7 +368,7 @@ impl Recogniser {
             .fold(0, |m, t| m | self.langs(t, norm, cache));
         let mut out: Vec<(String, String)> = Vec::new();
         for (l, term) in anchors {
-            if veto & (1 << l) != 0 {
+            if veto & (1 << l) != 0 || allowed & (1 << l) == 0 {
                 continue;
             }
             let lang = &self.languages[l];
