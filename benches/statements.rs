@@ -44,7 +44,11 @@ fn banner() -> String {
             text.push(' ');
         }
     }
-    text.truncate(text.floor_char_boundary(2048));
+    let mut end = 2048.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
     text
 }
 

@@ -270,11 +270,7 @@ fn measure(strict: bool) -> Vec<String> {
     for (s, (main, other)) in &totals {
         println!("  {s:20} {}  |  {}", cell(main), cell(other));
     }
-    assert!(
-        failures.is_empty(),
-        "targets missed:\n{}",
-        failures.join("\n")
-    );
+    failures
 }
 
 /// The corpus holds what the targets need: in fr, en, de, es, it and nl at
