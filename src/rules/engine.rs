@@ -170,15 +170,10 @@ impl CompiledRule {
             evidence: Vec::new(),
             severity: None,
         };
-        if let Some(missing) = self
-            .rule
-            .requires
-            .iter()
-            .find(|v| !facts.visit(v).is_some_and(|f| f.ran))
-        {
+        if let Some(missing) = self.rule.requires.iter().find(|v| !facts.visit(**v).ran) {
             return outcome(
                 RuleStatus::NotApplicable,
-                format!("needs the {missing} visit (browser engine)"),
+                format!("needs the {} visit (browser engine)", missing.key()),
             );
         }
         if let Some(applies) = &self.applies {
