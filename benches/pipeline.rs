@@ -34,9 +34,7 @@ fn pipeline(c: &mut Criterion) {
             timeout: Duration::from_secs(10),
             ..CrawlOptions::default()
         },
-        rule_dirs: Vec::new(),
-        filter_lists: Vec::new(),
-        lists_dir: None,
+        judge: Default::default(),
     };
     let auditor = Auditor::new(config, &mut |_| {}).unwrap();
     let url = url::Url::parse(&server.url("www.bench.test")).unwrap();
@@ -46,10 +44,10 @@ fn pipeline(c: &mut Criterion) {
     assert_eq!(report.evidence.visits[0].requests.len(), 4 + 10 + 2 * 2);
 
     c.bench_function("rules/evaluate", |b| {
-        b.iter(|| auditor.rules.evaluate(&report.facts))
+        b.iter(|| auditor.judge.rules.evaluate(&report.facts))
     });
     c.bench_function("analyse/facts", |b| {
-        b.iter(|| auditor.analyser.facts(&report.evidence))
+        b.iter(|| auditor.judge.analyser.facts(&report.evidence))
     });
     c.bench_function("audit/http_3_pages", |b| {
         b.iter(|| rt.block_on(auditor.audit(&url)))

@@ -1,7 +1,8 @@
 //! One site, end to end: crawl, analyse, judge, score.
 //!
-//! [`Auditor`] holds what is loaded once (engine, knowledge, filter lists,
-//! compiled rules) and audits any number of sites with it. `scan`, `demo`
+//! [`Auditor`] holds what is loaded once (the engine, and the
+//! [`Judge`]: knowledge, lists, profiles, compiled rules) and audits any
+//! number of sites with it. `scan`, `demo`
 //! and campaigns all go through here.
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use crate::analyse::trackers::FilterList;
 use crate::analyse::Analyser;
 use crate::crawl::{build_engine, CrawlOptions, Engine, EngineChoice};
 use crate::evidence::{Evidence, ListInfo};
+use crate::judge::{Judge, JudgeConfig};
 use crate::knowledge::Knowledge;
 use crate::report::SiteReport;
 use crate::rules::score::score;
@@ -24,48 +26,38 @@ use crate::rules::{Catalogue, CompiledRules};
 pub struct AuditConfig {
     pub engine: EngineChoice,
     pub crawl: CrawlOptions,
-    /// Extra rule directories (`--rules DIR`).
-    pub rule_dirs: Vec<PathBuf>,
-    /// Filter lists (`--filter-list FILE`).
-    pub filter_lists: Vec<PathBuf>,
-    /// Where installed tracker lists are read from (`None`: no lists).
-    pub lists_dir: Option<PathBuf>,
+    /// What judging is built from.
+    pub judge: JudgeConfig,
 }
 
-/// Loaded once, used for every site.
+/// Loaded once, used for every site: the engine and the judge.
 pub struct Auditor {
     pub engine: Box<dyn Engine>,
     /// The crawl options the engine runs with (provenance of reports made
     /// without it, such as a timed-out site).
     pub crawl: Arc<CrawlOptions>,
-    pub analyser: Analyser,
-    pub rules: CompiledRules,
+    pub judge: Judge,
 }
 
 impl Auditor {
     /// Load knowledge, lists and rules, and start the engine. `warn`
     /// receives one-line notices.
     pub fn new(config: AuditConfig, warn: &mut dyn FnMut(String)) -> Result<Self> {
-        let (mut analyser, rules) = load_judgement(&config.rule_dirs, &config.filter_lists)?;
-        analyser.profile = check_profile(&analyser, config.crawl.profile.as_deref())?;
-        if let Some(dir) = &config.lists_dir {
-            analyser.lists = crate::lists::Lists::load(dir, warn);
-        }
+        let judge = Judge::new(config.judge, warn)?;
         let mut crawl = config.crawl;
-        crawl.ruleset_version = rules.version.clone();
-        crawl.lists = list_infos(&analyser);
+        crawl.ruleset_version = judge.rules_version().to_string();
+        crawl.lists = judge.lists();
         let crawl = Arc::new(crawl);
         let engine = build_engine(
             config.engine,
             crawl.clone(),
-            analyser.knowledge.clone(),
+            judge.analyser.knowledge.clone(),
             warn,
         )?;
         Ok(Auditor {
             engine,
             crawl,
-            analyser,
-            rules,
+            judge,
         })
     }
 
@@ -110,7 +102,7 @@ impl Auditor {
 
     /// Judge stored evidence with the current rules (no crawling).
     pub fn judge(&self, evidence: Evidence) -> SiteReport {
-        judge(&self.analyser, &self.rules, evidence)
+        self.judge.judge(evidence)
     }
 }
 
@@ -239,7 +231,7 @@ pub fn check_profile(a: &Analyser, profile: Option<&str>) -> Result<Option<Strin
     }
 }
 
-fn list_infos(a: &Analyser) -> Vec<ListInfo> {
+pub(crate) fn list_infos(a: &Analyser) -> Vec<ListInfo> {
     let k = &a.knowledge;
     let mut lists = vec![
         ListInfo {

@@ -12,6 +12,8 @@
 //!   [`Page`] with an `error`; a header we could not parse is a
 //!   [`CrawlError`]. Absence of evidence must never look like a clean site.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -131,6 +133,7 @@ impl VisitKind {
         VisitKind::Browsing,
     ];
 
+    /// The evidence name (`kind` of a visit, HAR file names, reports).
     pub fn as_str(self) -> &'static str {
         match self {
             VisitKind::FirstVisit => "first_visit",
@@ -138,6 +141,179 @@ impl VisitKind {
             VisitKind::AfterAccept => "after_accept",
             VisitKind::Browsing => "browsing",
         }
+    }
+
+    /// The key of the visit in the facts (`before.cookie_count`) and in
+    /// a rule's `requires`.
+    pub fn key(self) -> &'static str {
+        match self {
+            VisitKind::FirstVisit => "before",
+            VisitKind::AfterReject | VisitKind::AfterAccept | VisitKind::Browsing => self.as_str(),
+        }
+    }
+
+    /// The name of the visit in `--consent` and `[check] consent`
+    /// (`first` is always made and is not named there).
+    pub fn option_name(self) -> &'static str {
+        match self {
+            VisitKind::FirstVisit => "first",
+            VisitKind::AfterReject => "reject",
+            VisitKind::AfterAccept => "accept",
+            VisitKind::Browsing => "implied",
+        }
+    }
+
+    /// A visit by its facts key (`before`, `after_reject`...).
+    pub fn from_key(key: &str) -> Option<VisitKind> {
+        VisitKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// A visit by any of its names: option name, facts key or evidence
+    /// name.
+    pub fn from_name(name: &str) -> Option<VisitKind> {
+        VisitKind::ALL
+            .into_iter()
+            .find(|k| [k.option_name(), k.key(), k.as_str()].contains(&name))
+    }
+}
+
+impl fmt::Display for VisitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Visits as a rule's `requires` names them: a list of facts keys
+/// (`["before", "after_reject"]`), checked when the rule is read.
+pub mod visit_keys {
+    use super::VisitKind;
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(kinds: &[VisitKind], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(kinds.iter().map(|k| k.key()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<VisitKind>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|n| {
+                VisitKind::from_key(n).ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "unknown visit `{n}` in requires (expected one of {})",
+                        VisitKind::ALL.map(VisitKind::key).join(", ")
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Which visits to make besides the first one, as `--consent`,
+/// `[check] consent` and a campaign's record say it: `none`, `all`, or a
+/// comma-separated list of visits (`reject,accept`). The first visit is
+/// always made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitSet(Vec<VisitKind>);
+
+impl VisitSet {
+    /// Every visit.
+    pub fn all() -> VisitSet {
+        VisitSet(VisitKind::ALL.to_vec())
+    }
+
+    /// The first visit alone.
+    pub fn none() -> VisitSet {
+        VisitSet(vec![VisitKind::FirstVisit])
+    }
+
+    /// The visits to make, in visit order, the first one first.
+    pub fn kinds(&self) -> &[VisitKind] {
+        &self.0
+    }
+
+    pub fn contains(&self, kind: VisitKind) -> bool {
+        self.0.contains(&kind)
+    }
+
+    /// `none`, `all` or `kind[,kind...]`; an unknown name is a one-line
+    /// error listing the accepted ones.
+    pub fn parse(text: &str) -> Result<VisitSet, String> {
+        let mut kinds = vec![VisitKind::FirstVisit];
+        for word in text.split(',').map(str::trim) {
+            let more: &[VisitKind] = match word {
+                "none" => &[],
+                "all" => &VisitKind::ALL,
+                w => match VisitKind::from_name(w) {
+                    Some(k) => &[k][..],
+                    None => {
+                        return Err(format!(
+                        "unknown visit `{w}`: expected none, all, or a comma-separated list of {}",
+                        VisitKind::ALL[1..]
+                            .iter()
+                            .map(|k| k.option_name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    }
+                },
+            };
+            for k in more {
+                if !kinds.contains(k) {
+                    kinds.push(*k);
+                }
+            }
+        }
+        kinds.sort();
+        Ok(VisitSet(kinds))
+    }
+}
+
+impl Default for VisitSet {
+    fn default() -> Self {
+        VisitSet::all()
+    }
+}
+
+impl std::str::FromStr for VisitSet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        VisitSet::parse(s)
+    }
+}
+
+/// `none`, `all`, or the option names of the visits besides the first
+/// (`reject,accept`): what [`VisitSet::parse`] reads back.
+impl fmt::Display for VisitSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if *self == VisitSet::all() {
+            return f.write_str("all");
+        }
+        let more: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|k| **k != VisitKind::FirstVisit)
+            .map(|k| k.option_name())
+            .collect();
+        if more.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&more.join(","))
+        }
+    }
+}
+
+impl Serialize for VisitSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VisitSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        VisitSet::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -796,5 +972,56 @@ impl Evidence {
     pub fn json_schema() -> serde_json::Value {
         let schema = schemars::schema_for!(Evidence);
         serde_json::to_value(schema).expect("a schema is always serialisable")
+    }
+}
+
+#[cfg(test)]
+mod visit_tests {
+    use super::*;
+
+    #[test]
+    fn visit_sets_parse_and_print_back() {
+        let set = |s: &str| VisitSet::parse(s).unwrap();
+        use VisitKind::*;
+        assert_eq!(set("all").kinds(), VisitKind::ALL);
+        assert_eq!(set("none").kinds(), [FirstVisit]);
+        // Any order, any of a visit's names, repeats: visit order, once.
+        assert_eq!(
+            set("accept, after_reject,accept").kinds(),
+            [FirstVisit, AfterReject, AfterAccept]
+        );
+        assert_eq!(set("implied").kinds(), [FirstVisit, Browsing]);
+        assert_eq!(set("browsing,none").kinds(), [FirstVisit, Browsing]);
+        // Printed as it is read.
+        for text in ["all", "none", "reject,accept", "implied"] {
+            assert_eq!(set(text).to_string(), text);
+        }
+        assert_eq!(set("reject,accept,implied").to_string(), "all");
+        let json = serde_json::to_string(&set("accept,reject")).unwrap();
+        assert_eq!(json, "\"reject,accept\"");
+        assert_eq!(
+            serde_json::from_str::<VisitSet>(&json).unwrap(),
+            set("reject,accept")
+        );
+        for bad in ["", "rejct", "reject,,accept", "all;"] {
+            let err = VisitSet::parse(bad).unwrap_err();
+            assert!(
+                err.contains(
+                    "expected none, all, or a comma-separated list of reject, accept, implied"
+                ),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_visit_has_distinct_names() {
+        for k in VisitKind::ALL {
+            assert_eq!(VisitKind::from_key(k.key()), Some(k));
+            assert_eq!(VisitKind::from_name(k.as_str()), Some(k));
+            assert_eq!(VisitKind::from_name(k.option_name()), Some(k));
+            // The evidence name is the serde name.
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! what we know of it. Every field is documented in `docs/facts.md` and by
 //! the JSON Schema `docs/facts.schema.json`.
 //!
-//! Each visit has the same shape (`before`, `after_reject`, `after_accept`),
+//! Each visit has the same shape (`before`, `after_reject`, `after_accept`,
+//! `browsing`: the keys of [`VisitKind`]),
 //! with `ran = false` when it was not made, so that rules about consent
 //! choices fit without reshaping anything.
 
@@ -15,6 +16,8 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::evidence::VisitKind;
 
 /// Everything the rules can test, for one site.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -573,14 +576,31 @@ pub struct StorageFact {
 }
 
 impl Facts {
-    /// The facts of a visit by its evidence name.
-    pub fn visit(&self, name: &str) -> Option<&VisitFacts> {
-        match name {
-            "first_visit" | "before" => Some(&self.before),
-            "after_reject" => Some(&self.after_reject),
-            "after_accept" => Some(&self.after_accept),
-            _ => None,
+    /// The facts of a visit (under its key, [`VisitKind::key`]).
+    pub fn visit(&self, kind: VisitKind) -> &VisitFacts {
+        match kind {
+            VisitKind::FirstVisit => &self.before,
+            VisitKind::AfterReject => &self.after_reject,
+            VisitKind::AfterAccept => &self.after_accept,
+            VisitKind::Browsing => &self.browsing,
         }
+    }
+
+    pub fn visit_mut(&mut self, kind: VisitKind) -> &mut VisitFacts {
+        match kind {
+            VisitKind::FirstVisit => &mut self.before,
+            VisitKind::AfterReject => &mut self.after_reject,
+            VisitKind::AfterAccept => &mut self.after_accept,
+            VisitKind::Browsing => &mut self.browsing,
+        }
+    }
+
+    /// The visits that were made, in visit order, with their facts.
+    pub fn visits_made(&self) -> impl Iterator<Item = (VisitKind, &VisitFacts)> {
+        VisitKind::ALL
+            .into_iter()
+            .map(|k| (k, self.visit(k)))
+            .filter(|(_, v)| v.ran)
     }
 
     pub fn json_schema() -> serde_json::Value {
@@ -590,4 +610,37 @@ impl Facts {
 
 fn yes() -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_visit_kind_has_its_key_in_the_facts_json() {
+        let mut facts = Facts::default();
+        for (i, kind) in VisitKind::ALL.into_iter().enumerate() {
+            facts.visit_mut(kind).cookie_count = i as u32 + 1;
+        }
+        let json = serde_json::to_value(&facts).unwrap();
+        for (i, kind) in VisitKind::ALL.into_iter().enumerate() {
+            // The key holds that visit's facts, and no other's.
+            assert_eq!(
+                json[kind.key()]["cookie_count"],
+                i + 1,
+                "{kind}: key `{}`",
+                kind.key()
+            );
+            assert_eq!(facts.visit(kind).cookie_count, i as u32 + 1);
+        }
+        // The schema the rules are written against documents every key.
+        let schema = Facts::json_schema();
+        for kind in VisitKind::ALL {
+            assert!(
+                schema["properties"].get(kind.key()).is_some(),
+                "{kind}: `{}` not in the facts schema",
+                kind.key()
+            );
+        }
+    }
 }

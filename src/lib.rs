@@ -38,6 +38,7 @@ pub mod demo;
 pub mod evidence;
 pub mod facts;
 pub mod files;
+pub mod judge;
 pub mod knowledge;
 pub mod lists;
 pub mod local;

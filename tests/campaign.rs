@@ -826,3 +826,69 @@ fn error_home_pages_are_listed_not_ranked() {
     // choice).
     assert_eq!(count_total(&r, "tracking_before_choice"), (1, 1));
 }
+
+/// `report` judges a campaign as its run did: a `run --profile uk`
+/// campaign of the French site is reported under the UK profile, where the
+/// CNIL's 13-month rule (C104) does not apply, with no `--profile` given
+/// again. `--profile fr` on the command line overrides the record and says
+/// so in one line; the campaign run under `fr` is reported under `fr`.
+#[test]
+fn report_judges_with_the_profile_the_campaign_ran_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("fr.txt");
+    std::fs::write(&sites, format!("{}\n", web().url("www.site-fr.test"))).unwrap();
+    let findings = |r: &Value| -> Vec<String> {
+        let row = &r["ranking"][0];
+        row["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(row["findings_to_review"].as_array().unwrap())
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect()
+    };
+    let has_c104 = |r: &Value| findings(r).iter().any(|f| f.starts_with("C104"));
+    let uk = dir.path().join("uk.sqlite");
+    let out = run(&sites, &uk, &["--profile", "uk"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out_dir = dir.path().join("uk");
+    let report = |db: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "json",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = barometer(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let json: Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.join("barometer.json")).unwrap())
+                .unwrap();
+        (json, stderr(&out))
+    };
+    let (r, err) = report(&uk, &[]);
+    assert_eq!(r["counts"]["audited"], 1);
+    assert!(!has_c104(&r), "{:?}", findings(&r));
+    assert!(!err.contains("overrides"), "{err}");
+    // The command line wins, and says what it overrides.
+    let (r, err) = report(&uk, &["--profile", "fr"]);
+    assert!(has_c104(&r), "{:?}", findings(&r));
+    let notes: Vec<&str> = err.lines().filter(|l| l.contains("overrides")).collect();
+    assert_eq!(
+        notes,
+        ["note: --profile fr overrides the campaign's profile (uk)"]
+    );
+    // The same option as the record is no override.
+    let (_, err) = report(&uk, &["--profile", "uk"]);
+    assert!(!err.contains("overrides"), "{err}");
+    // Run under fr, reported under fr.
+    let fr = dir.path().join("fr.sqlite");
+    let out = run(&sites, &fr, &["--profile", "fr"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (r, _) = report(&fr, &[]);
+    assert!(has_c104(&r), "{:?}", findings(&r));
+}

@@ -717,3 +717,143 @@ fn sarif_is_stable_across_runs_with_suppressions_help_and_expired_notes() {
     let xml = stdout(&check(dir.path(), &["--format", "junit"]));
     assert!(!xml.contains("allow-list"), "{xml}");
 }
+
+/// Trackers that only browsing switches on (a pixel fired by scrolling,
+/// analytics on the page a link leads to) are recorded by `baseline` and
+/// compared by `check`, as those of every other visit. Browser engine.
+#[test]
+fn a_tracker_seen_only_while_browsing_is_recorded_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = web().url("www.scroll-track.test");
+    let chrome = |command: &str, consent: &str, extra: &[&str]| {
+        let mut args = vec![
+            command,
+            url.as_str(),
+            "--engine",
+            "chrome",
+            "--consent",
+            consent,
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "--no-lists",
+            "--settle",
+            "1.5",
+            "--timeout",
+            "30",
+        ];
+        args.extend_from_slice(extra);
+        barometer_in(dir.path(), &args)
+    };
+    let trackers = |file: &str| -> Vec<String> {
+        let b: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(file)).unwrap()).unwrap();
+        b["sites"][0]["trackers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["host"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Recorded from the first visit alone: nothing tracks on arrival.
+    let out = chrome("baseline", "none", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(trackers("barometer-baseline.json"), Vec::<String>::new());
+    // The same visits checked: nothing new.
+    let out = chrome("check", "none", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // With the browsing visit, its trackers are new, and said to be seen
+    // while browsing.
+    let out = chrome("check", "implied", &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("new tracker www.facebook.com (Meta, advertising)")
+            && text.contains("new tracker www.google-analytics.com (Google, analytics)")
+            && text.contains(" in browsing"),
+        "{text}"
+    );
+    // A baseline recorded with the browsing visit holds them, and the
+    // check passes.
+    let out = chrome("baseline", "implied", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        trackers("barometer-baseline.json"),
+        ["www.facebook.com", "www.google-analytics.com"]
+    );
+    let out = chrome("check", "implied", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// The command line's explicit values beat `barometer.toml`, even when
+/// they are the defaults (`--engine auto`, `--consent all`); options it
+/// does not give come from the file. Observed through B205, which needs
+/// the browsing visit, hence the browser engine.
+#[test]
+fn explicit_options_beat_the_configuration_even_when_they_are_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = web().url("www.scroll-track.test");
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        format!(
+            "[check]\nurls = [\"{url}\"]\nengine = \"http\"\nconsent = \"none\"\n\n[assertions]\nrule.B205 = \"error\"\n"
+        ),
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--no-baseline",
+            "--resolve",
+            "*:127.0.0.1",
+            "--insecure",
+            "--no-lists",
+            "--settle",
+            "1.5",
+            "--timeout",
+            "30",
+        ];
+        args.extend_from_slice(extra);
+        barometer_in(dir.path(), &args)
+    };
+    // The file's http engine and first visit alone: B205 cannot apply.
+    let out = check(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // `--engine auto` given, consent still from the file: no browsing.
+    let out = check(&["--engine", "auto"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // Both given: the browser browses, and scrolling switched tracking on.
+    let out = check(&["--engine", "auto", "--consent", "all"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("B205"), "{}", stdout(&out));
+}

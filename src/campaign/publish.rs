@@ -10,19 +10,16 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 
-use crate::analyse::Analyser;
-use crate::audit::judge;
+use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
 use crate::report::render::{render, Format};
 use crate::report::Report;
-use crate::rules::CompiledRules;
 use crate::store::{Campaign, SiteState, Store, StoredSite};
 
 /// Everything a barometer needs besides the store.
 pub struct Publisher<'a> {
-    pub analyser: &'a Analyser,
-    pub rules: &'a CompiledRules,
+    pub judge: &'a Judge,
     pub references: &'a References,
 }
 
@@ -142,7 +139,7 @@ impl Publisher<'_> {
                 )
             }
         };
-        let report = judge(self.analyser, self.rules, evidence);
+        let report = self.judge.judge(evidence);
         if !report.audited {
             return Outcome::Unreachable(Unreachable {
                 url: site.url,
@@ -158,7 +155,7 @@ impl Publisher<'_> {
         if let Some(dir) = site_reports {
             let name = site_file_name(&site.url);
             let page = render(
-                &Report::new(vec![report], &self.rules.version),
+                &Report::new(vec![report], self.judge.rules_version()),
                 Format::Html,
                 false,
             )
@@ -185,7 +182,7 @@ impl Publisher<'_> {
             Some((other_store, other)) => {
                 let old = self.judge_campaign(other_store, other, None, warn)?;
                 let report = CampaignReport::build(
-                    info(other_store.path(), other, &self.rules.version),
+                    info(other_store.path(), other, self.judge.rules_version()),
                     old.rows,
                     old.unreachable,
                     old.pending,
@@ -212,7 +209,7 @@ impl Publisher<'_> {
             )
         });
         let mut report = CampaignReport::build(
-            info(store.path(), campaign, &self.rules.version),
+            info(store.path(), campaign, self.judge.rules_version()),
             judged.rows,
             judged.unreachable,
             judged.pending,

@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::config::host_pattern_match;
+use crate::evidence::VisitKind;
 use crate::knowledge::wildcard_match;
 use crate::report::SiteReport;
 
@@ -104,7 +105,7 @@ pub struct Baseline {
 
 impl Baseline {
     /// From judged sites: every visit's trackers, cookies and third-party
-    /// hosts (union over first visit, after reject and after accept),
+    /// hosts (union over every visit made),
     /// sorted and deduplicated; sites sorted by URL. Sites that could not
     /// be audited are left out (they have nothing to record). Cookies the
     /// browser refused are not recorded.
@@ -228,18 +229,11 @@ impl Baseline {
     }
 }
 
-/// A report's visits that were made, by evidence name, in visit order.
+/// A report's visits that were made, in visit order (every kind).
 pub(crate) fn visits(
     report: &SiteReport,
-) -> impl Iterator<Item = (&'static str, &crate::facts::VisitFacts)> {
-    let f = &report.facts;
-    [
-        ("first_visit", &f.before),
-        ("after_reject", &f.after_reject),
-        ("after_accept", &f.after_accept),
-    ]
-    .into_iter()
-    .filter(|(_, v)| v.ran)
+) -> impl Iterator<Item = (VisitKind, &crate::facts::VisitFacts)> {
+    report.facts.visits_made()
 }
 
 /// `pass`, `fail`, `not_applicable` or `error`, as in the JSON report.

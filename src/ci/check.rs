@@ -37,7 +37,8 @@ use crate::rules::engine::RuleStatus;
 /// Where an item was seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Seen {
-    /// `first_visit`, `after_reject` or `after_accept`.
+    /// The visit, by evidence name: `first_visit`, `after_reject`,
+    /// `after_accept` or `browsing`.
     pub visit: String,
     /// The page being loaded.
     pub page: String,
@@ -262,7 +263,7 @@ impl Observations {
         let mut obs = Observations::default();
         for (run, r) in reports.iter().enumerate() {
             for (visit, v) in visits(r) {
-                let evidence = r.evidence.visits.iter().find(|e| e.kind.as_str() == visit);
+                let evidence = r.evidence.visit(visit);
                 let at = |page: &str| Seen {
                     visit: visit.to_string(),
                     page: if page.is_empty() { &r.url } else { page }.to_string(),

@@ -4,7 +4,7 @@
 //! [check]
 //! urls = ["https://www.example.fr/"]
 //! engine = "chrome"            # http | chrome | auto
-//! consent = "all"              # none | reject | accept | implied | all
+//! consent = "reject,accept"    # none | all | a list of reject, accept, implied
 //! runs = 3                     # 1..=20
 //! policy = "majority"          # any | majority | all
 //! baseline = "barometer-baseline.json"   # relative to this file
@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::evidence::VisitSet;
 use crate::knowledge::{host_within, wildcard_match};
 
 /// How seriously an assertion is taken.
@@ -194,8 +195,8 @@ pub struct Config {
     pub urls: Vec<String>,
     /// `[check] engine`: `http`, `chrome` or `auto`.
     pub engine: Option<String>,
-    /// `[check] consent`: `none`, `reject`, `accept`, `implied` or `all`.
-    pub consent: Option<String>,
+    /// `[check] consent`: `none`, `all`, or visits (`reject,accept`).
+    pub consent: Option<VisitSet>,
     /// `[check] runs`: 1 to 20.
     pub runs: Option<u32>,
     /// `[check] policy`.
@@ -504,11 +505,11 @@ impl Parser<'_> {
                     cfg.engine = Some(self.choice(v, &path, &["http", "chrome", "auto"])?)
                 }
                 "consent" => {
-                    cfg.consent = Some(self.choice(
-                        v,
-                        &path,
-                        &["none", "reject", "accept", "implied", "all"],
-                    )?)
+                    let text = self.string(v, &path)?;
+                    cfg.consent = Some(
+                        VisitSet::parse(text)
+                            .map_err(|e| self.err(v.span(), &path, format!("{path}: {e}")))?,
+                    )
                 }
                 "runs" => {
                     let n = self.uint(v, &path, 20)?;
@@ -830,7 +831,7 @@ expires = "2026-12-31"
             ["https://www.site-fr.test/", "https://www.site-en.test/"]
         );
         assert_eq!(c.engine.as_deref(), Some("chrome"));
-        assert_eq!(c.consent.as_deref(), Some("all"));
+        assert_eq!(c.consent, Some(VisitSet::all()));
         assert_eq!(c.runs, Some(3));
         assert_eq!(c.policy, RunsPolicy::All);
         assert_eq!(
@@ -985,6 +986,18 @@ expires = "2026-12-31"
             e.message,
             "check.engine must be http, chrome or auto, not \"firefox\""
         );
+        // Visits as on the command line: a list, or none, or all.
+        let c = parse("[check]\nconsent = \"reject,accept\"\n").unwrap();
+        assert_eq!(c.consent, Some("reject,accept".parse().unwrap()));
+        let e = error("[check]\nengine = \"http\"\nconsent = \"reject,acept\"\n");
+        assert_eq!((e.line, e.key.as_deref()), (3, Some("check.consent")));
+        assert!(
+            e.message
+                .starts_with("check.consent: unknown visit `acept`"),
+            "{e}"
+        );
+        let e = error("[check]\nconsent = [\"reject\"]\n");
+        assert!(e.message.contains("must be a string"), "{e}");
         let e = error("[check]\npolicy = \"most\"\n");
         assert!(e.message.contains("any, majority or all"), "{e}");
         let e = error("[check]\nurls = \"https://a.test/\"\n");

@@ -13,8 +13,7 @@ use anyhow::{bail, Context, Result};
 
 use super::scan::print_warnings;
 use super::{
-    fail, warn, BaselineArgs, CheckArgs, ConsentVisits, CrawlArgs, EXIT_NOT_AUDITED, EXIT_OK,
-    EXIT_USAGE,
+    fail, warn, BaselineArgs, CheckArgs, CrawlArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE,
 };
 use crate::audit::Auditor;
 use crate::ci::baseline::Baseline;
@@ -46,32 +45,20 @@ fn load_config(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
     }
 }
 
-/// Engine and consent visits from the configuration, unless the command
-/// line chose them (its defaults give way).
+/// Engine and consent visits: the command line's, else the
+/// configuration's, else the defaults (auto, all).
 fn apply_config(crawl: &mut CrawlArgs, config: &Config) -> Result<()> {
-    if crawl.engine == EngineChoice::Auto {
-        if let Some(e) = &config.engine {
-            crawl.engine = match e.as_str() {
-                "http" => EngineChoice::Http,
-                "chrome" => EngineChoice::Chrome,
-                "auto" => EngineChoice::Auto,
-                other => bail!("[check] engine `{other}`: expected http, chrome or auto"),
-            };
-        }
+    if crawl.engine.is_none() {
+        crawl.engine = match config.engine.as_deref() {
+            None => None,
+            Some("http") => Some(EngineChoice::Http),
+            Some("chrome") => Some(EngineChoice::Chrome),
+            Some("auto") => Some(EngineChoice::Auto),
+            Some(other) => bail!("[check] engine `{other}`: expected http, chrome or auto"),
+        };
     }
-    if crawl.consent == [ConsentVisits::All] {
-        if let Some(c) = &config.consent {
-            crawl.consent = vec![match c.as_str() {
-                "none" => ConsentVisits::None,
-                "reject" => ConsentVisits::Reject,
-                "accept" => ConsentVisits::Accept,
-                "implied" => ConsentVisits::Implied,
-                "all" => ConsentVisits::All,
-                other => bail!(
-                    "[check] consent `{other}`: expected none, reject, accept, implied or all"
-                ),
-            }];
-        }
+    if crawl.consent.is_none() {
+        crawl.consent.clone_from(&config.consent);
     }
     Ok(())
 }
@@ -149,7 +136,7 @@ pub fn baseline(mut args: BaselineArgs) -> ExitCode {
         if let Some(code) = not_audited(&reports, "no baseline written") {
             return Ok(code);
         }
-        let baseline = Baseline::from_reports(&reports, &auditor.rules.version);
+        let baseline = Baseline::from_reports(&reports, auditor.judge.rules_version());
         crate::files::write_atomic(&args.output, baseline.to_json())?;
         eprintln!(
             "baseline of {} site(s) written to {}: review it and commit it",
@@ -209,7 +196,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     let (rt, targets, auditor) = start(&raw, &mut args.crawl)?;
     // A `rule.<ID>` naming no rule would never fire: say so instead.
     for id in config.rules.keys() {
-        if !auditor.rules.rules.iter().any(|r| r.rule.id == *id) {
+        if !auditor.judge.rules.rules.iter().any(|r| r.rule.id == *id) {
             bail!(
                 "{}: rule.{id}: no such rule in the catalogue (`barometer rules` lists them)",
                 config_path
@@ -235,7 +222,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         }
         // The union of every run: trackers that come and go with ad
         // auctions are all recorded.
-        let new = Baseline::from_runs(&all_runs, &auditor.rules.version);
+        let new = Baseline::from_runs(&all_runs, auditor.judge.rules_version());
         crate::files::write_atomic(&path, new.to_json())?;
         eprintln!(
             "baseline {} updated: review the diff and commit it",

@@ -34,9 +34,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
         let config = AuditConfig {
             engine: args.engine,
             crawl,
-            rule_dirs: Vec::new(),
-            filter_lists: Vec::new(),
-            lists_dir: None,
+            judge: Default::default(),
         };
         let auditor = Auditor::new(config, &mut |w| warn(&w))?;
         let mut sites = Vec::new();
@@ -47,7 +45,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
             print_warnings(&site, true);
             sites.push(site);
         }
-        anyhow::Ok(Report::new(sites, &auditor.rules.version))
+        anyhow::Ok(Report::new(sites, auditor.judge.rules_version()))
     });
     let report = match result {
         Ok(r) => r,

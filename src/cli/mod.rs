@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::crawl::EngineChoice;
+use crate::evidence::VisitSet;
 use crate::report::render::Format;
 
 pub const EXIT_OK: u8 = 0;
@@ -102,12 +103,13 @@ pub enum SchemaKind {
     Facts,
 }
 
-/// Options shared by every command that crawls.
-#[derive(Debug, Args, Clone)]
+/// Options shared by every command that crawls (a campaign records them
+/// as given, in serde JSON).
+#[derive(Debug, Args, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CrawlArgs {
-    /// Crawl engine.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub engine: EngineChoice,
+    /// Crawl engine [default: auto].
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineChoice>,
     /// Pages per visit: the home page plus same-site pages found from links.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub pages: u32,
@@ -151,10 +153,11 @@ pub struct CrawlArgs {
     /// Browser engine: seconds to wait for a banner after the page has loaded.
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     pub settle: f64,
-    /// Browser engine: which visits to make besides the first one,
-    /// comma-separated (`reject,accept` is the classic three-visit audit).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "all")]
-    pub consent: Vec<ConsentVisits>,
+    /// Browser engine: which visits to make besides the first one: none,
+    /// all, or a comma-separated list of reject, accept, implied
+    /// (`reject,accept` is the classic three-visit audit) [default: all].
+    #[arg(long, value_name = "VISITS")]
+    pub consent: Option<VisitSet>,
     /// Browser engine: time budget of one visit, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub visit_timeout: u64,
@@ -172,22 +175,6 @@ pub struct CrawlArgs {
     /// Largest page read, in MiB; a larger page is reported and not analysed.
     #[arg(long, default_value_t = 10, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub max_body_mb: u64,
-}
-
-/// The consent visits of the browser engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ConsentVisits {
-    /// Only the first visit (no click).
-    None,
-    /// First visit, then a visit that clicks reject.
-    Reject,
-    /// First visit, then a visit that clicks accept.
-    Accept,
-    /// First visit, then a visit that clicks nothing but scrolls and
-    /// follows a link (consent inferred from browsing).
-    Implied,
-    /// All four visits: first, reject, accept, browsing.
-    All,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,10 @@
 //! `barometer report --db FILE -o DIR`: publish a campaign's barometer.
 //!
-//! Never crawls: the stored evidence is re-judged with the current rules
-//! (plus `--rules DIR`), so a new rule applies to an old campaign.
+//! Never crawls: the stored evidence is re-judged with the current rules,
+//! so a new rule applies to an old campaign. Rule directories, filter
+//! lists, profile and installed lists are those the campaign ran with
+//! (its record), unless `--rules`, `--filter-list` or `--profile` say
+//! otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,8 +12,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::{fail, warn, ReportArgs, EXIT_OK, EXIT_USAGE};
-use crate::audit::load_judgement;
 use crate::campaign::publish::Publisher;
+use crate::judge::{Judge, JudgeConfig};
 use crate::knowledge::references::References;
 use crate::report::render::{render_campaign, CampaignFormat};
 use crate::store::Store;
@@ -36,12 +39,66 @@ pub fn run(args: ReportArgs) -> ExitCode {
     }
 }
 
+/// What the campaign was judged with when it ran (its record), with what
+/// the command line gives instead; each option that overrides the record
+/// is said in one line.
+fn judge_config(args: &ReportArgs, recorded: Option<JudgeConfig>) -> JudgeConfig {
+    let mut config = recorded.clone().unwrap_or_default();
+    let overrides = |option: &str, what: &str, given: String, was: String| {
+        if recorded.is_some() && given != was {
+            eprintln!("note: {option} {given} overrides the campaign's {what} ({was})");
+        }
+    };
+    let shown = |paths: &[PathBuf]| {
+        if paths.is_empty() {
+            "none".to_string()
+        } else {
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    if !args.rules.is_empty() {
+        overrides(
+            "--rules",
+            "rule directories",
+            shown(&args.rules),
+            shown(&config.rule_dirs),
+        );
+        config.rule_dirs.clone_from(&args.rules);
+    }
+    if !args.filter_lists.is_empty() {
+        overrides(
+            "--filter-list",
+            "filter lists",
+            shown(&args.filter_lists),
+            shown(&config.filter_lists),
+        );
+        config.filter_lists.clone_from(&args.filter_lists);
+    }
+    if let Some(p) = &args.profile {
+        let was = config.profile.as_deref().unwrap_or("inferred per site");
+        if !p.eq_ignore_ascii_case(was) {
+            overrides("--profile", "profile", p.clone(), was.to_string());
+        }
+        config.profile = Some(p.clone());
+    }
+    config
+}
+
 fn publish(args: &ReportArgs) -> Result<()> {
-    let (mut analyser, rules) = load_judgement(&args.rules, &args.filter_lists)?;
-    analyser.profile = crate::audit::check_profile(&analyser, args.profile.as_deref())?;
-    let references = References::builtin()?;
     let store = Store::open_read_only(&args.db)?;
     let campaign = store.campaign(args.campaign.as_deref())?;
+    // Judged as the run judged, unless told otherwise (a campaign recorded
+    // before its judging settings were is judged with the defaults).
+    let recorded = campaign
+        .options
+        .get("judge")
+        .and_then(|j| serde_json::from_value::<JudgeConfig>(j.clone()).ok());
+    let judge = Judge::new(judge_config(args, recorded), &mut |w| warn(&w))?;
+    let references = References::builtin()?;
     let other = match &args.compare {
         Some(spec) => {
             let (path, name) = split_compare(spec);
@@ -64,8 +121,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
     let site_dir = args.output.join("sites");
     let with_sites = formats.contains(&CampaignFormat::Html) && !args.no_site_reports;
     let publisher = Publisher {
-        analyser: &analyser,
-        rules: &rules,
+        judge: &judge,
         references: &references,
     };
     let report = publisher.publish(

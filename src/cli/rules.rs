@@ -177,7 +177,14 @@ pub fn explain(r: &Rule) -> String {
         r.jurisdictions.join(", ")
     );
     if !r.requires.is_empty() {
-        s += &format!("Needs visits: {}\n", r.requires.join(", "));
+        s += &format!(
+            "Needs visits: {}\n",
+            r.requires
+                .iter()
+                .map(|k| k.key())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     s += &format!(
         "Source: {}\n\n",

@@ -102,39 +102,34 @@ pub fn run(args: RunArgs) -> ExitCode {
         .concurrency
         .map(|c| c as usize)
         .unwrap_or_else(|| default_concurrency(config.engine));
-    let options = serde_json::json!({
-        "engine": format!("{:?}", config.engine).to_lowercase(),
-        "pages": args.crawl.pages,
-        "consent": format!("{:?}", args.crawl.consent).to_lowercase(),
-        "lang": args.crawl.lang,
-        "timeout_s": args.crawl.timeout,
-        "settle_s": args.crawl.settle,
-        "visit_timeout_s": args.crawl.visit_timeout,
-        "site_timeout_s": args.site_timeout,
-        "block_third_party_cookies": args.crawl.block_third_party_cookies,
-        "resolve": args.crawl.resolve,
-        "insecure": args.crawl.insecure,
-        "user_agent": args.crawl.user_agent,
-        "rules": args.crawl.rules,
-        "filter_lists": args.crawl.filter_lists,
-        "concurrency": concurrency,
-        "shard": args.shard.to_string(),
-    });
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    let config_engine = config.engine;
     let auditor = match Auditor::new(config, &mut |w| warn(&w)) {
         Ok(a) => Arc::new(a),
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    // What the campaign ran with: the crawl options (the visits made
+    // spelt out), what judging was built from, and how the run went.
+    let mut crawl = args.crawl.clone();
+    crawl.consent = Some(crawl.consent.unwrap_or_default());
+    let options = serde_json::json!({
+        "engine": config_engine,
+        "crawl": crawl,
+        "judge": auditor.judge.config,
+        "concurrency": concurrency,
+        "site_timeout_s": args.site_timeout,
+        "shard": args.shard.to_string(),
+    });
     let mut store = match Store::open(&args.db) {
         Ok(s) => s,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let new = NewCampaign {
         name: name.clone(),
-        rules_version: auditor.rules.version.clone(),
+        rules_version: auditor.judge.rules_version().to_string(),
         lists: serde_json::to_value(&auditor.crawl.lists).unwrap_or_default(),
         engine: serde_json::to_value(auditor.engine.kind())
             .ok()

@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{
-    fail, warn, ConsentVisits, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE,
-};
+use super::{fail, warn, CrawlArgs, ScanArgs, EXIT_NOT_AUDITED, EXIT_OK, EXIT_USAGE};
 use crate::audit::{AuditConfig, Auditor};
-use crate::crawl::CrawlOptions;
+use crate::crawl::{CrawlOptions, EngineChoice};
 use crate::evidence::VisitKind;
+use crate::judge::JudgeConfig;
 use crate::net::{accept_language, ResolveRule};
 use crate::report::render::{render_in, Format};
 use crate::report::{Report, SiteReport};
@@ -52,44 +51,35 @@ impl CrawlArgs {
             visit_timeout: Duration::from_secs(self.visit_timeout),
             block_third_party_cookies: self.block_third_party_cookies,
             chrome: self.chrome.clone(),
-            profile: self.profile.clone(),
             allow_private: self.allow_private,
             ..CrawlOptions::default()
         };
         Ok(AuditConfig {
-            engine: self.engine,
+            engine: self.engine.unwrap_or(EngineChoice::Auto),
             crawl,
+            judge: self.judge_config(),
+        })
+    }
+
+    /// What judging is built from: rules, filter lists, profile, lists.
+    pub fn judge_config(&self) -> JudgeConfig {
+        JudgeConfig {
             rule_dirs: self.rules.clone(),
             filter_lists: self.filter_lists.clone(),
+            profile: self.profile.clone(),
             lists_dir: if self.no_lists {
                 None
             } else {
                 self.lists_dir.clone().or_else(crate::lists::lists_dir)
             },
-        })
+        }
     }
 }
 
 impl CrawlArgs {
     /// The visits `--consent` asks for, the first visit always first.
     pub fn visits(&self) -> Vec<VisitKind> {
-        let mut visits = vec![VisitKind::FirstVisit];
-        for c in &self.consent {
-            let more: &[VisitKind] = match c {
-                ConsentVisits::None => &[],
-                ConsentVisits::Reject => &[VisitKind::AfterReject],
-                ConsentVisits::Accept => &[VisitKind::AfterAccept],
-                ConsentVisits::Implied => &[VisitKind::Browsing],
-                ConsentVisits::All => &VisitKind::ALL,
-            };
-            for v in more {
-                if !visits.contains(v) {
-                    visits.push(*v);
-                }
-            }
-        }
-        visits.sort();
-        visits
+        self.consent.clone().unwrap_or_default().kinds().to_vec()
     }
 }
 
@@ -154,7 +144,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         }
     }
     let not_audited = sites.iter().filter(|s| !s.audited).count();
-    let report = Report::new(sites, &auditor.rules.version);
+    let report = Report::new(sites, auditor.judge.rules_version());
     super::warn_rule_errors(&report.rule_errors);
     if let Err(e) = write_report(&report, format, args.output.as_deref(), args.report_lang) {
         return fail(EXIT_USAGE, &e);

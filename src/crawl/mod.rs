@@ -60,9 +60,6 @@ pub struct CrawlOptions {
     /// Stamped into provenance.
     pub ruleset_version: String,
     pub lists: Vec<ListInfo>,
-    /// Jurisdiction profile forced with `--profile` (judging, not crawling:
-    /// carried here so every command that audits gets it).
-    pub profile: Option<String>,
     /// Send every request, whatever its host and port, through this local
     /// forward proxy (the server of a folder being audited): nothing else
     /// on the machine or the network can answer.
@@ -90,7 +87,6 @@ impl Default for CrawlOptions {
             chrome: None,
             ruleset_version: String::new(),
             lists: Vec::new(),
-            profile: None,
             route_all_to: None,
             allow_private: false,
         }
@@ -138,7 +134,10 @@ pub trait Engine: Send + Sync {
 }
 
 /// Which engine the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum EngineChoice {
     /// chrome when a Chromium binary is found and the engine is available, else http.
     Auto,

@@ -231,7 +231,7 @@ impl SiteRow {
             .then_some(f.banner.present && f.banner.first_level_reject);
         let mut companies: Vec<String> = Vec::new();
         let mut hosts: Vec<String> = Vec::new();
-        for v in [&f.before, &f.after_reject, &f.after_accept] {
+        for (_, v) in f.visits_made() {
             for t in &v.trackers {
                 if !t.company.is_empty() && !companies.contains(&t.company) {
                     companies.push(t.company.clone());

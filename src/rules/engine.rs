@@ -170,21 +170,16 @@ impl CompiledRule {
             evidence: Vec::new(),
             severity: None,
         };
-        if let Some(missing) = self
-            .rule
-            .requires
-            .iter()
-            .find(|v| !facts.visit(v).is_some_and(|f| f.ran))
-        {
+        if let Some(missing) = self.rule.requires.iter().find(|v| !facts.visit(**v).ran) {
             return outcome(
                 RuleStatus::NotApplicable,
                 format!(
                     "needs the {} visit (browser engine)",
-                    match missing.as_str() {
-                        "after_reject" => "after-refusal",
-                        "after_accept" => "after-acceptance",
-                        "before" => "first",
-                        other => other,
+                    match missing {
+                        crate::evidence::VisitKind::AfterReject => "after-refusal",
+                        crate::evidence::VisitKind::AfterAccept => "after-acceptance",
+                        crate::evidence::VisitKind::FirstVisit => "first",
+                        crate::evidence::VisitKind::Browsing => "browsing",
                     }
                 ),
             );

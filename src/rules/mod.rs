@@ -24,6 +24,7 @@ use anyhow::{bail, Context, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::VisitKind;
 pub use engine::{CompiledRules, RuleOutcome, RuleStatus};
 pub use law::{Instrument, LawRegistry};
 
@@ -145,10 +146,11 @@ pub struct Rule {
     pub confidence: Confidence,
     /// Jurisdiction tags: `eu`, `fr-cnil`, `uk-ico`...
     pub jurisdictions: Vec<String>,
-    /// Visits the rule needs: `before`, `after_reject`, `after_accept`.
-    /// Without them the rule is not applicable.
-    #[serde(default)]
-    pub requires: Vec<String>,
+    /// Visits the rule needs, by facts key: `before`, `after_reject`,
+    /// `after_accept`, `browsing`. Without them the rule is not applicable.
+    #[serde(default, with = "crate::evidence::visit_keys")]
+    #[schemars(with = "Vec<String>")]
+    pub requires: Vec<VisitKind>,
     /// CEL: when false, the rule does not apply to this site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applies: Option<String>,
@@ -189,8 +191,6 @@ impl Rule {
     }
 }
 
-const VISITS: [&str; 3] = ["before", "after_reject", "after_accept"];
-
 /// Parse one rule file. Errors name the file and, when known, the rule id.
 pub fn parse_rule(text: &str, origin: &str) -> Result<Rule> {
     let id = toml::from_str::<toml::Table>(text)
@@ -221,12 +221,6 @@ pub fn parse_rule(text: &str, origin: &str) -> Result<Rule> {
     }
     if rule.references.is_empty() {
         bail!("{label}: a rule needs at least one legal reference");
-    }
-    if let Some(bad) = rule.requires.iter().find(|r| !VISITS.contains(&r.as_str())) {
-        bail!(
-            "{label}: unknown visit `{bad}` in requires (expected one of {})",
-            VISITS.join(", ")
-        );
     }
     rule.origin = origin.to_string();
     Ok(rule)
@@ -354,6 +348,38 @@ mod tests {
         );
         assert!(parse_rule(&rule("medium", "low"), "x.toml").is_ok());
         assert!(parse_rule(&rule("high", "medium"), "x.toml").is_ok());
+    }
+
+    #[test]
+    fn requires_names_visits_by_their_facts_key() {
+        let rule = |requires: &str| {
+            format!(
+                "id = \"X952\"\ntitle = \"t\"\nseverity = \"low\"\njurisdictions = [\"eu\"]\nrequires = {requires}\ncondition = 'reachable'\nmessage = \"m\"\nremediation = \"r\"\nrationale = \"r\"\n[[references]]\nlaw = \"gdpr\"\n"
+            )
+        };
+        let r = parse_rule(&rule(r#"["before", "browsing", "after_reject"]"#), "x.toml").unwrap();
+        assert_eq!(
+            r.requires,
+            [
+                VisitKind::FirstVisit,
+                VisitKind::Browsing,
+                VisitKind::AfterReject
+            ]
+        );
+        // The evidence name of the first visit is not a facts key, and a
+        // typo is no visit: one line naming the file, the rule and the word.
+        for bad in ["first_visit", "after_rejct"] {
+            let err = parse_rule(&rule(&format!("[\"{bad}\"]")), "rules/x.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("rules/x.toml (rule X952): ")
+                    && err.contains(&format!("unknown visit `{bad}`"))
+                    && err.contains("before, after_reject, after_accept, browsing")
+                    && !err.trim_end().contains('\n'),
+                "{err}"
+            );
+        }
     }
 
     use super::*;

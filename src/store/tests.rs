@@ -32,9 +32,7 @@ fn audits() -> (SiteReport, SiteReport) {
                 timeout: Duration::from_secs(5),
                 ..CrawlOptions::default()
             },
-            rule_dirs: Vec::new(),
-            filter_lists: Vec::new(),
-            lists_dir: None,
+            judge: Default::default(),
         },
         &mut |_| {},
     )
