@@ -91,7 +91,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         "timeout_s": args.crawl.timeout,
         "settle_s": args.crawl.settle,
         "visit_timeout_s": args.crawl.visit_timeout,
-        "site_timeout_s": args.site_timeout,
+        "site_timeout_s": args.crawl.site_timeout,
         "block_third_party_cookies": args.crawl.block_third_party_cookies,
         "resolve": args.crawl.resolve,
         "insecure": args.crawl.insecure,
@@ -171,7 +171,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut progress = Progress::new(todo.len() as u64, args.quiet);
     let opts = RunOptions {
         concurrency,
-        site_timeout: Duration::from_secs(args.site_timeout),
+        site_timeout: Duration::from_secs(args.crawl.site_timeout),
     };
     let outcome = match runtime.block_on(run_campaign(
         auditor,
