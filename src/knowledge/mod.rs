@@ -15,7 +15,6 @@ pub mod notice;
 pub mod open_cookie_db;
 pub mod profiles;
 pub mod references;
-pub mod statements;
 pub mod trackers;
 
 use anyhow::{Context, Result};
