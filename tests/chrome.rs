@@ -205,12 +205,15 @@ fn closed_shadow_root_cross_origin_iframe_and_second_layer() {
         .filter(|q| q["after_choice"] == true)
         .map(|q| q["url"].as_str().unwrap())
         .collect();
+    // Then the page the refusal was given on is reloaded (R501 looks at
+    // what loads there), with the CMP's frame.
     assert_eq!(
         reqs,
-        vec![format!(
-            "{}choice.gif?refused",
-            web.url("cmp.consent-host.test")
-        )]
+        vec![
+            format!("{}choice.gif?refused", web.url("cmp.consent-host.test")),
+            web.url("www.iframe-cmp.test"),
+            format!("{}banner.html", web.url("cmp.consent-host.test")),
+        ]
     );
 
     let layered = &r["sites"][2];
