@@ -439,28 +439,35 @@ pub struct BannerRecheck {
     pub reopen: Vec<BannerLink>,
 }
 
+impl Page {
+    /// A page that was not loaded (failed, or left unread), with why.
+    pub fn not_loaded(role: PageRole, url: &str, error: &str) -> Page {
+        Page {
+            role,
+            url: url.to_string(),
+            final_url: None,
+            status: None,
+            redirects: Vec::new(),
+            content_type: None,
+            encoding: None,
+            bytes: 0,
+            title: None,
+            lang: None,
+            text: None,
+            script_references: Vec::new(),
+            forms: Vec::new(),
+            error: Some(error.to_string()),
+        }
+    }
+}
+
 impl Visit {
     /// A visit whose home page could not be loaded, for `error`.
     pub fn failed(kind: VisitKind, url: &str, error: &str) -> Visit {
         Visit {
             kind,
             status: VisitStatus::Failed,
-            pages: vec![Page {
-                role: PageRole::Home,
-                url: url.to_string(),
-                final_url: None,
-                status: None,
-                redirects: Vec::new(),
-                content_type: None,
-                encoding: None,
-                bytes: 0,
-                title: None,
-                lang: None,
-                text: None,
-                script_references: Vec::new(),
-                forms: Vec::new(),
-                error: Some(error.to_string()),
-            }],
+            pages: vec![Page::not_loaded(PageRole::Home, url, error)],
             requests: Vec::new(),
             cookies: Vec::new(),
             storage: Vec::new(),

@@ -976,22 +976,11 @@ impl ChromeEngine {
                 // The link was found; only reading it was cut short. Record
                 // it unread (no status) so that the policy counts as linked
                 // and its reachability is not judged (T305, T306).
-                pages.push(Page {
-                    role: PageRole::Policy,
-                    url: url.to_string(),
-                    final_url: None,
-                    status: None,
-                    redirects: Vec::new(),
-                    content_type: None,
-                    encoding: None,
-                    bytes: 0,
-                    title: None,
-                    lang: None,
-                    text: None,
-                    script_references: Vec::new(),
-                    forms: Vec::new(),
-                    error: Some("not read: the visit's time budget was spent".into()),
-                });
+                pages.push(Page::not_loaded(
+                    PageRole::Policy,
+                    url.as_str(),
+                    "not read: the visit's time budget was spent",
+                ));
             } else {
                 let error = self.load(s, url.as_str()).err();
                 let mut page = s.page(PageRole::Policy, &url, error);
