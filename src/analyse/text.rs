@@ -1,12 +1,26 @@
 //! Transparency: what a banner or policy text tells the visitor.
 //!
-//! Every statement is looked up with the lexicons (`rules/lexicon/`), and
-//! the sentence that holds it is kept as evidence, so a reader can check
-//! the tool's reading.
+//! Every statement is recognised sentence by sentence from the concepts of
+//! the lexicons (`rules/lexicon/`) as `rules/statements.toml` composes
+//! them, and the sentence that decided, in its original case, is kept as
+//! evidence, so a reader can check the tool's reading.
 
 use crate::facts::TextFacts;
 use crate::knowledge::lexicon::normalise;
-use crate::knowledge::{Lexicons, TextCategory};
+use crate::knowledge::Lexicons;
+
+/// The statements of `rules/statements.toml` that [`TextFacts`] holds; the
+/// sentence that decided each is kept under its name.
+const FACT_STATEMENTS: [&str; 8] = [
+    "implied_consent",
+    "cross_site",
+    "partners",
+    "withdraw",
+    "legitimate_interest",
+    "exemption_claimed",
+    "purposes",
+    "vague_purposes",
+];
 
 /// How much of a text the language is guessed from.
 const GUESS_BYTES: usize = 4000;
@@ -16,6 +30,7 @@ const GUESS_BYTES: usize = 4000;
 /// `analysed = false` and nothing else: absent words there say nothing
 /// about the text.
 pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
+    let original = text;
     let text = normalise(text);
     let mut facts = TextFacts {
         analysed: !text.is_empty(),
@@ -35,50 +50,38 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
             return facts;
         }
     }
-    let mut keep = |name: &str, hit: Option<crate::knowledge::lexicon::TextMatch>| -> bool {
-        match hit {
-            Some(m) => {
-                facts.sentences.insert(name.to_string(), m.sentence);
-                true
-            }
-            None => false,
+    let found = lex.statements.recognise(original);
+    for (name, hit) in &found {
+        if FACT_STATEMENTS.contains(&name.as_str()) {
+            facts.sentences.insert(name.clone(), hit.sentence.clone());
         }
+    }
+    let count = lex
+        .statements
+        .sentences(original)
+        .into_iter()
+        .find_map(|s| lex.partner_count(&s.norm).map(|(n, _)| (n, s.original)));
+    if let Some((_, sentence)) = &count {
+        facts
+            .sentences
+            .insert("partner_count".to_string(), sentence.clone());
+    }
+    let has = |name: &str| found.contains_key(name);
+    let phrases = |name: &str| {
+        found
+            .get(name)
+            .map(|h| h.phrases.clone())
+            .unwrap_or_default()
     };
-    // Continuing, scrolling or closing is implied consent only when the
-    // sentence says it leads to consent (see `Lexicons::implied_consent`).
-    let implied = keep("implied_consent", lex.implied_consent(&text));
-    let cross = keep("cross_site", lex.find(TextCategory::CrossSite, &text));
-    let partners = keep("partners", lex.find(TextCategory::Partners, &text));
-    let withdraw = keep("withdraw", lex.find(TextCategory::Withdraw, &text));
-    let legit = keep(
-        "legitimate_interest",
-        lex.find(TextCategory::LegitimateInterest, &text),
-    );
-    let exempt = keep(
-        "exemption_claimed",
-        lex.find(TextCategory::ExemptionClaim, &text),
-    );
-    let purposes = lex.find_all(TextCategory::Purposes, &text);
-    let vague = lex.find_all(TextCategory::VaguePurposes, &text);
-    if let Some(first) = purposes.first() {
-        keep("purposes", Some(first.clone()));
-    }
-    if let Some(first) = vague.first() {
-        keep("vague_purposes", Some(first.clone()));
-    }
-    let count = lex.partner_count(&text);
-    if let Some((_, m)) = &count {
-        keep("partner_count", Some(m.clone()));
-    }
-    facts.implied_consent = implied;
-    facts.cross_site = cross;
-    facts.partners_mentioned = partners || count.is_some();
+    facts.implied_consent = has("implied_consent");
+    facts.cross_site = has("cross_site");
+    facts.partners_mentioned = has("partners") || count.is_some();
     facts.partner_count = count.map(|(n, _)| i64::from(n)).unwrap_or(-1);
-    facts.withdraw = withdraw;
-    facts.legitimate_interest = legit;
-    facts.exemption_claimed = exempt;
-    facts.purposes = purposes.into_iter().map(|m| m.phrase).collect();
-    facts.vague_purposes = vague.into_iter().map(|m| m.phrase).collect();
+    facts.withdraw = has("withdraw");
+    facts.legitimate_interest = has("legitimate_interest");
+    facts.exemption_claimed = has("exemption_claimed");
+    facts.purposes = phrases("purposes");
+    facts.vague_purposes = phrases("vague_purposes");
     facts
 }
 
@@ -346,7 +349,7 @@ mod tests {
         assert!(f.implied_consent);
         assert_eq!(
             f.sentences["implied_consent"],
-            "en poursuivant votre navigation, vous acceptez les cookies de mesure d'audience."
+            "En poursuivant votre navigation, vous acceptez les cookies de mesure d'audience."
         );
     }
 }

@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
 
+use super::statements::Recogniser;
+
 /// The languages whose statements are read in full (implied consent,
 /// purposes, the notice checklist of `rules/notice.toml`), in the order
 /// that breaks ties when a language is guessed. Every other file of
@@ -127,6 +129,10 @@ struct LexiconFile {
     banner: BannerSection,
     buttons: ButtonSection,
     text: BTreeMap<String, Vec<String>>,
+    /// Named concepts the statement recogniser composes (see
+    /// `rules/statements.toml` and `docs/lexicons.md`).
+    #[serde(default)]
+    concepts: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -153,9 +159,9 @@ struct ButtonSection {
 /// position is needed. Compiling ~800 Unicode patterns up front cost about
 /// half a second; most are never needed for a given page.
 #[derive(Debug)]
-struct PatternGroup {
+pub(crate) struct PatternGroup {
     set: RegexSet,
-    languages: Vec<String>,
+    pub(crate) languages: Vec<String>,
     /// The pattern belongs to its language alone (no other lexicon has it):
     /// a hit is a clue to the text's language.
     unique: Vec<bool>,
@@ -164,7 +170,11 @@ struct PatternGroup {
 
 impl PatternGroup {
     /// Compile `(language, pattern)` pairs; on failure, name the culprit.
-    fn new(key: &str, patterns: Vec<(String, String)>, all: &[(String, String)]) -> Result<Self> {
+    pub(crate) fn new(
+        key: &str,
+        patterns: Vec<(String, String)>,
+        all: &[(String, String)],
+    ) -> Result<Self> {
         let set = match RegexSet::new(patterns.iter().map(|(_, p)| p)) {
             Ok(set) => set,
             Err(e) => {
@@ -187,14 +197,14 @@ impl PatternGroup {
         })
     }
 
-    fn regex(&self, i: usize) -> &Regex {
+    pub(crate) fn regex(&self, i: usize) -> &Regex {
         self.single[i].get_or_init(|| {
             Regex::new(&self.set.patterns()[i]).expect("compiled in the set already")
         })
     }
 
     /// Indices of the patterns matching `text`, in file order.
-    fn matching(&self, text: &str) -> impl Iterator<Item = usize> + '_ {
+    pub(crate) fn matching(&self, text: &str) -> impl Iterator<Item = usize> + '_ {
         self.set.matches(text).into_iter()
     }
 }
@@ -217,8 +227,8 @@ pub struct TextMatch {
 #[derive(Debug)]
 pub struct Lexicons {
     pub languages: Vec<String>,
-    /// Languages whose statements are read: their lexicon holds the
-    /// statement categories ([`STATEMENT_KEYS`]), not only button roles,
+    /// Languages whose statements are read: their lexicon can recognise
+    /// the statements of [`STATEMENT_KEYS`], not only button roles,
     /// banner words and policy links.
     statement_languages: Vec<String>,
     banner: PatternGroup,
@@ -226,12 +236,16 @@ pub struct Lexicons {
     exclude: PatternGroup,
     text: BTreeMap<TextCategory, PatternGroup>,
     partner_count: PatternGroup,
+    /// The sentence-by-sentence statement recogniser.
+    pub statements: Recogniser,
 }
 
-/// The `[text]` keys a lexicon must hold for its language's statements
-/// (purposes, partners, tracking on other sites, withdrawal) to be read.
-/// A text in a language without them is not read: "no purposes stated"
-/// would only say that the tool does not know the words.
+/// The statements a lexicon must be able to recognise for its language's
+/// statements (purposes, partners, tracking on other sites, withdrawal) to
+/// be read: for each, a `[text]` phrase list or every concept of one of its
+/// groups in `rules/statements.toml`. A text in a language without them is
+/// not read: "no purposes stated" would only say that the tool does not
+/// know the words.
 pub const STATEMENT_KEYS: [&str; 4] = ["purposes", "partners", "cross_site", "withdraw"];
 
 /// Does a pattern have upper-case letters outside escapes (`\S`, `\u00A0`,
@@ -299,6 +313,8 @@ impl Lexicons {
         let mut statement_languages = Vec::new();
         let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let mut all_patterns: Vec<(String, String)> = Vec::new();
+        let mut concepts: Vec<(String, String, Vec<String>)> = Vec::new();
+        let mut text_lists: Vec<(String, String, Vec<String>)> = Vec::new();
         for (origin, source) in files {
             let file: LexiconFile =
                 toml::from_str(source).with_context(|| format!("{origin}: invalid lexicon"))?;
@@ -330,13 +346,32 @@ impl Lexicons {
                 }
                 add(&format!("text.{key}"), list)?;
             }
-            if STATEMENT_KEYS
-                .iter()
-                .all(|k| file.text.get(*k).is_some_and(|l| !l.is_empty()))
-            {
-                statement_languages.push(lang.clone());
+            for (name, list) in &file.concepts {
+                for p in list {
+                    if has_uppercase_literal(p) {
+                        check(p, origin, &format!("concepts.{name}"))?;
+                    }
+                }
+                concepts.push((lang.clone(), name.clone(), list.clone()));
+            }
+            for (key, list) in &file.text {
+                text_lists.push((lang.clone(), key.clone(), list.clone()));
             }
             languages.push(lang);
+        }
+        let statements = Recogniser::new(
+            super::statements::parse(
+                super::builtin_text("statements.toml")?,
+                "rules/statements.toml",
+            )?,
+            &languages,
+            &concepts,
+            &text_lists,
+        )?;
+        for lang in &languages {
+            if STATEMENT_KEYS.iter().all(|k| statements.covers(k, lang)) {
+                statement_languages.push(lang.clone());
+            }
         }
         let group = |key: &str| {
             PatternGroup::new(
@@ -374,6 +409,7 @@ impl Lexicons {
             buttons,
             text,
             partner_count,
+            statements,
         })
     }
 
@@ -428,27 +464,6 @@ impl Lexicons {
         self.statement_languages.iter().any(|l| l == language)
     }
 
-    /// Every distinct hit of `category` in normalised `text`.
-    pub fn find_all(&self, category: TextCategory, normalised: &str) -> Vec<TextMatch> {
-        let mut hits: Vec<TextMatch> = Vec::new();
-        let Some(group) = self.text.get(&category) else {
-            return hits;
-        };
-        for i in group.matching(normalised) {
-            for m in group.regex(i).find_iter(normalised) {
-                if hits.iter().any(|h| h.phrase == m.as_str()) {
-                    continue;
-                }
-                hits.push(TextMatch {
-                    language: group.languages[i].clone(),
-                    phrase: m.as_str().to_string(),
-                    sentence: sentence_around(normalised, m.start(), m.end()),
-                });
-            }
-        }
-        hits
-    }
-
     /// The first hit of `category` in normalised `text` (first pattern in
     /// file order).
     pub fn find(&self, category: TextCategory, normalised: &str) -> Option<TextMatch> {
@@ -460,68 +475,6 @@ impl Lexicons {
             phrase: m.as_str().to_string(),
             sentence: sentence_around(normalised, m.start(), m.end()),
         })
-    }
-
-    /// Implied consent: a sentence saying that continuing to browse,
-    /// scrolling or closing the banner gives consent. The act alone does
-    /// not decide; what the sentence says it leads to does. "By closing
-    /// this banner you reject all non-essential cookies" and "chiudendo il
-    /// banner continuerai la navigazione in assenza di cookie diversi da
-    /// quelli tecnici" are refusals.
-    ///
-    /// Each act (`implied_consent`) is judged within its sentence, clause by
-    /// clause (clauses end at `,` `;` `:` brackets and dashes): its own
-    /// clause first, then the clauses after it, then those before it, in
-    /// order of distance. The first clause that states an outcome decides;
-    /// within one clause a refusal or a restriction to necessary cookies
-    /// (`implied_consent_refuses`) outweighs consent
-    /// (`implied_consent_accepts`): "you accept only essential cookies" is
-    /// no consent to tracking. An act with no stated outcome is not taken
-    /// for implied consent. The hit's sentence is the one that decided.
-    pub fn implied_consent(&self, normalised: &str) -> Option<TextMatch> {
-        let acts = self.text.get(&TextCategory::ImpliedConsent)?;
-        let accepts = self.text.get(&TextCategory::ImpliedAccepts)?;
-        let refuses = self.text.get(&TextCategory::ImpliedRefuses)?;
-        for (offset, sentence) in sentences(normalised) {
-            let mut found: Vec<(usize, usize, usize)> = acts
-                .matching(sentence)
-                .flat_map(|i| {
-                    acts.regex(i)
-                        .find_iter(sentence)
-                        .map(move |m| (m.start(), m.end(), i))
-                })
-                .collect();
-            if found.is_empty() {
-                continue;
-            }
-            found.sort_unstable();
-            let clauses = clauses(sentence);
-            for (start, end, i) in found {
-                let k = clauses.iter().position(|c| c.contains(&start)).unwrap_or(0);
-                let order = std::iter::once(k)
-                    .chain(k + 1..clauses.len())
-                    .chain((0..k).rev());
-                let consent = order
-                    .map(|c| &sentence[clauses[c].clone()])
-                    .find_map(|clause| {
-                        if refuses.set.is_match(clause) {
-                            Some(false)
-                        } else if accepts.set.is_match(clause) {
-                            Some(true)
-                        } else {
-                            None
-                        }
-                    });
-                if consent == Some(true) {
-                    return Some(TextMatch {
-                        language: acts.languages[i].clone(),
-                        phrase: sentence[start..end].to_string(),
-                        sentence: sentence_around(normalised, offset + start, offset + end),
-                    });
-                }
-            }
-        }
-        None
     }
 
     /// Does `label` name a privacy or cookie policy?
@@ -556,40 +509,9 @@ impl Lexicons {
     }
 }
 
-/// Where sentences end, for [`sentence_around`] and [`sentences`].
+/// Where sentences end, for [`sentence_around`].
 fn is_sentence_stop(c: char) -> bool {
     matches!(c, '.' | '!' | '?' | '\n' | '•')
-}
-
-/// The sentences of `text`, each with its byte offset, stops included.
-fn sentences(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut from = 0;
-    let mut ends: Vec<usize> = text
-        .char_indices()
-        .filter(|(_, c)| is_sentence_stop(*c))
-        .map(|(i, c)| i + c.len_utf8())
-        .collect();
-    ends.push(text.len());
-    ends.into_iter().filter_map(move |end| {
-        let start = from;
-        from = end;
-        (end > start).then(|| (start, &text[start..end]))
-    })
-}
-
-/// The clauses of a sentence, as byte ranges: it is cut at commas,
-/// semicolons, colons, brackets and dashes.
-fn clauses(sentence: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    for (i, c) in sentence.char_indices() {
-        if matches!(c, ',' | ';' | ':' | '(' | ')' | '–' | '—') {
-            out.push(from..i);
-            from = i + c.len_utf8();
-        }
-    }
-    out.push(from..sentence.len());
-    out
 }
 
 /// The sentence of `text` that holds the byte range `start..end`, cut to 300

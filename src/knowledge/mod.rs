@@ -15,6 +15,7 @@ pub mod notice;
 pub mod open_cookie_db;
 pub mod profiles;
 pub mod references;
+pub mod statements;
 pub mod trackers;
 
 use anyhow::{Context, Result};

@@ -1,0 +1,648 @@
+//! The statement recogniser: what a banner or notice says, sentence by
+//! sentence, composed from concepts.
+//!
+//! Two kinds of data drive it, and no word of any language is in this file:
+//!
+//! - each lexicon (`rules/lexicon/<lang>.toml`) names its language's
+//!   concepts in a `[concepts]` table (an actor, an action, a scope, a
+//!   negation...), each a list of regular expressions over normalised text,
+//!   and its phrases that suffice alone in `[text]`;
+//! - `rules/statements.toml` says, for every language at once, how each
+//!   statement is composed: phrases that suffice alone, groups of concepts
+//!   that must meet in one sentence, vetoes, negation and outcomes.
+//!
+//! See `docs/lexicons.md` for the format and how to add a language.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use super::lexicon::{collapse_whitespace, normalise, PatternGroup};
+
+/// `rules/statements.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementsFile {
+    /// Abbreviations (lower case, without their final period) after which a
+    /// period does not end a sentence.
+    #[serde(default)]
+    pub abbreviations: Vec<String>,
+    /// Terms whose matches cut a sentence into clauses, besides commas,
+    /// semicolons, colons, brackets and dashes ("but", "mais", "aber").
+    #[serde(default)]
+    pub clause_breaks: Vec<String>,
+    /// Terms whose matches are no negation though a negation term matches
+    /// inside them ("cookies no necesarias", "nicht notwendige Cookies").
+    #[serde(default)]
+    pub negation_exceptions: Vec<String>,
+    /// Each statement's composition, by statement name.
+    pub statement: BTreeMap<String, StatementDef>,
+}
+
+/// How one statement is recognised. A *term* is a concept name (a key of
+/// the lexicons' `[concepts]`) or `text.KEY` (a list of a lexicon's
+/// `[text]` table).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementDef {
+    /// Terms any match of which makes the statement alone.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// Groups of terms that must all match in one sentence, in one
+    /// language. The first term of a group is its anchor: its words are the
+    /// phrase reported, and negation is judged in its clause.
+    #[serde(default)]
+    pub all_of: Vec<Vec<String>>,
+    /// Terms that, anywhere in the sentence, keep it from counting.
+    #[serde(default)]
+    pub veto: Vec<String>,
+    /// Terms that, in the anchor's clause (same language), cancel the hit:
+    /// "we never track you on other sites". With `outcome_yes`, they cancel
+    /// a consenting outcome in its clause instead.
+    #[serde(default)]
+    pub negation: Vec<String>,
+    /// Terms that, anywhere in the sentence, lift the negation: "unless you
+    /// agree, none of our partners will follow you".
+    #[serde(default)]
+    pub negation_lifted_by: Vec<String>,
+    /// Outcome statements (implied consent): an anchor counts only when the
+    /// nearest clause stating an outcome (its own, then those after it,
+    /// then those before it) states one of these...
+    #[serde(default)]
+    pub outcome_yes: Vec<String>,
+    /// ...and none of these, which outweigh `outcome_yes` in a clause.
+    #[serde(default)]
+    pub outcome_no: Vec<String>,
+}
+
+impl StatementDef {
+    fn terms(&self) -> impl Iterator<Item = &String> {
+        self.phrases
+            .iter()
+            .chain(self.all_of.iter().flatten())
+            .chain(&self.veto)
+            .chain(&self.negation)
+            .chain(&self.negation_lifted_by)
+            .chain(&self.outcome_yes)
+            .chain(&self.outcome_no)
+    }
+}
+
+/// One statement found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementHit {
+    /// The language whose words made it.
+    pub language: String,
+    /// The sentence that decided, in its original case.
+    pub sentence: String,
+    /// The anchor words of every hit in the text, normalised, distinct, in
+    /// text order (the purposes named, for instance).
+    pub phrases: Vec<String>,
+}
+
+/// The compiled recogniser.
+#[derive(Debug)]
+pub struct Recogniser {
+    abbreviations: BTreeSet<String>,
+    clause_breaks: Vec<String>,
+    negation_exceptions: Vec<String>,
+    statements: Vec<(String, StatementDef)>,
+    /// Every term used, compiled over all languages.
+    terms: BTreeMap<String, PatternGroup>,
+    /// Language names, indexed like the bits of a language mask.
+    languages: Vec<String>,
+}
+
+/// A set of languages, as bits of [`Recogniser::languages`].
+type Langs = u64;
+
+/// One sentence of a text: its original words and its normalised form.
+pub struct Sentence {
+    /// As written, white space collapsed.
+    pub original: String,
+    /// [`normalise`]d: what patterns match.
+    pub norm: String,
+}
+
+impl Recogniser {
+    /// Compile `file` against the lexicons' terms: `concepts` holds
+    /// `(language, concept, patterns)` and `text` the `[text]` lists as
+    /// `(language, key, patterns)`.
+    pub(crate) fn new(
+        file: StatementsFile,
+        languages: &[String],
+        concepts: &[(String, String, Vec<String>)],
+        text: &[(String, String, Vec<String>)],
+    ) -> Result<Self> {
+        if languages.len() > Langs::BITS as usize {
+            bail!("at most {} lexicons are supported", Langs::BITS);
+        }
+        let known_concepts: BTreeSet<&str> = concepts.iter().map(|(_, c, _)| c.as_str()).collect();
+        let mut used: BTreeSet<String> = file
+            .clause_breaks
+            .iter()
+            .chain(&file.negation_exceptions)
+            .cloned()
+            .collect();
+        for (name, def) in &file.statement {
+            if def.phrases.is_empty() && def.all_of.is_empty() {
+                bail!("rules/statements.toml: statement `{name}` has neither phrases nor all_of");
+            }
+            if def.all_of.iter().any(Vec::is_empty) {
+                bail!("rules/statements.toml: statement `{name}` has an empty all_of group");
+            }
+            if def.outcome_yes.is_empty() != def.outcome_no.is_empty() && def.outcome_yes.is_empty()
+            {
+                bail!(
+                    "rules/statements.toml: statement `{name}` has outcome_no without outcome_yes"
+                );
+            }
+            used.extend(def.terms().cloned());
+        }
+        let mut terms = BTreeMap::new();
+        for term in &used {
+            let patterns: Vec<(String, String)> = if let Some(key) = term.strip_prefix("text.") {
+                text.iter()
+                    .filter(|(_, k, _)| k == key)
+                    .flat_map(|(l, _, ps)| ps.iter().map(move |p| (l.clone(), p.clone())))
+                    .collect()
+            } else {
+                // A concept no lexicon defines yet is allowed (languages are
+                // added one by one), but a misspelt name is not: the name
+                // must be defined by at least one lexicon.
+                if !known_concepts.contains(term.as_str()) {
+                    bail!("rules/statements.toml: concept `{term}` is defined by no lexicon");
+                }
+                concepts
+                    .iter()
+                    .filter(|(_, c, _)| c == term)
+                    .flat_map(|(l, _, ps)| ps.iter().map(move |p| (l.clone(), p.clone())))
+                    .collect()
+            };
+            let group = PatternGroup::new(&format!("concepts.{term}"), patterns, &[])?;
+            terms.insert(term.clone(), group);
+        }
+        Ok(Recogniser {
+            abbreviations: file.abbreviations.into_iter().collect(),
+            clause_breaks: file.clause_breaks,
+            negation_exceptions: file.negation_exceptions,
+            statements: file.statement.into_iter().collect(),
+            terms,
+            languages: languages.to_vec(),
+        })
+    }
+
+    /// Names of the statements, in file order.
+    pub fn statement_names(&self) -> impl Iterator<Item = &str> {
+        self.statements.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// Can statement `name` be recognised in `language`: does its lexicon
+    /// hold a phrase list of it, or every term of one of its groups?
+    pub fn covers(&self, name: &str, language: &str) -> bool {
+        let Some((_, def)) = self.statements.iter().find(|(n, _)| n == name) else {
+            return false;
+        };
+        let has = |t: &String| {
+            self.terms
+                .get(t)
+                .is_some_and(|g| g.languages.iter().any(|l| l == language))
+        };
+        def.phrases.iter().any(has) || def.all_of.iter().any(|g| g.iter().all(has))
+    }
+
+    fn lang_bit(&self, lang: &str) -> Langs {
+        self.languages
+            .iter()
+            .position(|l| l == lang)
+            .map(|i| 1 << i)
+            .unwrap_or(0)
+    }
+
+    /// The languages whose patterns of `term` match `norm`.
+    fn langs(&self, term: &str, norm: &str, cache: &mut BTreeMap<String, Langs>) -> Langs {
+        if let Some(m) = cache.get(term) {
+            return *m;
+        }
+        let mut mask = 0;
+        if let Some(g) = self.terms.get(term) {
+            for i in g.matching(norm) {
+                mask |= self.lang_bit(&g.languages[i]);
+            }
+        }
+        cache.insert(term.to_string(), mask);
+        mask
+    }
+
+    /// Byte ranges of the matches of `term` in `norm`, in language `lang`.
+    fn spans(&self, term: &str, lang: &str, norm: &str) -> Vec<Range<usize>> {
+        let Some(g) = self.terms.get(term) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Range<usize>> = g
+            .matching(norm)
+            .filter(|&i| g.languages[i] == lang)
+            .flat_map(|i| g.regex(i).find_iter(norm).map(|m| m.range()))
+            .collect();
+        out.sort_by_key(|r| (r.start, r.end));
+        out
+    }
+
+    /// Spans of `term` in `lang`, over several terms.
+    fn spans_of(&self, terms: &[String], lang: &str, norm: &str) -> Vec<Range<usize>> {
+        terms
+            .iter()
+            .flat_map(|t| self.spans(t, lang, norm))
+            .collect()
+    }
+
+    /// The clauses of a normalised sentence: cut at commas, semicolons,
+    /// colons, brackets, dashes and the clause-break terms of `lang`.
+    fn clauses(&self, norm: &str, lang: &str) -> Vec<Range<usize>> {
+        let mut cuts: Vec<Range<usize>> = norm
+            .char_indices()
+            .filter(|(_, c)| matches!(c, ',' | ';' | ':' | '(' | ')' | '–' | '—' | '"' | '«' | '»'))
+            .map(|(i, c)| i..i + c.len_utf8())
+            .collect();
+        cuts.extend(self.spans_of(&self.clause_breaks, lang, norm));
+        cuts.sort_by_key(|r| r.start);
+        let mut out = Vec::new();
+        let mut from = 0;
+        for cut in cuts {
+            if cut.start >= from {
+                out.push(from..cut.start);
+                from = cut.end;
+            }
+        }
+        out.push(from..norm.len());
+        out
+    }
+
+    /// Recognise every statement in `text`: for each, the first sentence
+    /// that makes it. Every lexicon is tried; concepts combine only within
+    /// one language.
+    pub fn recognise(&self, text: &str) -> BTreeMap<String, StatementHit> {
+        let mut found: BTreeMap<String, StatementHit> = BTreeMap::new();
+        for sentence in self.sentences(text) {
+            let mut cache = BTreeMap::new();
+            let allowed = self.dominant(&sentence.norm, &mut cache);
+            for (name, def) in &self.statements {
+                let hits = self.judge(def, &sentence.norm, allowed, &mut cache);
+                if hits.is_empty() {
+                    continue;
+                }
+                let entry = found.entry(name.clone()).or_insert_with(|| StatementHit {
+                    language: hits[0].0.clone(),
+                    sentence: cut(&sentence.original),
+                    phrases: Vec::new(),
+                });
+                for (_, phrase) in hits {
+                    if !entry.phrases.contains(&phrase) {
+                        entry.phrases.push(phrase);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The languages a sentence is read in: those matching the most terms.
+    /// A sentence in one language is not read in another whose words it
+    /// happens to share ("partners", "data", "cross-site"): there, the
+    /// negations of its own language would go unseen.
+    fn dominant(&self, norm: &str, cache: &mut BTreeMap<String, Langs>) -> Langs {
+        let mut counts = vec![0usize; self.languages.len()];
+        for term in self.terms.keys() {
+            for l in bits(self.langs(term, norm, cache)) {
+                counts[l] += 1;
+            }
+        }
+        let max = counts.iter().copied().max().unwrap_or(0);
+        if max == 0 {
+            return 0;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n == max)
+            .fold(0, |m, (i, _)| m | (1 << i))
+    }
+
+    /// The hits of one statement in one normalised sentence, as
+    /// `(language, anchor words)`, in the `allowed` languages.
+    fn judge(
+        &self,
+        def: &StatementDef,
+        norm: &str,
+        allowed: Langs,
+        cache: &mut BTreeMap<String, Langs>,
+    ) -> Vec<(String, String)> {
+        // Candidate anchors: (language, term) pairs.
+        let mut anchors: Vec<(usize, &String)> = Vec::new();
+        for term in &def.phrases {
+            let mask = self.langs(term, norm, cache);
+            for l in bits(mask) {
+                anchors.push((l, term));
+            }
+        }
+        for group in &def.all_of {
+            let mut mask = Langs::MAX;
+            for term in group {
+                mask &= self.langs(term, norm, cache);
+                if mask == 0 {
+                    break;
+                }
+            }
+            for l in bits(mask) {
+                anchors.push((l, &group[0]));
+            }
+        }
+        if anchors.is_empty() {
+            return Vec::new();
+        }
+        let veto: Langs = def
+            .veto
+            .iter()
+            .fold(0, |m, t| m | self.langs(t, norm, cache));
+        let mut out: Vec<(String, String)> = Vec::new();
+        for (l, term) in anchors {
+            if veto & (1 << l) != 0 || allowed & (1 << l) == 0 {
+                continue;
+            }
+            let lang = &self.languages[l];
+            let spans = self.spans(term, lang, norm);
+            let clauses = self.clauses(norm, lang);
+            let clause_of = |pos: usize| {
+                clauses
+                    .iter()
+                    .position(|c| c.contains(&pos) || c.end == pos)
+                    .unwrap_or(0)
+            };
+            let lifted = def
+                .negation_lifted_by
+                .iter()
+                .any(|t| self.langs(t, norm, cache) & (1 << l) != 0);
+            let negations = if lifted || def.negation.is_empty() {
+                Vec::new()
+            } else {
+                let except = self.spans_of(&self.negation_exceptions, lang, norm);
+                let mut n = self.spans_of(&def.negation, lang, norm);
+                n.retain(|s| !except.iter().any(|e| e.start <= s.start && s.end <= e.end));
+                n
+            };
+            let negated = |clause: usize| negations.iter().any(|n| clause_of(n.start) == clause);
+            for span in spans {
+                let k = clause_of(span.start);
+                let holds = if def.outcome_yes.is_empty() {
+                    !negated(k)
+                } else {
+                    self.outcome(def, norm, lang, &clauses, k, &negated)
+                };
+                if holds {
+                    let phrase = norm[span].to_string();
+                    if !out.iter().any(|(_, p)| *p == phrase) {
+                        out.push((lang.clone(), phrase));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Does the nearest clause stating an outcome, from clause `k` (its
+    /// own, then those after it, then those before it), state consent?
+    fn outcome(
+        &self,
+        def: &StatementDef,
+        norm: &str,
+        lang: &str,
+        clauses: &[Range<usize>],
+        k: usize,
+        negated: &dyn Fn(usize) -> bool,
+    ) -> bool {
+        let order = std::iter::once(k)
+            .chain(k + 1..clauses.len())
+            .chain((0..k).rev());
+        for c in order {
+            let clause = &norm[clauses[c].clone()];
+            let any = |terms: &[String]| {
+                terms.iter().any(|t| {
+                    self.terms
+                        .get(t)
+                        .is_some_and(|g| g.matching(clause).any(|i| g.languages[i] == lang))
+                })
+            };
+            if any(&def.outcome_no) {
+                return false;
+            }
+            if any(&def.outcome_yes) {
+                return !negated(c);
+            }
+        }
+        false
+    }
+
+    /// Split `text` into sentences: at `.` `!` `?` `…` followed by white
+    /// space and a capital, digit, quote or bullet (or the end), except
+    /// after a single letter or a listed abbreviation; at line breaks; at
+    /// bullets.
+    pub fn sentences(&self, text: &str) -> Vec<Sentence> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut out = Vec::new();
+        let mut from = 0;
+        let push = |from: usize, to: usize, out: &mut Vec<Sentence>| {
+            let original = collapse_whitespace(&text[from..to]);
+            let original = original
+                .trim_matches(|c: char| c.is_whitespace() || is_bullet(c))
+                .to_string();
+            if original.chars().any(char::is_alphanumeric) {
+                let norm = normalise(&original);
+                out.push(Sentence { original, norm });
+            }
+        };
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if c == '\n' || c == '\r' || is_bullet(c) {
+                push(from, i, &mut out);
+                from = i + c.len_utf8();
+                continue;
+            }
+            if !matches!(c, '.' | '!' | '?' | '…' | '。') {
+                continue;
+            }
+            // Closing quotes and brackets stay with the sentence.
+            let mut j = k + 1;
+            while j < chars.len() && matches!(chars[j].1, '"' | '\'' | '»' | '”' | ')' | '’') {
+                j += 1;
+            }
+            let end = chars.get(j).map(|(b, _)| *b).unwrap_or(text.len());
+            if j < chars.len() && !chars[j].1.is_whitespace() {
+                continue;
+            }
+            let next = chars[j..]
+                .iter()
+                .map(|(_, c)| *c)
+                .find(|c| !c.is_whitespace());
+            let starts_sentence = match next {
+                None => true,
+                Some(n) => {
+                    n.is_uppercase()
+                        || n.is_numeric()
+                        || is_bullet(n)
+                        || matches!(
+                            n,
+                            '"' | '«' | '“' | '„' | '\'' | '(' | '[' | '¿' | '¡' | '-'
+                        )
+                }
+            };
+            if !starts_sentence {
+                continue;
+            }
+            if c == '.' {
+                let word: String = chars[..k]
+                    .iter()
+                    .rev()
+                    .map(|(_, c)| *c)
+                    .take_while(|c| c.is_alphanumeric() || *c == '.')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                let lower = word.to_lowercase();
+                let single_letter =
+                    word.chars().count() == 1 && word.chars().all(char::is_alphabetic);
+                if single_letter || self.abbreviations.contains(&lower) {
+                    continue;
+                }
+            }
+            push(from, end, &mut out);
+            from = end;
+        }
+        push(from, text.len(), &mut out);
+        out
+    }
+}
+
+fn is_bullet(c: char) -> bool {
+    matches!(
+        c,
+        '•' | '▪' | '◦' | '‣' | '●' | '■' | '►' | '▶' | '✓' | '✔' | '☑' | '⁃'
+    )
+}
+
+/// The indices of the set bits of `mask`.
+fn bits(mask: Langs) -> impl Iterator<Item = usize> {
+    (0..Langs::BITS as usize).filter(move |i| mask & (1 << i) != 0)
+}
+
+/// A sentence cut to 300 characters, as evidence.
+fn cut(sentence: &str) -> String {
+    if sentence.chars().count() <= 300 {
+        return sentence.to_string();
+    }
+    let s: String = sentence.chars().take(299).collect();
+    format!("{}…", s.trim_end())
+}
+
+/// Parse `rules/statements.toml`.
+pub fn parse(text: &str, origin: &str) -> Result<StatementsFile> {
+    toml::from_str(text).with_context(|| format!("{origin}: invalid statements file"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::knowledge::Lexicons;
+    use std::sync::OnceLock;
+
+    fn lex() -> &'static Lexicons {
+        static LEX: OnceLock<Lexicons> = OnceLock::new();
+        LEX.get_or_init(|| Lexicons::builtin().unwrap())
+    }
+
+    fn split(text: &str) -> Vec<String> {
+        lex()
+            .statements
+            .sentences(text)
+            .into_iter()
+            .map(|s| s.original)
+            .collect()
+    }
+
+    #[test]
+    fn sentences_end_at_stops_before_a_capital() {
+        assert_eq!(
+            split("We use cookies. They help us.  Is that OK? Yes!"),
+            ["We use cookies.", "They help us.", "Is that OK?", "Yes!"]
+        );
+        // Numbers, abbreviations, initials and lower-case words do not end one.
+        assert_eq!(
+            split("Subscribe for €1.99 a month, e.g. via the app. Cookies expire after approx. 13 months."),
+            [
+                "Subscribe for €1.99 a month, e.g. via the app.",
+                "Cookies expire after approx. 13 months."
+            ]
+        );
+        assert_eq!(
+            split("Gemäß Art. 6 Abs. 1 lit. f DSGVO, z.B. Reichweitenmessung. Dr. Müller ist DSB."),
+            [
+                "Gemäß Art. 6 Abs. 1 lit. f DSGVO, z.B. Reichweitenmessung.",
+                "Dr. Müller ist DSB."
+            ]
+        );
+        // Near miss: a period before a capital after an ordinary word does end it.
+        assert_eq!(
+            split("Voir la liste. Nos partenaires"),
+            ["Voir la liste.", "Nos partenaires"]
+        );
+    }
+
+    #[test]
+    fn bullets_and_lines_are_sentences() {
+        assert_eq!(
+            split("Purposes:\n• Audience measurement\n• Personalised ads ▪ Social media"),
+            [
+                "Purposes:",
+                "Audience measurement",
+                "Personalised ads",
+                "Social media"
+            ]
+        );
+        assert_eq!(split("  \n • \n"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn negation_scopes_its_clause_and_conditions_lift_it() {
+        let r = &lex().statements;
+        let has = |t: &str| r.recognise(t).contains_key("cross_site");
+        assert!(has("Our partners track you on other websites."));
+        assert!(!has("Our partners never track you on other websites."));
+        assert!(!has("Nous ne vous suivons pas sur d'autres sites."));
+        // The negation stands in another clause than the tracking.
+        assert!(has(
+            "We do not sell your data, but our partners track you on other websites."
+        ));
+        // A condition lifts it.
+        assert!(has(
+            "Unless you agree, our partners will not track you on other websites."
+        ));
+        // Veto: the publisher's own sites.
+        assert!(!has(
+            "Nous vous reconnaissons sur nos autres sites du groupe."
+        ));
+        // Concepts of different languages do not combine.
+        assert!(!has("Wir verfolgen d'autres sites."));
+    }
+
+    #[test]
+    fn evidence_is_the_original_sentence() {
+        let found = lex()
+            .statements
+            .recognise("Welcome! OUR PARTNERS TRACK YOU ACROSS THE WEB. Thanks.");
+        assert_eq!(
+            found["cross_site"].sentence,
+            "OUR PARTNERS TRACK YOU ACROSS THE WEB."
+        );
+        assert_eq!(found["cross_site"].language, "en");
+    }
+}
