@@ -75,6 +75,12 @@ pub struct StatementDef {
     /// ...and none of these, which outweigh `outcome_yes` in a clause.
     #[serde(default)]
     pub outcome_no: Vec<String>,
+    /// Terms whose matches are blanked out of the sentence before this
+    /// statement is judged: the "improve" of "to improve your experience"
+    /// names no purpose, though "improve" alone may ("to improve our
+    /// products with audience statistics").
+    #[serde(default)]
+    pub mask: Vec<String>,
 }
 
 impl StatementDef {
@@ -87,6 +93,7 @@ impl StatementDef {
             .chain(&self.negation_lifted_by)
             .chain(&self.outcome_yes)
             .chain(&self.outcome_no)
+            .chain(&self.mask)
     }
 }
 
@@ -258,6 +265,20 @@ impl Recogniser {
             .collect()
     }
 
+    /// `norm` with every match of `terms`, in any language, replaced by
+    /// spaces of the same length (byte offsets are kept).
+    fn blank(&self, terms: &[String], norm: &str) -> String {
+        let mut out = norm.to_string();
+        for g in terms.iter().filter_map(|t| self.terms.get(t)) {
+            for i in g.matching(norm).collect::<Vec<_>>() {
+                for m in g.regex(i).find_iter(norm) {
+                    out.replace_range(m.range(), &" ".repeat(m.len()));
+                }
+            }
+        }
+        out
+    }
+
     /// The clauses of a normalised sentence: cut at commas, semicolons,
     /// colons, brackets, dashes and the clause-break terms of `lang`.
     fn clauses(&self, norm: &str, lang: &str) -> Vec<Range<usize>> {
@@ -289,7 +310,12 @@ impl Recogniser {
             let mut cache = BTreeMap::new();
             let allowed = self.dominant(&sentence.norm, &mut cache);
             for (name, def) in &self.statements {
-                let hits = self.judge(def, &sentence.norm, allowed, &mut cache);
+                let hits = if def.mask.is_empty() {
+                    self.judge(def, &sentence.norm, allowed, &mut cache)
+                } else {
+                    let masked = self.blank(&def.mask, &sentence.norm);
+                    self.judge(def, &masked, allowed, &mut BTreeMap::new())
+                };
                 if hits.is_empty() {
                     continue;
                 }
