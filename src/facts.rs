@@ -295,6 +295,10 @@ pub struct TextFacts {
     /// `second_layer` of the banner, `notice` for the privacy notice.
     #[serde(default)]
     pub layer: String,
+    /// The language the text was read in (guessed from its words), or
+    /// empty when no lexicon's words were found.
+    #[serde(default)]
+    pub language: String,
 }
 
 /// The privacy or cookie policy.
@@ -312,6 +316,13 @@ pub struct PolicyFacts {
     /// Linked and fetched with a 2xx status: a notice exists.
     #[serde(default)]
     pub exists: bool,
+    /// The notice was checked against the art. 13/14 checklist: it exists
+    /// and is written in a language `rules/notice.toml` covers. Otherwise
+    /// the checklist, the missing elements and the rights channels stay
+    /// empty, and N701/N702 do not apply: words not looked for say
+    /// nothing about the notice.
+    #[serde(default)]
+    pub checked: bool,
     /// GDPR art. 13/14 elements, each with the sentence found.
     #[serde(default)]
     pub checklist: Vec<NoticeElementFact>,

@@ -304,3 +304,30 @@ fn a_notice_without_retention_is_incomplete_but_a_missing_dpo_is_only_not_stated
         "No mention of 1 element(s) that GDPR art. 13 requires in every notice was detected in the privacy notice: retention period."
     );
 }
+
+/// A notice in a language the checklist of `rules/notice.toml` does not
+/// cover (Polish, Portuguese) is found but not checked: elements nobody
+/// looked for are not "missing", so neither N701 nor N702 may fire.
+#[test]
+fn a_notice_in_a_language_the_checklist_does_not_cover_is_not_judged() {
+    for (host, lang) in [("www.sklep-pl.test", "pl"), ("www.loja-pt.test", "pt")] {
+        let (out, report) = scan(&web().url(host), &[]);
+        assert!(out.status.success(), "{host}: {}", stderr(&out));
+        let r = report.unwrap();
+        let p = &r["sites"][0]["facts"]["policy"];
+        assert_eq!(p["exists"], true, "{host}: {p}");
+        assert_eq!(p["text"]["language"], lang, "{host}: {p}");
+        assert_eq!(p["checked"], false, "{host}: {p}");
+        assert_eq!(p["missing"], json!([]), "{host}");
+        let ids = finding_ids(&r);
+        assert!(
+            !ids.iter().any(|id| id.starts_with("N70")),
+            "{host}: {ids:?}"
+        );
+    }
+    // The near miss: an English notice is checked, and its gaps reported.
+    let (_, report) = scan(&web().url("www.notice-gaps.test"), &[]);
+    let r = report.unwrap();
+    assert_eq!(r["sites"][0]["facts"]["policy"]["checked"], true);
+    assert_eq!(r["sites"][0]["facts"]["policy"]["text"]["language"], "en");
+}

@@ -215,7 +215,8 @@ impl Analyser {
                     text: text::read(lex, p.text.as_deref().unwrap_or("")),
                     ..Default::default()
                 };
-                if facts.exists {
+                facts.checked = facts.exists && self.knowledge.notice.reads(&facts.text.language);
+                if facts.checked {
                     notice::check(p.text.as_deref().unwrap_or(""), &self.knowledge.notice)
                         .fill(&mut facts);
                 }

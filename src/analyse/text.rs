@@ -45,6 +45,7 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
         end -= 1;
     }
     if let Some(lang) = lex.guess_language(&text[..end]) {
+        facts.language = lang.clone();
         if !lex.reads_statements(&lang) {
             facts.analysed = false;
             return facts;

@@ -122,6 +122,10 @@ struct Element {
 #[derive(Debug)]
 pub struct NoticeLexicon {
     pub version: String,
+    /// Languages whose patterns cover every element: a notice in any
+    /// other language is not checked (an element not found there says
+    /// nothing about the notice).
+    languages: BTreeSet<String>,
     elements: Vec<Element>,
     /// Authority names, in file order.
     authority_names: Vec<String>,
@@ -164,27 +168,40 @@ impl NoticeLexicon {
             toml::from_str(text).with_context(|| format!("{origin}: invalid notice checklist"))?;
         let mut seen = BTreeSet::new();
         let mut elements = Vec::with_capacity(raw.element.len());
+        let mut languages: Option<BTreeSet<String>> = None;
         for e in raw.element {
             if e.id.is_empty() || !seen.insert(e.id.clone()) {
                 bail!("{origin}: element id `{}` is empty or repeated", e.id);
             }
             for lang in e.patterns.keys() {
-                if !BUILTIN_LANGUAGES.contains(&lang.as_str()) {
+                let code = lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase());
+                if !code {
                     bail!(
-                        "{origin}: element `{}`: unknown language `{lang}` (expected one of {})",
-                        e.id,
-                        BUILTIN_LANGUAGES.join(", ")
+                        "{origin}: element `{}`: `{lang}` is not a two-letter language code",
+                        e.id
                     );
                 }
             }
-            let mut labelled = Vec::new();
             for lang in BUILTIN_LANGUAGES {
-                match e.patterns.get(lang) {
-                    Some(list) if !list.is_empty() => {
-                        let what = format!("element `{}`, language `{lang}`", e.id);
-                        labelled.extend(list.iter().map(|p| (what.clone(), p.as_str())));
+                if e.patterns.get(lang).is_none_or(|l| l.is_empty()) {
+                    bail!("{origin}: element `{}` has no patterns for `{lang}`", e.id);
+                }
+            }
+            let mut labelled = Vec::new();
+            for (lang, list) in &e.patterns {
+                let what = format!("element `{}`, language `{lang}`", e.id);
+                labelled.extend(list.iter().map(|p| (what.clone(), p.as_str())));
+            }
+            match &languages {
+                None => languages = Some(e.patterns.keys().cloned().collect()),
+                Some(known) => {
+                    let here: BTreeSet<String> = e.patterns.keys().cloned().collect();
+                    if let Some(lang) = known.symmetric_difference(&here).next() {
+                        bail!(
+                            "{origin}: language `{lang}` has patterns for some elements but not for `{}`: a language reads the checklist only when every element has its patterns, or a notice in it would be reported as leaving out what was never looked for",
+                            e.id
+                        );
                     }
-                    _ => bail!("{origin}: element `{}` has no patterns for `{lang}`", e.id),
                 }
             }
             elements.push(Element {
@@ -248,6 +265,7 @@ impl NoticeLexicon {
         let c = &raw.channels;
         Ok(NoticeLexicon {
             version: raw.version,
+            languages: languages.unwrap_or_default(),
             dpo: elements.iter().position(|e| e.id == "dpo"),
             elements,
             authorities,
@@ -275,6 +293,11 @@ impl NoticeLexicon {
             .get(index)
             .map(|e| e.required)
             .unwrap_or_default()
+    }
+
+    /// Can a notice in `language` be checked against the checklist?
+    pub fn reads(&self, language: &str) -> bool {
+        self.languages.contains(language)
     }
 
     /// Number of elements in the checklist.
@@ -864,12 +887,12 @@ postal = ['\bpar courrier\b']
         );
         let empty = ELEMENT.replace("nl = ['\\bverwerkingsverantwoordelijke\\b']", "nl = []");
         assert!(NoticeLexicon::parse(&empty, "n.toml").is_err());
-        let unknown_lang = ELEMENT.replace("nl = [", "pt = ['x']\nnl = [");
+        let not_a_code = ELEMENT.replace("nl = [", "portuguese = ['x']\nnl = [");
         let err = format!(
             "{:#}",
-            NoticeLexicon::parse(&unknown_lang, "n.toml").unwrap_err()
+            NoticeLexicon::parse(&not_a_code, "n.toml").unwrap_err()
         );
-        assert!(err.contains("unknown language `pt`"), "{err}");
+        assert!(err.contains("`portuguese` is not a two-letter"), "{err}");
         let unknown_key = ELEMENT.replace("article = ", "severity = 1\narticle = ");
         let err = format!(
             "{:#}",
@@ -890,6 +913,31 @@ postal = ['\bpar courrier\b']
             NoticeLexicon::parse(&repeated, "n.toml").unwrap_err()
         );
         assert!(err.contains("repeated"), "{err}");
+    }
+
+    #[test]
+    fn notice_reads_only_languages_that_cover_every_element() {
+        let k = NoticeLexicon::parse(ELEMENT, "n.toml").unwrap();
+        assert!(k.reads("fr") && k.reads("nl"));
+        assert!(!k.reads("pt") && !k.reads(""));
+        // A seventh language is welcome when every element has its patterns.
+        let pt = ELEMENT.replace("nl = [", "pt = ['\\bresponsável pelo tratamento']\nnl = [");
+        let k = NoticeLexicon::parse(&pt, "n.toml").unwrap();
+        assert!(k.reads("pt"));
+        // Patterns for some elements only would report the others missing
+        // in every notice of that language: refused.
+        let second = format!(
+            "{}[[element]]\nid = \"dpo\"\ntitle = \"DPO\"\narticle = \"13(1)(b)\"\n[element.patterns]\nen = ['dpo']\nfr = ['dpo']\nde = ['dpo']\nit = ['dpo']\nes = ['dpo']\nnl = ['dpo']\n\n[channels]{}",
+            pt.split("[channels]").next().unwrap(),
+            pt.split("[channels]").nth(1).unwrap()
+        );
+        let err = format!("{:#}", NoticeLexicon::parse(&second, "n.toml").unwrap_err());
+        assert!(
+            err.contains("language `pt` has patterns for some elements but not for `dpo`"),
+            "{err}"
+        );
+        assert!(NoticeLexicon::builtin().unwrap().reads("en"));
+        assert!(!NoticeLexicon::builtin().unwrap().reads("pl"));
     }
 
     #[test]
