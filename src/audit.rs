@@ -62,10 +62,16 @@ impl Auditor {
     }
 
     /// Audit one site. Never fails: an unreachable site is a report that
-    /// says so.
+    /// says so. The site's deadline (`--site-timeout`) is enforced here,
+    /// from outside the engine: the browser engine keeps its own, a little
+    /// earlier, so that what it saw is kept; past this one the crawl is
+    /// dropped (a dropped browser crawl kills its browser).
     pub async fn audit(&self, url: &Url) -> SiteReport {
-        let evidence = self.engine.crawl(url).await;
-        self.judge(evidence)
+        let deadline = self.crawl.site_timeout;
+        match tokio::time::timeout(deadline, self.engine.crawl(url)).await {
+            Ok(evidence) => self.judge(evidence),
+            Err(_) => self.timed_out(url, deadline),
+        }
     }
 
     /// The report of a site whose audit ran out of time (campaigns give
@@ -92,7 +98,7 @@ impl Auditor {
                 &message,
             )],
             errors: vec![crate::evidence::CrawlError {
-                kind: "timeout".into(),
+                kind: "site_timeout".into(),
                 message,
                 url: Some(url.to_string()),
             }],
@@ -116,10 +122,19 @@ pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> 
     // (the report holds it so, and stored evidence is judged the same).
     let evidence = crate::report::clean::clean(evidence);
     let mut facts = analyser.facts(&evidence);
-    let refused = facts
-        .reachable
-        .then(|| home_page_not_the_site(&evidence))
-        .flatten();
+    // A site whose audit ran out of time is not audited: what was seen
+    // until then is kept as evidence, never judged as the whole site.
+    let out_of_time = evidence
+        .errors
+        .iter()
+        .find(|e| e.kind == "site_timeout")
+        .map(|e| e.message.clone());
+    let refused = out_of_time.or_else(|| {
+        facts
+            .reachable
+            .then(|| home_page_not_the_site(&evidence))
+            .flatten()
+    });
     if refused.is_some() {
         // Rules that need a site do not apply to an error page.
         facts.reachable = false;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the evidence format. Bump the minor version for additive
 /// changes, the major version when a field changes meaning or disappears.
-pub const EVIDENCE_VERSION: &str = "1.3";
+pub const EVIDENCE_VERSION: &str = "1.4";
 
 /// Everything observed while auditing one site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -370,6 +370,17 @@ pub struct Visit {
     /// The steps of a `browsing` visit, in order. Since 1.2.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<BrowseStep>,
+    /// Pop-up windows closed as they opened (browser engine): beyond the
+    /// first few, each would cost a renderer and could stall the visit.
+    /// Since 1.4.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub popups_closed: u32,
+    /// What the browser engine had to stop during the visit, in words: a
+    /// script that kept the page busy, a dialog loop, a response or a visit
+    /// over its byte cap, the visit's or the site's time running out. What
+    /// was observed before is kept. Since 1.4.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<String>,
 }
 
 /// One answer of the IAB TCF API (`__tcfapi('getTCData')`, or the first
@@ -482,6 +493,8 @@ impl Visit {
             tcf: Vec::new(),
             overlay: None,
             steps: Vec::new(),
+            popups_closed: 0,
+            limits: Vec::new(),
         }
     }
 }

@@ -161,6 +161,10 @@ pub struct CrawlArgs {
     /// Browser engine: time budget of one visit, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub visit_timeout: u64,
+    /// Give up on a site after this long, all visits included: it is
+    /// recorded as not audited, with what was seen until then.
+    #[arg(long, default_value_t = 180, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub site_timeout: u64,
     /// Browser engine: block third-party cookies (by default they are
     /// allowed, as in a default desktop browser).
     #[arg(long)]
@@ -223,9 +227,6 @@ pub struct RunArgs {
     /// Audit again the sites that failed in earlier runs.
     #[arg(long)]
     pub retry_failed: bool,
-    /// Give up on a site after this long (it is recorded as failed).
-    #[arg(long, default_value_t = 180, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub site_timeout: u64,
     /// No progress bar or log lines (warnings still print).
     #[arg(long, short)]
     pub quiet: bool,

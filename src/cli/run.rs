@@ -120,7 +120,6 @@ pub fn run(args: RunArgs) -> ExitCode {
         "crawl": crawl,
         "judge": auditor.judge.config,
         "concurrency": concurrency,
-        "site_timeout_s": args.site_timeout,
         "shard": args.shard.to_string(),
     });
     let mut store = match Store::open(&args.db) {
@@ -188,7 +187,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let mut progress = Progress::new(todo.len() as u64, args.quiet);
     let opts = RunOptions {
         concurrency,
-        site_timeout: Duration::from_secs(args.site_timeout),
+        site_timeout: Duration::from_secs(args.crawl.site_timeout),
         retry_failed: args.retry_failed,
     };
     let outcome = match runtime.block_on(run_campaign(

@@ -49,6 +49,7 @@ impl CrawlArgs {
             visits: self.visits(),
             settle: Duration::from_secs_f64(self.settle.clamp(0.0, 60.0)),
             visit_timeout: Duration::from_secs(self.visit_timeout),
+            site_timeout: Duration::from_secs(self.site_timeout),
             block_third_party_cookies: self.block_third_party_cookies,
             chrome: self.chrome.clone(),
             allow_private: self.allow_private,

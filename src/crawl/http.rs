@@ -741,6 +741,8 @@ impl HttpEngine {
             tcf: Vec::new(),
             overlay: None,
             steps: Vec::new(),
+            popups_closed: 0,
+            limits: Vec::new(),
         };
         Evidence {
             schema_version: EVIDENCE_VERSION.to_string(),

@@ -52,6 +52,9 @@ pub struct CrawlOptions {
     /// Browser engine: time budget of one visit; pages beyond it are skipped
     /// and the visit is marked partial.
     pub visit_timeout: Duration,
+    /// Deadline of one site, all visits and retries included: what was seen
+    /// by then is kept, and the site is recorded as not audited.
+    pub site_timeout: Duration,
     /// Browser engine: block third-party cookies (a default desktop browser
     /// of the audited public does not).
     pub block_third_party_cookies: bool,
@@ -83,6 +86,7 @@ impl Default for CrawlOptions {
             visits: VisitKind::ALL.to_vec(),
             settle: Duration::from_secs(3),
             visit_timeout: Duration::from_secs(30),
+            site_timeout: Duration::from_secs(180),
             block_third_party_cookies: false,
             chrome: None,
             ruleset_version: String::new(),

@@ -74,6 +74,16 @@ pub struct RouteSpec {
     /// Answer only after this many milliseconds (slow and hanging sites).
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// The first request to this route waits this many milliseconds, the
+    /// later ones not at all (a navigation that stalls once). Its arrival
+    /// is recorded at once in [`Server::hits`].
+    #[serde(default)]
+    pub delay_first_ms: Option<u64>,
+    /// A decompression bomb: an HTML page of `size` bytes once decoded,
+    /// sent compressed with this `Content-Encoding` (`gzip` or `br`). Made
+    /// when first asked for, never stored.
+    #[serde(default)]
+    pub bomb: Option<String>,
 }
 
 fn default_status() -> u16 {
@@ -284,6 +294,7 @@ impl Server {
 
     /// Serve `web` on 127.0.0.1, on `port` (0 for any free port).
     pub async fn start(web: Web, port: u16) -> Result<Server> {
+        make_bombs(&web);
         let mut names: Vec<String> = web
             .hosts()
             .into_iter()
@@ -316,6 +327,7 @@ impl Server {
             web: Arc::new(web),
             hits: Arc::new(Mutex::new(Vec::new())),
             port: addr.port(),
+            answered: Arc::new(Mutex::new(std::collections::HashSet::new())),
         };
         let hits = conn.hits.clone();
         let tls_conn = conn.clone();
@@ -357,6 +369,8 @@ struct Connection {
     hits: Arc<Mutex<Vec<Hit>>>,
     /// The HTTPS port, for `{{PORT}}` in bodies.
     port: u16,
+    /// `host/path` of the `delay_first_ms` routes already asked for.
+    answered: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Connection {
@@ -370,8 +384,12 @@ impl Connection {
         };
         let service = hyper::service::service_fn(move |req| {
             let (web, hits, port) = (self.web.clone(), self.hits.clone(), self.port);
+            let answered = self.answered.clone();
             async move {
                 if let Some(ms) = delay_of(&web, &req) {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                }
+                if let Some(ms) = first_delay_of(&web, &req, &answered, &hits) {
                     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
                 }
                 Ok::<_, std::convert::Infallible>(answer(&web, &hits, port, req))
@@ -463,6 +481,103 @@ fn delay_of(web: &Web, req: &Request<Incoming>) -> Option<u64> {
     site.routes.iter().find(|r| r.path == path)?.delay_ms
 }
 
+/// The delay of a `delay_first_ms` route asked for the first time (its
+/// arrival is recorded as a hit now); `None` after.
+fn first_delay_of(
+    web: &Web,
+    req: &Request<Incoming>,
+    answered: &Mutex<std::collections::HashSet<String>>,
+    hits: &Mutex<Vec<Hit>>,
+) -> Option<u64> {
+    let host = host_of(req);
+    let site = web.site(&host)?;
+    let path = req.uri().path();
+    let ms = site
+        .routes
+        .iter()
+        .find(|r| r.path == path)?
+        .delay_first_ms?;
+    if !answered
+        .lock()
+        .expect("answered lock")
+        .insert(format!("{host}{path}"))
+    {
+        return None;
+    }
+    hits.lock().expect("hits lock").push(Hit {
+        host,
+        path: path.to_string(),
+        cookie: None,
+    });
+    Some(ms)
+}
+
+/// A page of `size` bytes once decoded (a long comment), compressed with
+/// `encoding`: a few hundred kilobytes of gzip, or a few of brotli. Made
+/// once per server process: [`Server::start`] starts making every bomb of
+/// the web in the background, and a request that arrives first waits for
+/// it (the lock is held while a bomb is made, so it is never made twice).
+fn bomb(encoding: &str, size: u64) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    type Made = Mutex<HashMap<(String, u64), Vec<u8>>>;
+    static MADE: std::sync::OnceLock<Made> = std::sync::OnceLock::new();
+    let mut made = MADE
+        .get_or_init(Mutex::default)
+        .lock()
+        .map_err(|_| "bombs lock poisoned".to_string())?;
+    if let Some(b) = made.get(&(encoding.to_string(), size)) {
+        return Ok(b.clone());
+    }
+    let head = b"<!doctype html><html><head><title>bomb</title></head><body><p>bomb</p><!--";
+    let chunk = vec![b'x'; 1 << 20];
+    let feed = |w: &mut dyn Write| -> std::io::Result<()> {
+        w.write_all(head)?;
+        let mut left = size.saturating_sub(head.len() as u64 + 3);
+        while left > 0 {
+            let n = left.min(chunk.len() as u64) as usize;
+            w.write_all(&chunk[..n])?;
+            left -= n as u64;
+        }
+        w.write_all(b"-->")
+    };
+    let body = match encoding {
+        "gzip" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            feed(&mut e).map_err(|e| e.to_string())?;
+            e.finish().map_err(|e| e.to_string())?
+        }
+        "br" => {
+            let mut out = Vec::new();
+            {
+                let mut e = brotli::CompressorWriter::new(&mut out, 1 << 16, 9, 22);
+                feed(&mut e).map_err(|e| e.to_string())?;
+            }
+            out
+        }
+        other => return Err(format!("unknown bomb encoding {other}")),
+    };
+    made.insert((encoding.to_string(), size), body.clone());
+    Ok(body)
+}
+
+/// Make every bomb of `web` in a background thread, so that the first
+/// request for one does not wait for hundreds of MiB to be compressed.
+fn make_bombs(web: &Web) {
+    let bombs: Vec<(String, u64)> = web
+        .sites
+        .values()
+        .flat_map(|s| s.routes.iter())
+        .filter_map(|r| Some((r.bomb.clone()?, r.size?)))
+        .collect();
+    if !bombs.is_empty() {
+        std::thread::spawn(move || {
+            for (encoding, size) in bombs {
+                let _ = bomb(&encoding, size);
+            }
+        });
+    }
+}
+
 fn answer(
     web: &Web,
     hits: &Mutex<Vec<Hit>>,
@@ -487,6 +602,17 @@ fn answer(
         return plain(421, format!("no such host in the test web: {host}"));
     };
     if let Some(route) = site.routes.iter().find(|r| r.path == path) {
+        if let (Some(encoding), Some(size)) = (&route.bomb, route.size) {
+            return match bomb(encoding, size) {
+                Ok(body) => Response::builder()
+                    .status(route.status)
+                    .header("content-type", "text/html; charset=utf-8")
+                    .header("content-encoding", encoding.as_str())
+                    .body(Full::new(Bytes::from(body)))
+                    .unwrap_or_else(|e| plain(500, e.to_string())),
+                Err(e) => plain(500, e),
+            };
+        }
         let (body, ct): (Vec<u8>, String) = if let Some(depth) = route.nested {
             let depth = depth as usize;
             let mut b = String::with_capacity(depth * 11 + 400);

@@ -56,7 +56,27 @@ pub(super) struct Capture {
     /// When the network last did something (a request started, answered,
     /// finished or failed): pages are captured once it has been quiet.
     pub(super) last_network: Option<std::time::Instant>,
+    /// Pop-up windows opened, and those closed as they opened.
+    pub(super) popups_opened: u32,
+    pub(super) popups_closed: u32,
+    /// What had to be stopped (see `Visit::limits`).
+    pub(super) limits: Vec<String>,
+    /// Why the visit was stopped before its end (a byte cap): once set,
+    /// nothing more is asked of the page.
+    pub(super) stopped: Option<String>,
+    /// The page's scripts were stopped and turned off.
+    pub(super) scripts_stopped: bool,
+    /// Decoded body bytes of the whole visit.
+    pub(super) visit_bytes: u64,
+    /// Decoded bytes allowed per document (0: no cap); other responses get
+    /// four times as much, media (streamed) only count in the visit total.
+    pub(super) response_cap: u64,
+    /// Decoded bytes allowed for the whole visit (0: no cap).
+    pub(super) visit_cap: u64,
 }
+
+/// Pop-up URLs kept in the evidence; the rest are only counted.
+const POPUP_URLS: usize = 20;
 
 pub(super) fn resource_type(t: Option<&CdpType>, main_frame: bool) -> ResourceType {
     match t {
@@ -140,8 +160,13 @@ impl Capture {
                 }
             }
             Event::NetworkDataReceived(e) => {
+                let n = u64::from(e.params.data_length);
+                self.visit_bytes += n;
                 if let Some(&i) = self.by_id.get(&e.params.request_id) {
-                    self.requests[i].decoded_bytes += u64::from(e.params.data_length);
+                    self.requests[i].decoded_bytes += n;
+                    self.check_caps(i);
+                } else {
+                    self.check_caps(usize::MAX);
                 }
             }
             Event::NetworkLoadingFinished(e) => {
@@ -208,8 +233,62 @@ impl Capture {
             }
             Event::PageLoadEventFired(_) => self.loaded = true,
             Event::PageJavascriptDialogOpening(_) => self.dialogs += 1,
-            Event::PageWindowOpen(e) => self.popups.push(e.params.url.clone()),
+            Event::PageWindowOpen(e) if self.popups.len() < POPUP_URLS => {
+                self.popups.push(e.params.url.clone())
+            }
             _ => {}
+        }
+    }
+}
+
+/// Mebibytes, for messages.
+fn mib(bytes: u64) -> String {
+    format!("{} MiB", bytes / (1024 * 1024))
+}
+
+impl Capture {
+    /// Note what had to be stopped, once.
+    pub(super) fn limit(&mut self, what: String) {
+        if !self.limits.contains(&what) {
+            self.limits.push(what);
+        }
+    }
+
+    /// Stop the visit when request `i`, or the visit in all, decoded more
+    /// than its cap (a decompression bomb costs a few kilobytes on the wire
+    /// and gigabytes in the browser).
+    fn check_caps(&mut self, i: usize) {
+        if self.stopped.is_some() {
+            return;
+        }
+        let why = match self.requests.get(i) {
+            Some(r) if self.response_cap > 0 => {
+                let cap = match r.kind {
+                    ResourceType::Document | ResourceType::Subdocument => self.response_cap,
+                    ResourceType::Media => u64::MAX,
+                    _ => self.response_cap.saturating_mul(4),
+                };
+                (r.decoded_bytes > cap).then(|| {
+                    format!(
+                        "a response decoded to more than {} ({}): the visit was stopped there",
+                        mib(cap),
+                        r.url.chars().take(200).collect::<String>()
+                    )
+                })
+            }
+            _ => None,
+        }
+        .or_else(|| {
+            (self.visit_cap > 0 && self.visit_bytes > self.visit_cap).then(|| {
+                format!(
+                    "the visit decoded more than {} of responses: it was stopped there",
+                    mib(self.visit_cap)
+                )
+            })
+        });
+        if let Some(why) = why {
+            self.limit(why.clone());
+            self.stopped = Some(why);
         }
     }
 }

@@ -78,3 +78,14 @@ pub struct Clip {
     pub height: f64,
     pub scale: f64,
 }
+
+raw_method!(
+    /// Stop the script running now (answered even while it runs).
+    TerminateExecution, "Runtime.terminateExecution" {}
+);
+raw_method!(ScriptsDisabled, "Emulation.setScriptExecutionDisabled" { value: bool });
+raw_method!(
+    /// Announce every target the browser creates (pop-ups among them).
+    DiscoverTargets, "Target.setDiscoverTargets" { discover: bool }
+);
+raw_method!(StopLoading, "Page.stopLoading" {});

@@ -33,9 +33,10 @@ use dom::{box_of, click, is_on, style_of, toggles};
 use jar::{all_cookies, cookies_from, read_jar, storage_items};
 use wire::{Devtools, Wire};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -70,6 +71,27 @@ const POLL: Duration = Duration::from_millis(250);
 /// as asking again.
 const RECHECK_CONFIRM: Duration = Duration::from_millis(1000);
 
+/// A dialog loop: past this many JavaScript dialogs in a visit, the page's
+/// scripts are stopped.
+const DIALOGS_MAX: u32 = 20;
+/// Pop-ups left open per visit; later ones are closed as they open.
+const POPUPS_KEPT: u32 = 3;
+/// How long the page's main thread may stay busy (a script that does not
+/// return) before the script is stopped and scripts are turned off.
+const SCRIPT_MAX: Duration = Duration::from_secs(5);
+/// How often the page is asked whether it still answers.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// Past a visit's budget, the time left to read what it saw (cookie jar,
+/// storage) and close it; past that, every call on its tab fails at once.
+const WRAP_UP: Duration = Duration::from_secs(5);
+/// A failed visit is retried only with at least this much of the site's
+/// time left.
+const RETRY_MIN: Duration = Duration::from_secs(5);
+/// The JavaScript heap of each renderer, in MiB (`--js-flags`).
+const JS_HEAP_MB: u32 = 512;
+/// A visit may decode this many times `--max-body-mb` in all.
+const VISIT_BYTES_FACTOR: u64 = 16;
+
 /// Kill every Chromium this process started, and delete its temporary
 /// profile. Called on Ctrl-C / SIGTERM before exiting (normal runs end them
 /// by dropping the browser). Browsers are found by their profile, named
@@ -92,6 +114,76 @@ pub struct ChromeEngine {
 struct Session {
     tab: Devtools,
     capture: Arc<Mutex<Capture>>,
+    /// The visit's budget: pages are not started past it (calls on the tab
+    /// still work until the tab's own deadline, to wrap up).
+    soft: Instant,
+}
+
+/// The browser of one site's audit, as the async side sees it: the crawl
+/// future kills the browser when it is dropped (the site's deadline
+/// passed outside the engine, or the run was interrupted).
+#[derive(Default)]
+struct Slot {
+    browser: Mutex<Option<(u32, PathBuf)>>,
+    cancelled: AtomicBool,
+}
+
+impl Slot {
+    fn kill(&self) {
+        let taken = self.browser.lock().ok().and_then(|mut b| b.take());
+        if let Some((pid, profile)) = taken {
+            reaper::kill_browser(pid, &profile);
+        }
+    }
+}
+
+/// Kills the site's browser when the crawl future is dropped unfinished.
+struct KillOnDrop(Arc<Slot>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.kill();
+    }
+}
+
+/// A running browser. Dropping it kills it and every process below it,
+/// then deletes its profile.
+struct Running {
+    browser: Browser,
+    wire: Arc<Wire>,
+    profile: tempfile::TempDir,
+    /// The capture of each visit, by browser context (pop-ups are counted
+    /// and closed there).
+    contexts: Arc<Mutex<HashMap<String, Arc<Mutex<Capture>>>>>,
+    slot: Arc<Slot>,
+    /// We killed it on purpose (a tab that would not close): visits that
+    /// fail because of that are not retried.
+    killed: AtomicBool,
+}
+
+impl Running {
+    /// Kill the browser now.
+    fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        if let Some(pid) = self.browser.get_process_id() {
+            reaper::kill_browser(pid, self.profile.path());
+        }
+    }
+
+    /// The browser died on its own during the visit.
+    fn died(&self) -> bool {
+        self.wire.is_closed() && !self.killed.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+        if let Ok(mut b) = self.slot.browser.lock() {
+            *b = None;
+        }
+    }
 }
 
 impl Session {
@@ -172,8 +264,11 @@ impl ChromeEngine {
         }
     }
 
-    /// Launch Chromium with a fresh profile (kept alive by the returned dir).
-    fn launch(&self) -> Result<(Browser, Arc<Wire>, tempfile::TempDir), String> {
+    /// Launch Chromium with a fresh profile, and tell `slot` about it.
+    fn launch(&self, slot: &Arc<Slot>) -> Result<Running, String> {
+        if slot.cancelled.load(Ordering::SeqCst) {
+            return Err("the audit was stopped".into());
+        }
         reaper::ensure_started();
         let profile = tempfile::Builder::new()
             .prefix(&reaper::profile_prefix(std::process::id()))
@@ -209,6 +304,8 @@ impl ChromeEngine {
             )
             .into(),
             "--mute-audio".into(),
+            // A page cannot grow a renderer's JavaScript heap past this.
+            format!("--js-flags=--max-old-space-size={JS_HEAP_MB}").into(),
         ];
         let rules: Vec<String> = self
             .opts
@@ -252,31 +349,137 @@ impl ChromeEngine {
         };
         let browser = Browser::new(options)
             .map_err(|e| format!("cannot start Chromium ({}): {e}", self.chrome.display()))?;
-        let wire = Wire::connect(&browser.get_ws_url(), self.opts.timeout)?;
-        Ok((browser, wire, profile))
+        if let (Ok(mut b), Some(pid)) = (slot.browser.lock(), browser.get_process_id()) {
+            *b = Some((pid, profile.path().to_path_buf()));
+        }
+        let wire = Wire::connect(&browser.get_ws_url(), self.opts.timeout);
+        let wire = match wire {
+            Ok(w) => w,
+            Err(e) => {
+                if let Some(pid) = browser.get_process_id() {
+                    reaper::kill_browser(pid, profile.path());
+                }
+                return Err(e);
+            }
+        };
+        let running = Running {
+            browser,
+            wire,
+            profile,
+            contexts: Arc::default(),
+            slot: slot.clone(),
+            killed: AtomicBool::new(false),
+        };
+        if slot.cancelled.load(Ordering::SeqCst) {
+            return Err("the audit was stopped".into());
+        }
+        // Pop-ups: each new page with an opener is counted in its visit;
+        // beyond the first few, closed as it opens.
+        let contexts = running.contexts.clone();
+        let weak = Arc::downgrade(&running.wire);
+        running
+            .wire
+            .listen_browser(Arc::new(move |method: &str, params: &Value| {
+                if method != "Target.targetCreated" {
+                    return;
+                }
+                let info = &params["targetInfo"];
+                if info["type"] != "page" || info["openerId"].as_str().is_none() {
+                    return;
+                }
+                let capture = info["browserContextId"]
+                    .as_str()
+                    .and_then(|c| contexts.lock().ok()?.get(c).cloned());
+                let Some(capture) = capture else { return };
+                let close = capture.lock().is_ok_and(|mut c| {
+                    c.popups_opened += 1;
+                    if c.popups_opened <= POPUPS_KEPT {
+                        return false;
+                    }
+                    c.popups_closed += 1;
+                    c.limit(format!(
+                        "pop-ups beyond the first {POPUPS_KEPT} were closed as they opened"
+                    ));
+                    true
+                });
+                if let (true, Some(wire), Some(id)) =
+                    (close, weak.upgrade(), info["targetId"].as_str())
+                {
+                    wire.send(
+                        None,
+                        cdp::CloseTarget {
+                            target_id: id.to_string(),
+                        },
+                    );
+                }
+            }));
+        running
+            .wire
+            .call(None, cdp::DiscoverTargets { discover: true })?;
+        Ok(running)
     }
 
     /// Open a tab in a fresh browser context, with the listener attached.
-    fn session(&self, wire: &Arc<Wire>, user_agent: &str) -> Result<Session, String> {
-        let tab = Devtools::open(wire).map_err(|e| format!("cannot open a tab: {e}"))?;
+    /// Pages are started until `soft`; calls on the tab fail from `hard`.
+    fn session(
+        &self,
+        run: &Running,
+        user_agent: &str,
+        soft: Instant,
+        hard: Instant,
+    ) -> Result<Session, String> {
+        let wire = &run.wire;
+        let tab = Devtools::open(wire, hard).map_err(|e| format!("cannot open a tab: {e}"))?;
+        let cap = self.opts.max_body_bytes;
         let capture = Arc::new(Mutex::new(Capture {
             main_frame: tab.target_id().to_string(),
+            response_cap: cap,
+            visit_cap: cap.saturating_mul(VISIT_BYTES_FACTOR),
             ..Capture::default()
         }));
+        if let Ok(mut c) = run.contexts.lock() {
+            c.insert(tab.context_id().to_string(), capture.clone());
+        }
         let listener = capture.clone();
-        let dialogs = wire.clone();
+        let weak = Arc::downgrade(wire);
         let session_id = tab.session_id().to_string();
         tab.listen(Arc::new(move |event: &Event| {
-            if let Ok(mut c) = listener.lock() {
-                c.on_event(event);
+            let Some(wire) = weak.upgrade() else { return };
+            let (was_stopped, stopped, stop_scripts) = match listener.lock() {
+                Ok(mut c) => {
+                    let was = c.stopped.is_some();
+                    c.on_event(event);
+                    let loop_of_dialogs = matches!(event, Event::PageJavascriptDialogOpening(_))
+                        && c.dialogs > DIALOGS_MAX
+                        && !c.scripts_stopped;
+                    if loop_of_dialogs {
+                        c.scripts_stopped = true;
+                        // Measured on Chromium 156: a script looping on
+                        // alert() is not ended by this (its dialogs keep
+                        // coming); the visit's budget still ends it.
+                        c.limit(format!(
+                            "more than {DIALOGS_MAX} JavaScript dialogs: each was dismissed, and the page's script was asked to stop"
+                        ));
+                    }
+                    (was, c.stopped.clone(), loop_of_dialogs)
+                }
+                Err(_) => return,
+            };
+            // Stop the script first: the request waits for the dialog
+            // to close, then ends the script before it opens another.
+            if stop_scripts {
+                wire.send(Some(&session_id), cdp::TerminateExecution {});
+                wire.send(Some(&session_id), cdp::ScriptsDisabled { value: true });
             }
-            // A JavaScript dialog blocks the page: dismiss it, from another
-            // thread (this one delivers the answer we would wait for).
+            // A JavaScript dialog blocks the page: dismiss it, without
+            // waiting (this thread delivers the answer we would wait for).
             if matches!(event, Event::PageJavascriptDialogOpening(_)) {
-                let (wire, session) = (dialogs.clone(), session_id.clone());
-                std::thread::spawn(move || {
-                    let _ = wire.call(Some(&session), cdp::HandleDialog { accept: false });
-                });
+                wire.send(Some(&session_id), cdp::HandleDialog { accept: false });
+            }
+            // Over a byte cap: stop loading, and give up on the tab now.
+            if let (false, Some(why)) = (was_stopped, stopped) {
+                wire.send(Some(&session_id), cdp::StopLoading {});
+                wire.abort(&session_id, &why);
             }
         }));
         tab.call(cdp::NetworkEnable {})?;
@@ -285,84 +488,87 @@ impl ChromeEngine {
             user_agent: user_agent.to_string(),
             accept_language: self.opts.accept_language.clone(),
         })?;
-        Ok(Session { tab, capture })
+        Ok(Session { tab, capture, soft })
     }
 
-    fn crawl_blocking(&self, input: &Url) -> Evidence {
+    fn crawl_blocking(&self, input: &Url, slot: &Arc<Slot>) -> Evidence {
         let started_at = Utc::now();
+        let clock = Instant::now();
+        // The site's deadline, kept a little before `--site-timeout` so
+        // that what was seen is returned before the caller gives up.
+        let site_timeout = self.opts.site_timeout;
+        let margin = (site_timeout / 5).min(Duration::from_secs(3));
+        let site_deadline = clock + site_timeout.saturating_sub(margin);
         let mut errors = Vec::new();
         let mut visits = Vec::new();
         let mut browser_version = None;
         let mut user_agent = self.opts.user_agent.clone();
         let mut final_url = None;
         let mut site = registrable_domain(input.host_str().unwrap_or_default());
-        match self.launch() {
+        match self.launch(slot) {
             Err(e) => errors.push(CrawlError {
                 kind: "engine".into(),
                 message: e,
                 url: None,
             }),
-            Ok((mut browser, mut wire, mut profile)) => {
-                if let Ok(v) = wire.call(None, cdp::GetVersion {}) {
+            Ok(run) => {
+                let mut run = Some(run);
+                if let Some(Ok(v)) = run.as_ref().map(|r| r.wire.call(None, cdp::GetVersion {})) {
                     browser_version = v["product"].as_str().map(str::to_string);
                     if let Some(ua) = v["userAgent"].as_str() {
                         user_agent = ua.replace("HeadlessChrome", "Chrome");
                     }
                 }
-                // The visits share nothing (one browser context each) and mostly
-                // wait on DevTools round trips: run them side by side.
-                let mut outcomes: Vec<Result<(Visit, Option<Url>), String>> =
-                    std::thread::scope(|scope| {
-                        let handles: Vec<_> = self
-                            .opts
-                            .visits
-                            .iter()
-                            .map(|kind| {
-                                let (wire, user_agent) = (&wire, &user_agent);
-                                scope.spawn(move || self.visit(wire, input, *kind, user_agent))
-                            })
-                            .collect();
-                        handles
-                            .into_iter()
-                            .map(|h| {
-                                h.join().unwrap_or_else(|_| {
-                                    Err("the visit worker panicked".to_string())
-                                })
-                            })
-                            .collect()
-                    });
-                // A failed visit may mean a dead browser: start a new one and
-                // retry each failed visit once.
-                if outcomes.iter().any(Result::is_err) {
-                    for (kind, outcome) in self.opts.visits.iter().zip(outcomes.iter()) {
-                        if let Err(e) = outcome {
+                let kinds = self.opts.visits.clone();
+                let mut outcomes = match &run {
+                    Some(r) => self.visits(r, input, &kinds, &user_agent, site_deadline),
+                    None => Vec::new(),
+                };
+                // A visit whose browser died (at any point, the first
+                // navigation included) is retried once in a new browser.
+                let failed: Vec<usize> = (0..outcomes.len())
+                    .filter(|&i| outcomes[i].is_err())
+                    .collect();
+                if !failed.is_empty() {
+                    for &i in &failed {
+                        if let Err(e) = &outcomes[i] {
                             errors.push(CrawlError {
                                 kind: "engine".into(),
-                                message: format!("{}: {e}; retrying", kind.as_str()),
+                                message: format!("{}: {e}; retrying", kinds[i].as_str()),
                                 url: None,
                             });
                         }
                     }
-                    match self.launch() {
-                        Ok((b, w, p)) => {
-                            browser = b;
-                            wire = w;
-                            profile = p;
-                            for (kind, outcome) in self.opts.visits.iter().zip(outcomes.iter_mut())
-                            {
-                                if outcome.is_err() {
-                                    *outcome = self.visit(&wire, input, *kind, &user_agent);
-                                }
-                            }
-                        }
-                        Err(e) => errors.push(CrawlError {
+                    // The dead browser goes first: never two at once.
+                    drop(run.take());
+                    let time_left = site_deadline.saturating_duration_since(Instant::now());
+                    if time_left < RETRY_MIN + self.wrap_up() {
+                        errors.push(CrawlError {
                             kind: "engine".into(),
-                            message: e,
+                            message: "no time left in the site's deadline to retry".into(),
                             url: None,
-                        }),
+                        });
+                    } else {
+                        match self.launch(slot) {
+                            Ok(r) => {
+                                let again: Vec<VisitKind> =
+                                    failed.iter().map(|&i| kinds[i]).collect();
+                                let redone =
+                                    self.visits(&r, input, &again, &user_agent, site_deadline);
+                                for (&i, outcome) in failed.iter().zip(redone) {
+                                    outcomes[i] = outcome;
+                                }
+                                run = Some(r);
+                            }
+                            Err(e) => errors.push(CrawlError {
+                                kind: "engine".into(),
+                                message: e,
+                                url: None,
+                            }),
+                        }
                     }
                 }
-                for (kind, outcome) in self.opts.visits.iter().zip(outcomes) {
+                for (kind, outcome) in kinds.iter().zip(outcomes) {
                     match outcome {
                         Ok((visit, landed)) => {
                             if *kind == VisitKind::FirstVisit {
@@ -383,11 +589,21 @@ impl ChromeEngine {
                         }
                     }
                 }
-                // The browser is killed, then its profile deleted.
-                drop(wire);
-                drop(browser);
-                drop(profile);
+                // The browser and every process below it are killed (and
+                // waited for), then its profile deleted.
+                drop(run);
             }
+        }
+        // Out of the site's time: not audited, with what was seen kept.
+        let site_soft = site_deadline
+            .checked_sub(self.wrap_up())
+            .unwrap_or(site_deadline);
+        if Instant::now() >= site_soft && visits.iter().any(|v| v.status != VisitStatus::Complete) {
+            errors.push(CrawlError {
+                kind: "site_timeout".into(),
+                message: format!("the audit took longer than {} s", site_timeout.as_secs()),
+                url: Some(input.to_string()),
+            });
         }
         if visits.is_empty() {
             visits.push(Visit::failed(
@@ -449,24 +665,41 @@ impl ChromeEngine {
             c.page_url = url.to_string();
             c.loaded = false;
         }
+        // Bounded by the request timeout and by the visit's budget.
+        let deadline = (Instant::now() + self.opts.timeout).min(s.soft);
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() {
+            return Err("the visit's time ran out before this page".into());
+        }
         let nav = s
             .tab
-            .call(cdp::Navigate {
-                url: url.to_string(),
-            })
+            .call_within(
+                cdp::Navigate {
+                    url: url.to_string(),
+                },
+                wait,
+            )
             .map_err(|e| format!("navigation failed: {e}"))?;
         if let Some(e) = nav["errorText"].as_str().filter(|e| !e.is_empty()) {
             return Err(format!("navigation failed: {e}"));
         }
-        let deadline = Instant::now() + self.opts.timeout;
         loop {
-            if s.capture.lock().map_err(|e| e.to_string())?.loaded {
-                break;
+            {
+                let c = s.capture.lock().map_err(|e| e.to_string())?;
+                if let Some(why) = &c.stopped {
+                    return Err(why.clone());
+                }
+                if c.loaded {
+                    break;
+                }
+            }
+            if s.tab.gone() {
+                return Err("the browser stopped answering".into());
             }
             if Instant::now() >= deadline {
                 return Err(format!(
-                    "no load event within {} s; kept what had loaded",
-                    self.opts.timeout.as_secs()
+                    "no load event within {:.0} s; kept what had loaded",
+                    wait.as_secs_f64()
                 ));
             }
             std::thread::sleep(Duration::from_millis(25));
@@ -754,26 +987,194 @@ impl ChromeEngine {
             && crate::net::PrivateGuard::new(&self.opts.resolve).applies_to(input)
     }
 
+    /// Time kept, past a visit's budget, to read what it saw and close it
+    /// (less with a short site deadline).
+    fn wrap_up(&self) -> Duration {
+        WRAP_UP.min(self.opts.site_timeout / 5)
+    }
+
+    /// Make `kinds` visits side by side, one browser context each: they
+    /// share nothing and mostly wait on DevTools round trips.
+    fn visits(
+        &self,
+        run: &Running,
+        input: &Url,
+        kinds: &[VisitKind],
+        user_agent: &str,
+        site_deadline: Instant,
+    ) -> Vec<Result<(Visit, Option<Url>), String>> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = kinds
+                .iter()
+                .map(|kind| {
+                    scope.spawn(move || self.visit(run, input, *kind, user_agent, site_deadline))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("the visit worker panicked".to_string()))
+                })
+                .collect()
+        })
+    }
+
+    /// One visit. `Err` only when the browser died under it (the caller
+    /// retries it in a new browser); a visit stopped for its time or size
+    /// is a visit that says so, with what it saw.
     fn visit(
         &self,
-        wire: &Arc<Wire>,
+        run: &Running,
         input: &Url,
         kind: VisitKind,
         user_agent: &str,
+        site_deadline: Instant,
     ) -> Result<(Visit, Option<Url>), String> {
         let started = Instant::now();
-        let s = self.session(wire, user_agent)?;
+        let wrap = self.wrap_up();
+        let site_soft = site_deadline.checked_sub(wrap).unwrap_or(site_deadline);
+        let soft = (started + self.opts.visit_timeout).min(site_soft);
+        let hard = (soft + wrap).min(site_deadline);
+        let mut s = self.session(run, user_agent, soft, hard)?;
         if self.guarded(input) {
             s.tab.call(cdp::SetBlockedUrls {
                 urls: crate::net::PrivateGuard::browser_patterns(),
             })?;
         }
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "session open");
-        let result = self.visit_in(&s, input, kind, started);
+        let done = AtomicBool::new(false);
+        let result = std::thread::scope(|scope| {
+            scope.spawn(|| self.watch_scripts(&s, &done));
+            let r = self.visit_in(&s, input, kind, started);
+            done.store(true, Ordering::SeqCst);
+            r
+        });
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "visit done");
-        // Dropping the session closes the tab and disposes of its context.
-        drop(s);
-        result
+        if run.died() {
+            // Closing the tab of a dead browser is moot.
+            let _ = s.tab.close();
+            return Err(match result {
+                Err(e) => format!("the browser died during the visit ({e})"),
+                Ok(_) => "the browser died during the visit".to_string(),
+            });
+        }
+        let out_of_time = Instant::now() >= soft;
+        let budget = if soft < started + self.opts.visit_timeout {
+            format!(
+                "the site's time ({} s) ran out",
+                self.opts.site_timeout.as_secs()
+            )
+        } else {
+            format!(
+                "the visit's time budget ({} s) ran out",
+                self.opts.visit_timeout.as_secs()
+            )
+        };
+        let outcome = {
+            let mut c = s.capture.lock().map_err(|e| e.to_string())?;
+            match result {
+                Ok((mut visit, landed)) => {
+                    if out_of_time && visit.status != VisitStatus::Complete {
+                        c.limit(budget);
+                    }
+                    visit.limits = c.limits.clone();
+                    visit.popups_closed = c.popups_closed;
+                    (visit, landed)
+                }
+                Err(e) => {
+                    // Stopped for its size or its time: a failed visit
+                    // that keeps what it saw.
+                    let why = match c.stopped.clone() {
+                        Some(why) => why,
+                        None if out_of_time => {
+                            c.limit(budget.clone());
+                            format!("{budget}: {e}")
+                        }
+                        None => e,
+                    };
+                    let site = registrable_domain(input.host_str().unwrap_or_default());
+                    let mut visit = Visit::failed(kind, input.as_str(), &why);
+                    visit.requests = requests_of(&c, &site, false, usize::MAX);
+                    visit.popups = c.popups.clone();
+                    visit.dialogs = c.dialogs;
+                    visit.popups_closed = c.popups_closed;
+                    visit.limits = c.limits.clone();
+                    (visit, None)
+                }
+            }
+        };
+        // Close the tab and dispose of its context; a browser that does not
+        // do so promptly is stuck: kill it (the other visits of this
+        // browser then end too, and are not retried).
+        if !s.tab.close() && !run.wire.is_closed() {
+            tracing::warn!(
+                visit = kind.as_str(),
+                "the browser did not close a tab: killing it"
+            );
+            run.kill();
+        }
+        if let Ok(mut c) = run.contexts.lock() {
+            c.remove(s.tab.context_id());
+        }
+        Ok(outcome)
+    }
+
+    /// Stop a script that keeps the page's main thread busy: the page is
+    /// asked a trivial question every [`PROBE_EVERY`]; unanswered for
+    /// [`SCRIPT_MAX`], its running script is terminated and scripts are
+    /// turned off for the rest of the visit (the page then finishes
+    /// loading, and the audit goes on with what it has). Once per visit.
+    fn watch_scripts(&self, s: &Session, done: &AtomicBool) {
+        let mut busy_since: Option<Instant> = None;
+        loop {
+            let wake = Instant::now() + PROBE_EVERY;
+            while Instant::now() < wake {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if Instant::now() >= s.tab.deadline() {
+                return;
+            }
+            if s.capture
+                .lock()
+                .map_or(true, |c| c.scripts_stopped || c.stopped.is_some())
+            {
+                return;
+            }
+            let answered = match s.tab.call_within(
+                cdp::Evaluate {
+                    expression: "0",
+                    return_by_value: true,
+                },
+                PROBE_EVERY,
+            ) {
+                Ok(_) => true,
+                Err(e) => !e.contains("no answer"),
+            };
+            if answered {
+                busy_since = None;
+                continue;
+            }
+            let since = *busy_since.get_or_insert_with(|| Instant::now() - PROBE_EVERY);
+            if since.elapsed() >= SCRIPT_MAX {
+                if let Ok(mut c) = s.capture.lock() {
+                    if c.scripts_stopped {
+                        return;
+                    }
+                    c.scripts_stopped = true;
+                    c.limit(format!(
+                        "a script kept the page busy for more than {} s: it was stopped, and scripts turned off for the rest of the visit",
+                        SCRIPT_MAX.as_secs()
+                    ));
+                }
+                s.tab.send(cdp::TerminateExecution {});
+                s.tab.send(cdp::ScriptsDisabled { value: true });
+                return;
+            }
+        }
     }
 
     fn visit_in(
@@ -783,7 +1184,6 @@ impl ChromeEngine {
         kind: VisitKind,
         started: Instant,
     ) -> Result<(Visit, Option<Url>), String> {
-        let budget = self.opts.visit_timeout;
         let mut pages = Vec::new();
         // The jar after each page, with the page it was read on: a cookie
         // a script wrote is attributed to the first page it was seen after.
@@ -901,7 +1301,7 @@ impl ChromeEngine {
         // After a refusal, reload the page it was given on: a tag that
         // ignores the refusal there, on the next load, is the commonest
         // violation, and the pages browsed next would miss it.
-        if chose_ok && kind == VisitKind::AfterReject && started.elapsed() <= budget {
+        if chose_ok && kind == VisitKind::AfterReject && Instant::now() < s.soft {
             let error = self.load(s, home_url.as_str()).err();
             pages.push(s.page(PageRole::Crawled, &home_url, error));
             read_jar(&mut jar, &s.tab, &home_url);
@@ -932,7 +1332,7 @@ impl ChromeEngine {
         let mut partial = false;
         let mut banner_recheck = None;
         for url in next {
-            if started.elapsed() > budget {
+            if Instant::now() >= s.soft {
                 partial = true;
                 break;
             }
@@ -971,7 +1371,7 @@ impl ChromeEngine {
             read_jar(&mut jar, &s.tab, &url);
         }
         if let Some(url) = policy.filter(|_| !policy_read) {
-            if started.elapsed() > budget {
+            if Instant::now() >= s.soft {
                 partial = true;
                 // The link was found; only reading it was cut short. Record
                 // it unread (no status) so that the policy counts as linked
@@ -1004,35 +1404,7 @@ impl ChromeEngine {
                 ));
             }
         }
-        let requests = capture
-            .requests
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.url.starts_with("http"))
-            .map(|(i, r)| {
-                let host = Url::parse(&r.url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                    .unwrap_or_default();
-                Request {
-                    url: r.url.clone(),
-                    party: party(&host, &site),
-                    host,
-                    method: r.method.clone(),
-                    resource_type: r.kind,
-                    page_url: r.page_url.clone(),
-                    initiator: r.initiator.clone(),
-                    status: r.status,
-                    redirects: Vec::new(),
-                    cookies_sent: Vec::new(),
-                    encoded_bytes: r.encoded_bytes,
-                    decoded_bytes: r.encoded_bytes.map(|_| r.decoded_bytes),
-                    after_choice: chose && i >= before_click_requests,
-                    started_at: r.started_at,
-                    error: r.error.clone(),
-                }
-            })
-            .collect();
+        let requests = requests_of(&capture, &site, chose, before_click_requests);
         let status = if partial || pages.iter().any(|p| p.error.is_some()) {
             VisitStatus::Partial
         } else {
@@ -1054,6 +1426,8 @@ impl ChromeEngine {
                 tcf,
                 overlay,
                 steps,
+                popups_closed: capture.popups_closed,
+                limits: capture.limits.clone(),
             },
             landed,
         ))
@@ -1103,6 +1477,42 @@ impl ChromeEngine {
     }
 }
 
+/// The requests a visit's listener saw, as evidence: after the click when
+/// `chose` and from the `before`-th on.
+fn requests_of(capture: &Capture, site: &str, chose: bool, before: usize) -> Vec<Request> {
+    capture
+        .requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.url.starts_with("http"))
+        .map(|(i, r)| {
+            let host = Url::parse(&r.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            Request {
+                url: r.url.clone(),
+                party: party(&host, site),
+                host,
+                method: r.method.clone(),
+                resource_type: r.kind,
+                page_url: r.page_url.clone(),
+                initiator: r.initiator.clone(),
+                status: r.status,
+                redirects: Vec::new(),
+                cookies_sent: Vec::new(),
+                encoded_bytes: r.encoded_bytes,
+                // A response stopped part-way (over its cap) still counts.
+                decoded_bytes: (r.encoded_bytes.is_some() || r.decoded_bytes > 0)
+                    .then_some(r.decoded_bytes),
+                after_choice: chose && i >= before,
+                started_at: r.started_at,
+                error: r.error.clone(),
+            }
+        })
+        .collect()
+}
+
 /// The cookies of the jar, as `name@domain`.
 fn jar_names(tab: &Devtools) -> Vec<String> {
     let mut names: Vec<String> = all_cookies(tab)
@@ -1134,7 +1544,11 @@ impl Engine for ChromeEngine {
         let url = url.clone();
         Box::pin(async move {
             let input = url.clone();
-            tokio::task::spawn_blocking(move || engine.crawl_blocking(&url))
+            let slot = Arc::new(Slot::default());
+            // Dropped with this future: if the caller gives up on the site
+            // (its deadline, an interruption), the browser dies with it.
+            let _kill = KillOnDrop(slot.clone());
+            tokio::task::spawn_blocking(move || engine.crawl_blocking(&url, &slot))
                 .await
                 .unwrap_or_else(|e| {
                     let mut ev = self.panicked(&input);

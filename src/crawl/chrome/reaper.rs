@@ -110,3 +110,72 @@ pub fn end_browsers_of(parent: u32) {
         }
     }
 }
+
+/// Kill one browser now: its process, every process below it, and any
+/// process still running with its profile; then wait until
+/// they are gone (at most 10 s: a loaded machine can take seconds to tear
+/// down a big renderer), so that the next site never starts beside it.
+pub fn kill_browser(pid: u32, profile: &std::path::Path) {
+    let profile = profile.to_string_lossy().into_owned();
+    let mut doomed = vec![pid as i32];
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    // (pid, parent pid, uses the profile) of every process.
+    let table: Vec<(i32, i32, bool)> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .map(|p| {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            let ours =
+                !profile.is_empty() && String::from_utf8_lossy(&cmdline).contains(profile.as_str());
+            (p, parent_of(p).unwrap_or(0), ours)
+        })
+        .collect();
+    for (p, _, ours) in &table {
+        if *ours && !doomed.contains(p) {
+            doomed.push(*p);
+        }
+    }
+    loop {
+        let before = doomed.len();
+        for (p, parent, _) in &table {
+            if doomed.contains(parent) && !doomed.contains(p) {
+                doomed.push(*p);
+            }
+        }
+        if doomed.len() == before {
+            break;
+        }
+    }
+    for p in &doomed {
+        // SAFETY: kill(2) on the browser we started and its descendants.
+        unsafe {
+            libc::kill(*p, libc::SIGKILL);
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while doomed.iter().any(|p| running(*p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The parent pid of `pid`, from `/proc/PID/stat`.
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields follow the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `pid` exists and is not a zombie (a zombie has released everything and
+/// only waits for its parent to read its status).
+fn running(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next());
+    !matches!(state, Some("Z") | Some("X") | None)
+}
