@@ -22,6 +22,19 @@ use serde::{Deserialize, Serialize};
 /// changes, the major version when a field changes meaning or disappears.
 pub const EVIDENCE_VERSION: &str = "1.4";
 
+/// Cut `s` to at most `max` characters, marking the cut with `…`: how a
+/// site's strings (cookie values, headers, matched text) are bounded in
+/// evidence.
+pub fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// Everything observed while auditing one site.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {

@@ -285,7 +285,13 @@ fn a_dialog_loop_is_dismissed_then_stopped() {
     let out_of_time = limits(visit)
         .iter()
         .any(|l| l == "the visit's time budget (30 s) ran out");
-    assert_eq!(s["audited"], !out_of_time, "{:?} {}", limits(visit), s["error"]);
+    assert_eq!(
+        s["audited"],
+        !out_of_time,
+        "{:?} {}",
+        limits(visit),
+        s["error"]
+    );
     if !out_of_time {
         assert_eq!(visit["pages"][0]["title"], "Dialog loop", "{visit}");
     }

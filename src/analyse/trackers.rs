@@ -93,18 +93,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// How a request was attributed to a tracker.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attribution {
-    pub company: String,
-    pub category: TrackerCategory,
-    /// `builtin` or the filter list name.
-    pub source: String,
-    /// Filter rule text, for filter lists.
-    pub rule: Option<String>,
-    /// A tool that can be configured for exempt audience measurement.
-    pub audience_measurement: bool,
-}
+pub use crate::lists::Attribution;
 
 /// Attribute a request to a tracker, by its host and path. First-party
 /// requests are the site's own business and never count as third-party

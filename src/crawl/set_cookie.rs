@@ -44,16 +44,7 @@ const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
 /// The reason given for a header that expires its cookie on arrival.
 pub const EXPIRED: &str = "already expired: this header deletes the cookie";
 
-/// Cut `s` to at most `max` characters.
-pub fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
-}
+pub use crate::evidence::cut;
 
 /// A `Set-Cookie` header split into its parts, nothing judged yet.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -107,7 +107,7 @@ impl ConsentCookieDb {
         let m = entry.accepted.iter().find_map(|r| r.find(&text))?;
         Some(Acceptance {
             entry,
-            matched: crate::crawl::set_cookie::cut(m.as_str(), 120),
+            matched: crate::evidence::cut(m.as_str(), 120),
         })
     }
 }

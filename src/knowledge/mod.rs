@@ -10,11 +10,13 @@ pub mod cmps;
 pub mod consent_cookies;
 pub mod cookies;
 pub mod forms;
+pub mod law;
 pub mod lexicon;
 pub mod notice;
 pub mod open_cookie_db;
 pub mod profiles;
 pub mod references;
+mod severity;
 pub mod statements;
 pub mod trackers;
 
@@ -24,7 +26,9 @@ use include_dir::{include_dir, Dir};
 pub use cmps::CmpDb;
 pub use consent_cookies::ConsentCookieDb;
 pub use cookies::{ConsentNeed, CookieCategory, CookieDb, CookieEntry, CookieList};
+pub use law::{Instrument, LawRegistry};
 pub use lexicon::{Lexicons, TextCategory};
+pub use severity::Severity;
 pub use trackers::{TrackerCategory, TrackerDb, TrackerEntry};
 
 /// The `rules/` directory, as it was when the binary was built.

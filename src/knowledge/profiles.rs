@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
+use super::{LawRegistry, Severity};
 use crate::facts::ProfileFacts;
-use crate::rules::{LawRegistry, Severity};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

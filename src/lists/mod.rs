@@ -20,7 +20,6 @@ pub mod store;
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::analyse::trackers::Attribution;
 use crate::evidence::ListInfo;
 use crate::knowledge::TrackerCategory;
 pub use formats::{Format, Listed};
@@ -228,6 +227,19 @@ impl Lists {
             })
             .collect()
     }
+}
+
+/// How a request was attributed to a tracker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub company: String,
+    pub category: crate::knowledge::TrackerCategory,
+    /// `builtin` or the filter list name.
+    pub source: String,
+    /// Filter rule text, for filter lists.
+    pub rule: Option<String>,
+    /// A tool that can be configured for exempt audience measurement.
+    pub audience_measurement: bool,
 }
 
 /// The attribution of a host only installed lists know: the first list

@@ -14,7 +14,6 @@
 //! needs no recompilation. `barometer rules [ID]` documents them.
 
 pub mod engine;
-pub mod law;
 pub mod score;
 
 use std::collections::BTreeMap;
@@ -25,44 +24,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::VisitKind;
+pub use crate::knowledge::law::{self, Instrument, LawRegistry};
+pub use crate::knowledge::Severity;
 pub use engine::{CompiledRules, RuleOutcome, RuleStatus};
-pub use law::{Instrument, LawRegistry};
-
-#[derive(
-    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    /// Points taken off the score when a rule of this severity fails and
-    /// the rule gives no weight of its own. See `docs/scoring.md`.
-    pub fn default_weight(self) -> u32 {
-        match self {
-            Severity::Critical => 30,
-            Severity::High => 15,
-            Severity::Medium => 8,
-            Severity::Low => 3,
-            Severity::Info => 0,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
