@@ -90,7 +90,7 @@ impl Auditor {
             target: crate::evidence::Target {
                 input_url: url.to_string(),
                 final_url: None,
-                site: crate::analyse::party::registrable_domain(url.host_str().unwrap_or_default()),
+                site: crate::party::registrable_domain(url.host_str().unwrap_or_default()),
             },
             visits: vec![crate::evidence::Visit::failed(
                 crate::evidence::VisitKind::FirstVisit,

@@ -11,6 +11,9 @@
 //!
 //! - [`evidence`]: what was observed; the only interface between crawling
 //!   and judging. Versioned, with a JSON Schema in `docs/`.
+//! - [`banner`] and [`party`]: finding the cookie banner and its buttons,
+//!   and whose a host is. Below both `crawl` (an engine must know what to
+//!   click) and `analyse`.
 //! - [`crawl`]: engines behind the [`crawl::Engine`] trait.
 //! - [`knowledge`]: trackers, cookies, consent platforms, lexicons, all data
 //!   in `rules/`.
@@ -30,6 +33,7 @@
 
 pub mod analyse;
 pub mod audit;
+pub mod banner;
 pub mod campaign;
 pub mod ci;
 pub mod cli;
@@ -43,6 +47,7 @@ pub mod knowledge;
 pub mod lists;
 pub mod local;
 pub mod net;
+pub mod party;
 pub mod report;
 pub mod rules;
 pub mod stats;

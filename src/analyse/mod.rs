@@ -4,16 +4,19 @@
 //! facts, which is what lets `report` re-score an old campaign with new
 //! rules without crawling again.
 
-pub mod banner;
 pub mod forms;
 pub mod implied;
 pub mod notice;
-pub mod party;
 pub mod tcf;
 pub mod text;
 pub mod trackers;
 pub mod wall;
 pub mod weight;
+
+/// Banner detection and parties sit below both the engines and the
+/// analysis (the engines need them to know what to click and whose a
+/// request is); re-exported here under their former paths.
+pub use crate::{banner, party};
 
 use std::collections::{BTreeMap, BTreeSet};
 

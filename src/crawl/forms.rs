@@ -490,7 +490,7 @@ fn plain_ident(s: &str) -> bool {
 /// and svg contents skipped; with `label`, the options of selects and the
 /// contents of text areas too (a label reads "Country", not every
 /// country). Walks the tree without recursion, blocks separated by a space,
-/// like [`crate::analyse::banner::visible_text`].
+/// like [`crate::banner::visible_text`].
 fn text_of(el: ElementRef<'_>, label: bool) -> String {
     let mut out = String::new();
     let mut skipping: Option<NodeId> = None;

@@ -15,11 +15,11 @@ use url::Url;
 
 use super::links::{self, Link};
 use super::{decode, set_cookie, CrawlFuture, CrawlOptions, Engine};
-use crate::analyse::banner;
-use crate::analyse::party::{party, registrable_domain};
+use crate::banner;
 use crate::evidence::*;
 use crate::knowledge::Knowledge;
 use crate::net;
+use crate::party::{party, registrable_domain};
 
 /// More hops than any honest redirect chain needs.
 const MAX_REDIRECTS: usize = 10;

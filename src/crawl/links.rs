@@ -8,9 +8,9 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::analyse::banner::visible_text;
-use crate::analyse::party::registrable_domain;
+use crate::banner::visible_text;
 use crate::evidence::ResourceType;
+use crate::party::registrable_domain;
 
 /// File extensions that are not pages.
 const ASSET_EXTENSIONS: &[&str] = &[
@@ -267,7 +267,7 @@ pub fn reopen_links(
     });
     let mut out: Vec<crate::evidence::BannerLink> = Vec::new();
     for el in doc.select(&CLICKABLE) {
-        let label = crate::analyse::banner::label_of(el);
+        let label = crate::banner::label_of(el);
         if label.is_empty() || label.chars().count() > 80 {
             continue;
         }
@@ -306,13 +306,13 @@ pub fn script_references(html: &Html, page: &Url) -> Vec<String> {
     });
     static INLINE: std::sync::LazyLock<Selector> =
         std::sync::LazyLock::new(|| Selector::parse("script:not([src])").expect("static selector"));
-    let own = crate::analyse::party::registrable_domain(page.host_str().unwrap_or_default());
+    let own = crate::party::registrable_domain(page.host_str().unwrap_or_default());
     let mut out: Vec<String> = Vec::new();
     for script in html.select(&INLINE) {
         let code: String = script.text().collect();
         for m in URL_IN_CODE.captures_iter(&code) {
             let host = m[1].to_ascii_lowercase();
-            if crate::analyse::party::registrable_domain(&host) == own {
+            if crate::party::registrable_domain(&host) == own {
                 continue;
             }
             let url = format!("https://{host}{}", m.get(2).map_or("/", |p| p.as_str()));

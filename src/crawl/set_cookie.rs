@@ -27,9 +27,9 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::analyse::party::{party, registrable_domain};
 use crate::evidence::{Cookie, CookieSource};
 use crate::knowledge::host_within;
+use crate::party::{party, registrable_domain};
 
 /// Chromium (and the cookie RFC draft 6265bis) caps lifetimes at 400 days.
 pub const BROWSER_MAX_LIFETIME_DAYS: f64 = 400.0;

@@ -9,9 +9,9 @@ use url::Url;
 
 use super::capture::Capture;
 use super::cdp;
-use crate::analyse::party::party;
 use crate::crawl::set_cookie;
 use crate::evidence::{Cookie, CookieSource, Party, StorageItem, StorageKind};
+use crate::party::party;
 
 pub(super) fn all_cookies(tab: &Devtools) -> Vec<Value> {
     tab.call(cdp::GetAllCookies {})

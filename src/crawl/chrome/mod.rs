@@ -48,10 +48,10 @@ use serde_json::Value;
 use url::Url;
 
 use super::{links, CrawlFuture, CrawlOptions, Engine};
-use crate::analyse::banner;
-use crate::analyse::party::{party, registrable_domain};
+use crate::banner;
 use crate::evidence::*;
 use crate::knowledge::Knowledge;
+use crate::party::{party, registrable_domain};
 
 /// After a page's load event, or a consent click, the page is captured once
 /// the network has been quiet this long: tags fire just after load or just
