@@ -20,10 +20,14 @@
 //! - [`lists`]: tracker lists users fetch themselves (`barometer lists`).
 //! - [`analyse`]: evidence to [`facts::Facts`].
 //! - [`rules`]: the catalogue, its CEL engine and the score.
-//! - [`report`]: one model, rendered in every format.
+//! - [`verdict`]: what judging produces (site reports, findings, scores),
+//!   below everything that keeps, compares or publishes it.
+//! - [`report`]: the verdict rendered in every format.
 //! - [`store`]: campaigns in one SQLite file, written site by site.
 //! - [`stats`]: proportions with Wilson intervals, medians, distributions.
 //! - [`audit`]: the pipeline for one site.
+//! - [`targets`]: the sites to audit, read from a sites file (below
+//!   `store`, which keeps them, and `campaign`, which runs them).
 //! - [`campaign`]: many sites, resumably, into an SQLite store.
 //! - [`ci`]: baselines and assertions for CI pipelines.
 //! - [`files`]: output files written atomically.
@@ -52,4 +56,6 @@ pub mod report;
 pub mod rules;
 pub mod stats;
 pub mod store;
+pub mod targets;
 pub mod testweb;
+pub mod verdict;

@@ -10,4 +10,6 @@ pub mod progress;
 pub mod publish;
 pub mod run;
 pub mod shard;
-pub mod targets;
+
+/// The sites to audit, now below the store (re-exported here).
+pub use crate::targets;

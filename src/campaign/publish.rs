@@ -14,8 +14,8 @@ use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
 use crate::report::render::{render, Format};
-use crate::report::Report;
 use crate::store::{Campaign, SiteState, Store, StoredSite};
+use crate::verdict::Report;
 
 /// Everything a barometer needs besides the store.
 pub struct Publisher<'a> {
@@ -29,7 +29,7 @@ pub struct Judged {
     pub unreachable: Vec<Unreachable>,
     pub pending: Vec<String>,
     /// Rules that could not be evaluated, with the sites concerned.
-    pub rule_errors: Vec<crate::report::RuleError>,
+    pub rule_errors: Vec<crate::verdict::RuleError>,
 }
 
 /// A file name for a site's own report: readable, and unique per URL.
@@ -103,7 +103,7 @@ impl Publisher<'_> {
                 match outcome {
                     Outcome::Row(row, errors) => {
                         judged.rows.push(*row);
-                        crate::report::merge_rule_errors(&mut judged.rule_errors, errors);
+                        crate::verdict::merge_rule_errors(&mut judged.rule_errors, errors);
                     }
                     Outcome::Unreachable(u) => judged.unreachable.push(u),
                     Outcome::Warning(w, u) => {
@@ -150,7 +150,7 @@ impl Publisher<'_> {
                     .unwrap_or_else(|| "not audited".into()),
             });
         }
-        let rule_errors = crate::report::rule_errors([&report]);
+        let rule_errors = crate::verdict::rule_errors([&report]);
         let mut row = SiteRow::from_report(&report, site.name, site.category, site.rank);
         if let Some(dir) = site_reports {
             let name = site_file_name(&site.url);
@@ -223,7 +223,7 @@ impl Publisher<'_> {
 }
 
 enum Outcome {
-    Row(Box<SiteRow>, Vec<crate::report::RuleError>),
+    Row(Box<SiteRow>, Vec<crate::verdict::RuleError>),
     Unreachable(Unreachable),
     Warning(String, Unreachable),
 }

@@ -19,10 +19,10 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 
 use super::progress::Progress;
-use super::targets::Site;
 use crate::audit::Auditor;
-use crate::report::SiteReport;
 use crate::store::Store;
+use crate::targets::Site;
+use crate::verdict::SiteReport;
 
 /// How a run goes.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ pub struct RunOutcome {
     pub taken: u64,
     pub interrupted: bool,
     /// Rules that could not be evaluated on the sites of this run.
-    pub rule_errors: Vec<crate::report::RuleError>,
+    pub rule_errors: Vec<crate::verdict::RuleError>,
 }
 
 /// Audit `todo` into campaign `campaign` of `store`. Returns when every
@@ -135,7 +135,7 @@ pub async fn run(
                 if let Err(e) = store.save(campaign, site.url.as_str(), &report, started_at, took.as_millis() as u64) {
                     break 'run Err(e);
                 }
-                crate::report::add_rule_errors(&mut outcome.rule_errors, &report);
+                crate::verdict::add_rule_errors(&mut outcome.rule_errors, &report);
                 if report.audited {
                     outcome.done += 1;
                 } else {

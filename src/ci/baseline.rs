@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::config::host_pattern_match;
 use crate::evidence::VisitKind;
 use crate::knowledge::wildcard_match;
-use crate::report::SiteReport;
+use crate::verdict::SiteReport;
 
 /// Version of the baseline file format.
 pub const BASELINE_VERSION: u32 = 1;

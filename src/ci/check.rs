@@ -31,8 +31,8 @@ use serde::Serialize;
 
 use super::baseline::{visits, Baseline, SiteBaseline};
 use super::config::{Allow, Config, Level, RunsPolicy};
-use crate::report::SiteReport;
 use crate::rules::engine::RuleStatus;
+use crate::verdict::SiteReport;
 
 /// Where an item was seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]

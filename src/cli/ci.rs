@@ -22,7 +22,7 @@ use crate::ci::config::{Config, RunsPolicy};
 use crate::crawl::EngineChoice;
 use crate::report::check::{CheckReport, CheckedSite};
 use crate::report::render::{render_check, CheckFormat};
-use crate::report::SiteReport;
+use crate::verdict::SiteReport;
 
 /// An assertion failed (`check`).
 pub const EXIT_ASSERTION: u8 = 1;
@@ -230,7 +230,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         );
         return Ok(EXIT_OK);
     }
-    let rule_errors = crate::report::rule_errors(all_runs.iter().flatten());
+    let rule_errors = crate::verdict::rule_errors(all_runs.iter().flatten());
     super::warn_rule_errors(&rule_errors);
     let today = chrono::Utc::now().date_naive();
     let outcome = check(&config, baseline.as_ref(), &all_runs, today);

@@ -9,8 +9,8 @@ use crate::audit::{AuditConfig, Auditor};
 use crate::crawl::CrawlOptions;
 use crate::net::ResolveRule;
 use crate::report::render::Format;
-use crate::report::Report;
 use crate::testweb::{Server, Web};
+use crate::verdict::Report;
 
 pub fn run(args: DemoArgs) -> ExitCode {
     let runtime = match super::runtime() {

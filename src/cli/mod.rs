@@ -391,7 +391,7 @@ pub fn warn(message: &str) {
 }
 
 /// One warning line per rule that could not be evaluated.
-pub fn warn_rule_errors(errors: &[crate::report::RuleError]) {
+pub fn warn_rule_errors(errors: &[crate::verdict::RuleError]) {
     for e in errors {
         warn(&e.line());
     }

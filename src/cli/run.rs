@@ -9,9 +9,9 @@ use super::{fail, warn, RunArgs, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::audit::Auditor;
 use crate::campaign::progress::Progress;
 use crate::campaign::run::{run as run_campaign, RunOptions};
-use crate::campaign::targets::Targets;
 use crate::crawl::EngineChoice;
 use crate::store::{NewCampaign, Store};
+use crate::targets::Targets;
 
 /// Skipped input lines named one by one in warnings; the others are counted.
 const SKIPPED_SHOWN: usize = 10;
@@ -243,7 +243,7 @@ fn local_site(
     Option<(
         tokio::runtime::Runtime,
         crate::local::Targets,
-        crate::campaign::targets::Site,
+        crate::targets::Site,
     )>,
 > {
     let path = std::path::Path::new(raw);
@@ -257,7 +257,7 @@ fn local_site(
     let runtime = super::runtime()?;
     let targets = crate::local::Targets::start(&[raw.to_string()], &runtime)?;
     targets.apply(crawl);
-    let site = crate::campaign::targets::Site {
+    let site = crate::targets::Site {
         line: 1,
         url: targets.urls[0].clone(),
         name: Some(raw.to_string()),

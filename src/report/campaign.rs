@@ -17,10 +17,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::campaign::targets::Skipped;
 use crate::knowledge::references::{Reference, References};
 use crate::report::SiteReport;
 use crate::stats::{histogram, Distribution, Proportion};
+use crate::targets::Skipped;
 
 /// An indicator: its definition, and the share of sites it holds for.
 #[derive(Debug, Clone, Serialize, Deserialize)]

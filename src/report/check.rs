@@ -6,7 +6,7 @@
 //! never disagree.
 //!
 //! Site text reaches this model only through [`crate::report::SiteReport`]s,
-//! already free of control characters ([`crate::report::clean`]); each
+//! already free of control characters ([`crate::verdict::clean`]); each
 //! format's escaping drops any that would still reach it.
 
 use chrono::{DateTime, Utc};

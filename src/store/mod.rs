@@ -21,9 +21,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::campaign::targets::{Site, Skipped};
 use crate::evidence::Evidence;
-use crate::report::SiteReport;
+use crate::targets::{Site, Skipped};
+use crate::verdict::SiteReport;
 
 /// Version of the table layout, kept in `meta`. A file from a newer
 /// barometer is refused rather than misread.

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use super::*;
 use crate::audit::{AuditConfig, Auditor};
-use crate::campaign::targets::Targets;
 use crate::crawl::{CrawlOptions, EngineChoice};
 use crate::net::ResolveRule;
+use crate::targets::Targets;
 use crate::testweb::{Server, Web};
 
 /// Two real audits: one reachable site with a tracker cookie, one site

@@ -3,9 +3,9 @@
 //! Banner text, form labels, page titles, cookie names and URLs come from
 //! the audited sites, which can put any character in them: an ESC that
 //! starts a terminal escape sequence, a BEL, a C1 control, characters that
-//! XML 1.0 forbids. [`crate::audit::judge`] removes them from the evidence
+//! XML 1.0 forbids. [`crate::judge::judge`] removes them from the evidence
 //! before anything is derived from it, so the facts, findings and messages
-//! of a [`crate::report::SiteReport`] are clean too and every format renders
+//! of a [`crate::verdict::SiteReport`] are clean too and every format renders
 //! clean text; the renderers of each format still escape for their own
 //! syntax.
 //!
