@@ -161,6 +161,13 @@ struct ButtonSection {
 #[derive(Debug)]
 pub(crate) struct PatternGroup {
     set: RegexSet,
+    /// The same patterns without their word boundaries: a superset that
+    /// the regex engine's fast automaton can run on any text. With a
+    /// Unicode `\b`, that automaton gives up at the first non-ASCII byte
+    /// (any accent) and a set of hundreds of patterns is then scanned by a
+    /// slow one, about a millisecond per sentence and term. Candidates it
+    /// finds are confirmed with the pattern itself.
+    loose: RegexSet,
     pub(crate) languages: Vec<String>,
     /// The pattern belongs to its language alone (no other lexicon has it):
     /// a hit is a clue to the text's language.
@@ -186,7 +193,10 @@ impl PatternGroup {
                 ));
             }
         };
+        let loose = RegexSet::new(patterns.iter().map(|(_, p)| without_boundaries(p)))
+            .with_context(|| format!("lexicon patterns of `{key}` without word boundaries"))?;
         Ok(PatternGroup {
+            loose,
             single: patterns.iter().map(|_| OnceLock::new()).collect(),
             unique: patterns
                 .iter()
@@ -204,9 +214,57 @@ impl PatternGroup {
     }
 
     /// Indices of the patterns matching `text`, in file order.
-    pub(crate) fn matching(&self, text: &str) -> impl Iterator<Item = usize> + '_ {
-        self.set.matches(text).into_iter()
+    pub(crate) fn matching<'a>(&'a self, text: &'a str) -> Box<dyn Iterator<Item = usize> + 'a> {
+        if text.is_ascii() {
+            // Unicode word boundaries cost nothing on ASCII text.
+            Box::new(self.set.matches(text).into_iter())
+        } else {
+            Box::new(
+                self.loose
+                    .matches(text)
+                    .into_iter()
+                    .filter(move |&i| self.regex(i).is_match(text)),
+            )
+        }
     }
+}
+
+#[cfg(test)]
+impl PatternGroup {
+    /// The patterns matching `text`, found the slow, exact way.
+    pub(crate) fn exact(&self, text: &str) -> Vec<usize> {
+        self.set.matches(text).into_iter().collect()
+    }
+}
+
+/// `pattern` with its word-boundary assertions (`\b`, `\B`, `\b{...}`)
+/// left out: it matches wherever `pattern` does, and more.
+fn without_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b' | 'B') => {
+                if chars.peek() == Some(&'{') {
+                    for d in chars.by_ref() {
+                        if d == '}' {
+                            break;
+                        }
+                    }
+                }
+            }
+            Some(d) => {
+                out.push('\\');
+                out.push(d);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// One hit of a text category.
@@ -537,6 +595,38 @@ pub fn sentence_around(text: &str, start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loose_matching_then_confirming_is_exact() {
+        assert_eq!(without_boundaries(r"\bsuivre\b"), "suivre");
+        assert_eq!(without_boundaries(r"\b{start}d\Bx\\b\w"), r"dx\\b\w");
+        let patterns = [
+            r"\bsite\b",
+            r"\bsuivre\b",
+            r"\bété\b",
+            r"d'un site [àa] l'autre",
+        ];
+        let group = PatternGroup::new(
+            "test",
+            patterns
+                .iter()
+                .map(|p| ("fr".to_string(), p.to_string()))
+                .collect(),
+            &[],
+        )
+        .unwrap();
+        for text in [
+            "nous hésitons à vous suivre d'un site à l'autre",
+            "cet été, le site",
+            "les étés sont chauds",
+            "plain ascii site text",
+        ] {
+            let fast: Vec<usize> = group.matching(text).collect();
+            assert_eq!(fast, group.exact(text), "{text}");
+        }
+        let fast: Vec<usize> = group.matching("nous hésitons").collect();
+        assert!(fast.is_empty(), "`site` inside `hésitons` is not a word");
+    }
 
     #[test]
     fn normalises() {
