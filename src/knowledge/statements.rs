@@ -37,6 +37,12 @@ pub struct StatementsFile {
     /// inside them ("cookies no necesarias", "nicht notwendige Cookies").
     #[serde(default)]
     pub negation_exceptions: Vec<String>,
+    /// Terms that, matched against a clause alone (`^` and `$` are its
+    /// ends), make it depend on the clause before it: a negation there
+    /// negates it too ("Diese Daten werden nicht genutzt, um Sie zu
+    /// verfolgen"; "keine Kennung, mit der man Sie wiedererkennt").
+    #[serde(default)]
+    pub dependent_clauses: Vec<String>,
     /// Each statement's composition, by statement name.
     pub statement: BTreeMap<String, StatementDef>,
 }
@@ -115,6 +121,7 @@ pub struct Recogniser {
     abbreviations: BTreeSet<String>,
     clause_breaks: Vec<String>,
     negation_exceptions: Vec<String>,
+    dependent_clauses: Vec<String>,
     statements: Vec<(String, StatementDef)>,
     /// Every term used, compiled over all languages.
     terms: BTreeMap<String, PatternGroup>,
@@ -151,6 +158,7 @@ impl Recogniser {
             .clause_breaks
             .iter()
             .chain(&file.negation_exceptions)
+            .chain(&file.dependent_clauses)
             .cloned()
             .collect();
         for (name, def) in &file.statement {
@@ -195,6 +203,7 @@ impl Recogniser {
             abbreviations: file.abbreviations.into_iter().collect(),
             clause_breaks: file.clause_breaks,
             negation_exceptions: file.negation_exceptions,
+            dependent_clauses: file.dependent_clauses,
             statements: file.statement.into_iter().collect(),
             terms,
             languages: languages.to_vec(),
@@ -418,7 +427,21 @@ impl Recogniser {
                 n.retain(|s| !except.iter().any(|e| e.start <= s.start && s.end <= e.end));
                 n
             };
-            let negated = |clause: usize| negations.iter().any(|n| clause_of(n.start) == clause);
+            // A clause is negated by a negation of its own or, when it
+            // follows a comma and depends on the clause before it, by one
+            // of that clause.
+            let mut negated_clauses = vec![false; clauses.len()];
+            if !negations.is_empty() {
+                for c in 0..clauses.len() {
+                    let range = clauses[c].clone();
+                    negated_clauses[c] = negations.iter().any(|n| clause_of(n.start) == c)
+                        || (c > 0
+                            && negated_clauses[c - 1]
+                            && norm[..range.start].ends_with(',')
+                            && self.depends(&norm[range], lang));
+                }
+            }
+            let negated = |clause: usize| negated_clauses[clause];
             for span in spans {
                 let k = clause_of(span.start);
                 let holds = if def.outcome_yes.is_empty() {
@@ -435,6 +458,16 @@ impl Recogniser {
             }
         }
         out
+    }
+
+    /// Does `clause` (its text alone) depend on the clause before it, in
+    /// language `lang`?
+    fn depends(&self, clause: &str, lang: &str) -> bool {
+        self.dependent_clauses.iter().any(|t| {
+            self.terms
+                .get(t)
+                .is_some_and(|g| g.matching(clause).any(|i| g.languages[i] == lang))
+        })
     }
 
     /// Does the nearest clause stating an outcome, from clause `k` (its
@@ -688,6 +721,38 @@ mod tests {
         ));
         // Concepts of different languages do not combine.
         assert!(!has("Wir verfolgen d'autres sites."));
+    }
+
+    #[test]
+    fn negation_reaches_a_dependent_clause_after_a_comma() {
+        let r = &lex().statements;
+        let has = |t: &str| r.recognise(t).contains_key("cross_site");
+        // A zu-infinitive or a relative clause after a comma depends on the
+        // negated clause before it.
+        assert!(!has(
+            "Diese Cookies können nicht dazu verwendet werden, Sie auf anderen Websites zu verfolgen."
+        ));
+        assert!(!has(
+            "Ihre Daten werden nicht genutzt, um Ihnen auf anderen Websites Werbung anzuzeigen."
+        ));
+        assert!(!has(
+            "Wir geben keine Kennung weiter, mit der man Sie auf anderen Websites wiedererkennen könnte."
+        ));
+        // Near misses: the same clauses without a negation before them; a
+        // main clause after a negated one; a clause after a contrast word,
+        // not a comma; a condition lifting the negation.
+        assert!(has(
+            "Diese Cookies werden dazu verwendet, Sie auf anderen Websites zu verfolgen."
+        ));
+        assert!(has(
+            "Wenn Sie nicht ablehnen, verfolgen unsere Partner Sie auf anderen Websites."
+        ));
+        assert!(has(
+            "Wir verkaufen keine Daten aber die Partner verfolgen Sie auf anderen Websites."
+        ));
+        assert!(has(
+            "Ohne Ihre Einwilligung werden Ihre Daten nicht genutzt, um Sie auf anderen Websites zu verfolgen."
+        ));
     }
 
     #[test]
