@@ -158,9 +158,9 @@ fn cell(s: &Score) -> String {
     }
 }
 
-/// The cross-site target of the six languages (recall and precision
-/// >= 0.95); `statements_on_the_corpus` holds fr, de, es, it and nl to the
-/// lower floors measured when the recogniser was written (recall 0.65,
+/// The cross-site target of the six languages: recall and precision of at
+/// least 0.95. `statements_on_the_corpus` holds fr, de, es, it and nl to
+/// the lower floors measured when the recogniser was written (recall 0.65,
 /// precision 0.85).
 #[test]
 fn cross_site_target_in_the_six_languages() {
