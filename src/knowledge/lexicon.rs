@@ -166,8 +166,11 @@ pub(crate) struct PatternGroup {
     /// Unicode `\b`, that automaton gives up at the first non-ASCII byte
     /// (any accent) and a set of hundreds of patterns is then scanned by a
     /// slow one, about a millisecond per sentence and term. Candidates it
-    /// finds are confirmed with the pattern itself.
-    loose: RegexSet,
+    /// finds are confirmed with the pattern itself. Made on first use
+    /// (button and banner groups, matched on short ASCII-heavy labels,
+    /// never need it); `None` when the patterns without boundaries do not
+    /// compile (`\b?`), and then the exact set serves.
+    loose: OnceLock<Option<RegexSet>>,
     pub(crate) languages: Vec<String>,
     /// The pattern belongs to its language alone (no other lexicon has it):
     /// a hit is a clue to the text's language.
@@ -193,10 +196,8 @@ impl PatternGroup {
                 ));
             }
         };
-        let loose = RegexSet::new(patterns.iter().map(|(_, p)| without_boundaries(p)))
-            .with_context(|| format!("lexicon patterns of `{key}` without word boundaries"))?;
         Ok(PatternGroup {
-            loose,
+            loose: OnceLock::new(),
             single: patterns.iter().map(|_| OnceLock::new()).collect(),
             unique: patterns
                 .iter()
@@ -215,16 +216,22 @@ impl PatternGroup {
 
     /// Indices of the patterns matching `text`, in file order.
     pub(crate) fn matching<'a>(&'a self, text: &'a str) -> Box<dyn Iterator<Item = usize> + 'a> {
-        if text.is_ascii() {
-            // Unicode word boundaries cost nothing on ASCII text.
-            Box::new(self.set.matches(text).into_iter())
-        } else {
-            Box::new(
-                self.loose
+        // Unicode word boundaries cost nothing on ASCII text.
+        let loose = (!text.is_ascii())
+            .then(|| {
+                self.loose.get_or_init(|| {
+                    RegexSet::new(self.set.patterns().iter().map(|p| without_boundaries(p))).ok()
+                })
+            })
+            .and_then(Option::as_ref);
+        match loose {
+            Some(loose) => Box::new(
+                loose
                     .matches(text)
                     .into_iter()
                     .filter(move |&i| self.regex(i).is_match(text)),
-            )
+            ),
+            None => Box::new(self.set.matches(text).into_iter()),
         }
     }
 }
