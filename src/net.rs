@@ -218,7 +218,7 @@ impl PrivateGuard {
     }
 }
 
-fn blocked_message(host: &str, ip: IpAddr) -> String {
+pub(crate) fn blocked_message(host: &str, ip: IpAddr) -> String {
     format!(
         "{BLOCKED}{host} is a non-public address ({ip}) and the audited site is public; not fetched (--allow-private lets it through)"
     )

@@ -781,3 +781,95 @@ fn a_frame_storm_is_capped_per_page() {
         .unwrap()
         .ends_with("subresources on the page, frames included; only the first 300 were fetched"));
 }
+
+#[test]
+fn the_browser_refuses_internal_names_and_literals_for_a_public_site() {
+    // The browser engine, behind its guard proxy: a policy link to a name
+    // that resolves to loopback, a pixel on it, and a pixel on a private
+    // literal are all refused; nothing reaches either machine.
+    let inner = internal();
+    let local = Raw::start(
+        "127.0.0.1",
+        Arc::new(|_, path, _| match path {
+            "/secret" => html(&format!("<html><body><p>{SECRET}</p></body></html>")),
+            _ => answer(200, &[("Content-Type", "image/gif")], "GIF89a"),
+        }),
+    );
+    let home = Raw::start(
+        "127.0.0.1",
+        Arc::new({
+            let (lp, ip) = (local.port, inner.port);
+            move |_, path, _| match path {
+                "/" => html(&format!(
+                    r#"<html lang="en"><head><title>Shop</title></head><body>
+<div id="cookie-banner"><p>We use cookies for advertising.</p>
+<a href="http://localhost:{lp}/secret">Privacy policy</a><button>Accept all</button><button>Reject all</button></div>
+<img src="http://localhost:{lp}/local.gif"><img src="http://127.0.0.7:{ip}/pixel.gif">
+</body></html>"#
+                )),
+                _ => answer(404, &[("Content-Type", "text/plain")], "not found"),
+            }
+        }),
+    );
+    let url = format!("http://www.shop-names.test:{}/", home.port);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--engine",
+            "chrome",
+            "--format",
+            "json",
+            &url,
+            "--resolve",
+            "www.shop-names.test:127.0.0.1",
+            "--consent",
+            "none",
+        ];
+        args.extend_from_slice(extra);
+        let out = barometer(&args);
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("no JSON: {}", stderr(&out)));
+        (out, json)
+    };
+    let (out, report) = run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(local.hits(), Vec::<String>::new());
+    assert_eq!(inner.hits(), Vec::<String>::new());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+    let reqs = requests(&report);
+    let gif = reqs
+        .iter()
+        .find(|r| r.0.ends_with("/local.gif"))
+        .unwrap_or_else(|| panic!("{reqs:?}"));
+    assert_eq!(gif.1, None, "{gif:?}");
+    assert!(
+        gif.2.as_deref().unwrap().starts_with("blocked: localhost"),
+        "{gif:?}"
+    );
+    let pixel = reqs.iter().find(|r| r.0.ends_with("/pixel.gif")).unwrap();
+    assert!(
+        pixel.2.as_deref().unwrap().starts_with("blocked: "),
+        "{pixel:?}"
+    );
+    let blocked: Vec<&str> = report["sites"][0]["evidence"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "private_address_blocked")
+        .filter_map(|e| e["url"].as_str())
+        .collect();
+    assert!(
+        blocked.iter().any(|u| u.ends_with("/local.gif")),
+        "{blocked:?}"
+    );
+    // Near miss: mapped by --resolve, the name is asked for, and reached
+    // through the same proxy.
+    let (out, _) = run(&["--resolve", "localhost:127.0.0.1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        local.hits().contains(&"localhost /local.gif".to_string()),
+        "{:?}",
+        local.hits()
+    );
+    assert_eq!(inner.hits(), Vec::<String>::new());
+}

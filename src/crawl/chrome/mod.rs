@@ -22,6 +22,7 @@ mod capture;
 mod cdp;
 mod dom;
 pub mod flatten;
+mod guard;
 mod jar;
 mod probe;
 pub mod reaper;
@@ -108,6 +109,10 @@ pub struct ChromeEngine {
     chrome: PathBuf,
     opts: Arc<CrawlOptions>,
     knowledge: Arc<Knowledge>,
+    /// The proxy that keeps audits of public sites off private addresses,
+    /// started with the first such audit.
+    /// Shared by the per-site copies of the engine: one proxy per process.
+    guard: Arc<std::sync::OnceLock<Result<guard::GuardProxy, String>>>,
 }
 
 /// A visit in progress: its tab and what the listener collected.
@@ -261,11 +266,24 @@ impl ChromeEngine {
             chrome,
             opts,
             knowledge,
+            guard: Arc::default(),
         }
     }
 
-    /// Launch Chromium with a fresh profile, and tell `slot` about it.
-    fn launch(&self, slot: &Arc<Slot>) -> Result<Running, String> {
+    /// The guard proxy, started on first use.
+    fn guard_proxy(&self) -> Result<&guard::GuardProxy, String> {
+        self.guard
+            .get_or_init(|| {
+                guard::GuardProxy::start(&self.opts.resolve)
+                    .map_err(|e| format!("cannot start the address guard: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Launch Chromium (for a `guarded` audit, behind the guard proxy),
+    /// with a fresh profile, and tell `slot` about it.
+    fn launch(&self, slot: &Arc<Slot>, guarded: bool) -> Result<Running, String> {
         if slot.cancelled.load(Ordering::SeqCst) {
             return Err("the audit was stopped".into());
         }
@@ -326,6 +344,12 @@ impl ChromeEngine {
         if let Some(proxy) = self.opts.route_all_to {
             // Every request, loopback included (Chromium bypasses proxies
             // for loopback unless told not to), goes to the served folder.
+            args.push(format!("--proxy-server=http://{proxy}").into());
+            args.push("--proxy-bypass-list=<-loopback>".into());
+        } else if guarded {
+            // The guard proxy resolves every name (`--resolve` included)
+            // and refuses non-public addresses.
+            let proxy = self.guard_proxy()?.addr;
             args.push(format!("--proxy-server=http://{proxy}").into());
             args.push("--proxy-bypass-list=<-loopback>".into());
         } else if !rules.is_empty() {
@@ -505,7 +529,8 @@ impl ChromeEngine {
         let mut user_agent = self.opts.user_agent.clone();
         let mut final_url = None;
         let mut site = registrable_domain(input.host_str().unwrap_or_default());
-        match self.launch(slot) {
+        let guarded = self.guarded(input);
+        match self.launch(slot, guarded) {
             Err(e) => errors.push(CrawlError {
                 kind: "engine".into(),
                 message: e,
@@ -549,7 +574,7 @@ impl ChromeEngine {
                             url: None,
                         });
                     } else {
-                        match self.launch(slot) {
+                        match self.launch(slot, guarded) {
                             Ok(r) => {
                                 let again: Vec<VisitKind> =
                                     failed.iter().map(|&i| kinds[i]).collect();
@@ -612,8 +637,49 @@ impl ChromeEngine {
                 "the browser could not be started",
             ));
         }
+        // What the guard proxy refused is recorded as blocked, not as a
+        // failure of the network.
+        let refused = match (guarded, self.guard.get()) {
+            (true, Some(Ok(proxy))) => proxy.refused.lock().map(|m| m.clone()).unwrap_or_default(),
+            _ => HashMap::new(),
+        };
+        let blocked = |url: &str| {
+            Url::parse(url)
+                .ok()
+                .and_then(|u| guard::key_of(&u))
+                .and_then(|k| refused.get(&k).cloned())
+        };
+        let mut blocked_urls = BTreeSet::new();
         // Party is relative to where the home page landed.
         for v in visits.iter_mut() {
+            if !refused.is_empty() {
+                for r in v.requests.iter_mut().filter(|r| r.error.is_some()) {
+                    if let Some(why) = blocked(&r.url) {
+                        r.error = Some(why);
+                        r.status = None;
+                    }
+                }
+                for p in v.pages.iter_mut().filter(|p| p.error.is_some()) {
+                    if let Some(why) = blocked(&p.url) {
+                        p.error = Some(why);
+                    }
+                }
+            }
+            for r in &v.requests {
+                if let Some(e) = r
+                    .error
+                    .as_deref()
+                    .filter(|e| e.starts_with(crate::net::BLOCKED))
+                {
+                    if blocked_urls.insert(r.url.clone()) {
+                        errors.push(CrawlError {
+                            kind: "private_address_blocked".into(),
+                            message: e.to_string(),
+                            url: Some(r.url.clone()),
+                        });
+                    }
+                }
+            }
             for r in v.requests.iter_mut() {
                 r.party = party(&r.host, &site);
             }
@@ -1540,6 +1606,7 @@ impl Engine for ChromeEngine {
             chrome: self.chrome.clone(),
             opts: self.opts.clone(),
             knowledge: self.knowledge.clone(),
+            guard: self.guard.clone(),
         };
         let url = url.clone();
         Box::pin(async move {
