@@ -22,7 +22,6 @@
 //! occurrence of a URL.
 
 use std::collections::HashMap;
-use std::io::Read;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -64,49 +63,90 @@ pub struct Targets {
 impl Targets {
     /// Read a sites list, text or CSV (see the module documentation).
     pub fn parse(text: &str) -> Targets {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let lines: Vec<(usize, &str)> = text
-            .lines()
-            .map(|line| line.strip_suffix('\r').unwrap_or(line))
-            .enumerate()
-            .map(|(i, line)| (i + 1, line))
-            .collect();
-        let mut builder = Builder::default();
-        let first = lines
-            .iter()
-            .position(|(_, line)| !is_blank_or_comment(line));
-        match first.and_then(|i| csv_header(lines[i].1).map(|header| (i, header))) {
-            Some((i, (separator, columns))) => {
-                for &(number, line) in &lines[i + 1..] {
-                    if !is_blank_or_comment(line) {
-                        builder.csv_line(number, line, separator, &columns);
-                    }
-                }
+        let mut reader = Reader::default();
+        for line in text.lines() {
+            reader.line(line);
+        }
+        reader.builder.targets
+    }
+
+    /// Read from a path, or stdin for "-", a line at a time: a list of a
+    /// million sites is never held whole in memory as text. An unreadable
+    /// file is an error naming the path (anyhow).
+    pub fn read(path: &str) -> anyhow::Result<Targets> {
+        use std::io::BufRead;
+        let name = if path == "-" { "standard input" } else { path };
+        let input: Box<dyn BufRead> = if path == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::io::BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot read the sites list {path}"))?,
+            ))
+        };
+        let mut reader = Reader::default();
+        let mut line = Vec::new();
+        let mut input = input;
+        loop {
+            line.clear();
+            let n = input
+                .read_until(b'\n', &mut line)
+                .with_context(|| format!("cannot read the sites list {name}"))?;
+            if n == 0 {
+                break;
             }
-            None => {
-                for &(number, line) in &lines {
-                    builder.text_line(number, line);
+            let text = std::str::from_utf8(&line).map_err(|_| {
+                anyhow::anyhow!(
+                    "the sites list {name} is not UTF-8 text (line {})",
+                    reader.number + 1
+                )
+            })?;
+            reader.line(text.strip_suffix('\n').unwrap_or(text));
+        }
+        Ok(reader.builder.targets)
+    }
+}
+
+/// Reads a sites list one line at a time: the first line that is neither
+/// blank nor a comment decides between the text and the CSV form.
+#[derive(Default)]
+struct Reader {
+    builder: Builder,
+    /// Lines read so far.
+    number: usize,
+    form: Option<Form>,
+}
+
+enum Form {
+    Text,
+    Csv(char, Columns),
+}
+
+impl Reader {
+    fn line(&mut self, line: &str) {
+        self.number += 1;
+        let number = self.number;
+        let mut line = line.strip_suffix('\r').unwrap_or(line);
+        if number == 1 {
+            line = line.strip_prefix('\u{feff}').unwrap_or(line);
+        }
+        match &self.form {
+            None if is_blank_or_comment(line) => {}
+            None => match csv_header(line) {
+                Some((separator, columns)) => self.form = Some(Form::Csv(separator, columns)),
+                None => {
+                    self.form = Some(Form::Text);
+                    self.builder.text_line(number, line);
+                }
+            },
+            Some(Form::Text) => self.builder.text_line(number, line),
+            Some(Form::Csv(separator, columns)) => {
+                if !is_blank_or_comment(line) {
+                    self.builder.csv_line(number, line, *separator, columns);
                 }
             }
         }
-        builder.targets
-    }
-
-    /// Read from a path, or stdin for "-". An unreadable file is an error naming the path (anyhow).
-    pub fn read(path: &str) -> anyhow::Result<Targets> {
-        let bytes = if path == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .context("cannot read the sites list from standard input")?;
-            bytes
-        } else {
-            std::fs::read(path).with_context(|| format!("cannot read the sites list {path}"))?
-        };
-        let name = if path == "-" { "standard input" } else { path };
-        let text = String::from_utf8(bytes)
-            .with_context(|| format!("the sites list {name} is not UTF-8 text"))?;
-        Ok(Targets::parse(&text))
     }
 }
 
@@ -722,5 +762,27 @@ K,k.example,99999999999
         std::fs::write(&path, "url,rank\nexample.fr,3\n").unwrap();
         let targets = Targets::read(path.to_str().unwrap()).unwrap();
         assert_eq!(targets.sites[0].rank, Some(3));
+    }
+
+    #[test]
+    fn a_file_read_line_by_line_reads_as_the_same_text_parsed_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sites.csv");
+        let text = "\u{feff}# list\r\n\r\nurl;name\r\nexample.fr;A\r\nexample.fr;again\r\nnot a url;x\r\nb.fr;\"B; SA\"";
+        std::fs::write(&path, text).unwrap();
+        let read = Targets::read(path.to_str().unwrap()).unwrap();
+        assert_eq!(read, Targets::parse(text));
+        assert_eq!(read.sites.len(), 2);
+        assert_eq!(read.sites[1].name.as_deref(), Some("B; SA"));
+        assert_eq!(read.skipped.len(), 2);
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sites.txt");
+        std::fs::write(&path, b"a.fr\nb.fr\n\xff\xfe.fr\n").unwrap();
+        let err = Targets::read(path.to_str().unwrap()).unwrap_err();
+        assert!(format!("{err:#}").contains("not UTF-8 text (line 3)"), "{err:#}");
     }
 }

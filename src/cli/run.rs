@@ -138,17 +138,17 @@ pub fn run(args: RunArgs) -> ExitCode {
         sites_file: Some(shown.to_string()),
         skipped,
     };
+    // The shard's list goes into the store; only what is left stays in
+    // memory.
+    let in_shard = sites.len();
     let todo = match store
         .begin(&new, &sites)
-        .and_then(|c| Ok((c.id, store.todo(c.id, &sites, args.retry_failed)?)))
+        .and_then(|c| Ok((c.id, store.todo(c.id, sites, args.retry_failed)?)))
     {
         Ok(t) => t,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let (campaign, todo) = todo;
-    // The shard's list is in the store now: only what is left stays in memory.
-    let in_shard = sites.len();
-    drop(sites);
     let db = args.db.display();
     if todo.is_empty() {
         eprintln!(

@@ -66,7 +66,13 @@ fn resume_skips_done_sites_and_retry_takes_failed_ones() {
     {
         let mut store = Store::open(&path).unwrap();
         let c = store.begin(&new_campaign("top"), &targets.sites).unwrap();
-        assert_eq!(store.todo(c.id, &targets.sites, false).unwrap().len(), 3);
+        assert_eq!(
+            store
+                .todo(c.id, targets.sites.clone(), false)
+                .unwrap()
+                .len(),
+            3
+        );
         store.save(c.id, &urls[0], &ok, Utc::now(), 12).unwrap();
         store.save(c.id, &urls[1], &bad, Utc::now(), 7).unwrap();
         assert_eq!(
@@ -83,14 +89,14 @@ fn resume_skips_done_sites_and_retry_takes_failed_ones() {
     let mut store = Store::open(&path).unwrap();
     let c = store.begin(&new_campaign("top"), &targets.sites).unwrap();
     let todo: Vec<String> = store
-        .todo(c.id, &targets.sites, false)
+        .todo(c.id, targets.sites.clone(), false)
         .unwrap()
         .iter()
         .map(|s| s.url.to_string())
         .collect();
     assert_eq!(todo, vec![urls[2].clone()]);
     let retry: Vec<String> = store
-        .todo(c.id, &targets.sites, true)
+        .todo(c.id, targets.sites.clone(), true)
         .unwrap()
         .iter()
         .map(|s| s.url.to_string())
