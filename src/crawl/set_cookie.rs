@@ -5,7 +5,8 @@
 //! claims to report what a browser stores:
 //!
 //! - the name-value pair is split at the first `=`; without one, the cookie
-//!   has an empty name (`v` and `=v` are both the nameless cookie `v`);
+//!   has an empty name (`v` and `=v` are both the nameless cookie `v`, but
+//!   `=a=b` is no cookie: a nameless value may not hold `=`);
 //!   names may hold spaces; a CR or LF ends the header there; a name or
 //!   value with other control characters (NUL included), or neither name
 //!   nor value, is no cookie at all;
@@ -87,6 +88,10 @@ pub fn split(raw: &str) -> Result<Header, String> {
     };
     if name.is_empty() && value.is_empty() {
         return Err("malformed Set-Cookie (neither name nor value)".to_string());
+    }
+    if name.is_empty() && value.contains('=') {
+        // Chromium refuses it: sent back, it would read as a named cookie.
+        return Err("malformed Set-Cookie (nameless, its value holds `=`)".to_string());
     }
     if name.contains('\t') {
         return Err("malformed Set-Cookie (tab in the cookie name)".to_string());
@@ -564,6 +569,9 @@ mod tests {
             "a=b\u{7f}c",
             "a=b\0c",
             "\rx=1",
+            // A nameless value holding `=` (http-state NAME0017, NAME0025).
+            "=a=bar",
+            "===a=bar",
             "tab\tname=1",
         ] {
             assert!(
