@@ -5,9 +5,11 @@
 //! claims to report what a browser stores:
 //!
 //! - the name-value pair is split at the first `=`; without one, the cookie
-//!   has an empty name (`v` and `=v` are both the nameless cookie `v`);
-//!   names may hold spaces; a name or value with control characters, or
-//!   neither name nor value, is no cookie at all;
+//!   has an empty name (`v` and `=v` are both the nameless cookie `v`, but
+//!   `=a=b` is no cookie: a nameless value may not hold `=`);
+//!   names may hold spaces; a CR or LF ends the header there; a name or
+//!   value with other control characters (NUL included), or neither name
+//!   nor value, is no cookie at all;
 //! - attribute names are case-insensitive and the last one of a kind wins,
 //!   as written: a final `Expires=garbage` leaves a session cookie;
 //! - `Max-Age` beats `Expires`; `Max-Age` is an optionally signed integer,
@@ -68,6 +70,10 @@ pub struct Header {
 /// Split a header (RFC 6265 §5.2, Chromium's choices). `Err` when it holds
 /// no cookie a browser would even consider.
 pub fn split(raw: &str) -> Result<Header, String> {
+    // Chromium ends the header at the first CR or LF (a NUL, its third
+    // terminator, never gets that far: its HTTP layer refuses the response,
+    // so a NUL is refused here with the other control characters).
+    let raw = raw.find(['\r', '\n']).map_or(raw, |end| &raw[..end]);
     if raw
         .chars()
         .any(|c| (c.is_ascii_control() && c != '\t') || c == '\u{7f}')
@@ -82,6 +88,10 @@ pub fn split(raw: &str) -> Result<Header, String> {
     };
     if name.is_empty() && value.is_empty() {
         return Err("malformed Set-Cookie (neither name nor value)".to_string());
+    }
+    if name.is_empty() && value.contains('=') {
+        // Chromium refuses it: sent back, it would read as a named cookie.
+        return Err("malformed Set-Cookie (nameless, its value holds `=`)".to_string());
     }
     if name.contains('\t') {
         return Err("malformed Set-Cookie (tab in the cookie name)".to_string());
@@ -556,12 +566,41 @@ mod tests {
             " = ; Max-Age=5",
             ";x=1",
             "a\u{1}b=1",
+            "a=b\u{7f}c",
+            "a=b\0c",
+            "\rx=1",
+            // A nameless value holding `=` (http-state NAME0017, NAME0025).
+            "=a=bar",
+            "===a=bar",
             "tab\tname=1",
         ] {
             assert!(
                 parse(no_cookie, &url, "s", "p", at()).is_err(),
                 "{no_cookie:?}"
             );
+        }
+    }
+
+    /// A CR (or LF) ends the header where it stands, as in Chromium
+    /// (http-state DISABLED_CHROMIUM0023; Chromium 156 run on `AAA=BB\rZYX`,
+    /// `A\rB=1`, `AAA=BB; Max-Age=100\rZYX` and `AAA=BB; Secure\r; path=/`).
+    #[test]
+    fn a_carriage_return_ends_the_header() {
+        let url = Url::parse("http://www.probe.org/").unwrap();
+        for (raw, name, value, days, refused) in [
+            ("AAA=BB\rZYX", "AAA", "BB", None, false),
+            ("A\rB=1", "", "A", None, false),
+            ("AAA=BB; Max-Age=86400\rZYX", "AAA", "BB", Some(1.0), false),
+            ("AAA=BB; Max-Age=86400\nZYX", "AAA", "BB", Some(1.0), false),
+            ("AAA=BB; Secure\r; Path=/", "AAA", "BB", None, true),
+        ] {
+            let c = parse(raw, &url, "probe.org", "p", at()).unwrap();
+            assert_eq!(
+                (c.name.as_str(), c.value.as_str(), c.blocked.is_some()),
+                (name, value, refused),
+                "{raw:?}"
+            );
+            assert_eq!(c.declared_lifetime_days, days, "{raw:?}");
         }
     }
 
