@@ -873,3 +873,110 @@ fn the_browser_refuses_internal_names_and_literals_for_a_public_site() {
     );
     assert_eq!(inner.hits(), Vec::<String>::new());
 }
+
+// ---- The store and reports under hostile conditions ----
+
+/// A campaign of `n` test-web sites in `dir/c.sqlite`.
+fn small_campaign(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let w = common::web();
+    let list: String = (1..=n)
+        .map(|i| format!("{}\n", w.url(&format!("site{i}.many.test"))))
+        .collect();
+    let sites = dir.join("sites.txt");
+    std::fs::write(&sites, list).unwrap();
+    let db = dir.join("c.sqlite");
+    let out = barometer(&run_args(
+        sites.to_str().unwrap(),
+        db.to_str().unwrap(),
+        &[],
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    db
+}
+
+#[test]
+fn report_reads_a_store_it_cannot_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_campaign(dir.path(), 3);
+    let before = std::fs::read(&db).unwrap();
+    // The store and its folder are read-only for whoever runs `report`:
+    // for root, which ignores permission bits, that is the `nobody` user.
+    let root = unsafe { libc::geteuid() } == 0;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(out_dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_barometer");
+    let args = [
+        "report",
+        "--db",
+        db.to_str().unwrap(),
+        "-o",
+        out_dir.path().to_str().unwrap(),
+    ];
+    let out = if root {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("HOME", out_dir.path())
+            .env("BAROMETER_LISTS_DIR", "/nonexistent/barometer-test-lists")
+            .output()
+            .expect("setpriv (util-linux) runs `report` as an unprivileged user")
+    } else {
+        barometer(&args)
+    };
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("readonly"), "{}", stderr(&out));
+    let index = std::fs::read_to_string(out_dir.path().join("index.html")).unwrap();
+    assert!(index.contains("site1.many.test"), "{index}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the store was written");
+}
+
+#[test]
+fn a_report_killed_mid_write_leaves_no_partial_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = small_campaign(dir.path(), 8);
+    let out_dir = dir.path().join("report");
+    let bin = env!("CARGO_BIN_EXE_barometer");
+    let spawn = || {
+        std::process::Command::new(bin)
+            .args(["report", "--db", db.to_str().unwrap(), "-o"])
+            .arg(&out_dir)
+            .env("NO_COLOR", "1")
+            .env("BAROMETER_LISTS_DIR", "/nonexistent/barometer-test-lists")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // A whole report, timed, then reports killed at points spread over that
+    // time: each page on disk is always a whole page.
+    let start = Instant::now();
+    assert!(spawn().wait().unwrap().success());
+    let whole = start.elapsed();
+    for k in 1..=8u32 {
+        let mut child = spawn();
+        std::thread::sleep(whole * k / 9);
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let mut pages = vec![out_dir.join("index.html")];
+        if let Ok(entries) = std::fs::read_dir(out_dir.join("sites")) {
+            pages.extend(entries.map(|e| e.unwrap().path()));
+        }
+        for page in pages
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        {
+            let text = std::fs::read_to_string(page).unwrap();
+            assert!(
+                text.trim_end().ends_with("</html>"),
+                "{} is partial after a SIGKILL at {k}/9 ({} bytes)",
+                page.display(),
+                text.len()
+            );
+        }
+    }
+}
