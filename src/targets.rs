@@ -783,6 +783,9 @@ K,k.example,99999999999
         let path = dir.path().join("sites.txt");
         std::fs::write(&path, b"a.fr\nb.fr\n\xff\xfe.fr\n").unwrap();
         let err = Targets::read(path.to_str().unwrap()).unwrap_err();
-        assert!(format!("{err:#}").contains("not UTF-8 text (line 3)"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not UTF-8 text (line 3)"),
+            "{err:#}"
+        );
     }
 }

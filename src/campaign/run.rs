@@ -118,7 +118,7 @@ pub async fn run(
             _ = &mut interrupt => {
                 outcome.interrupted = true;
                 in_flight.abort_all();
-                crate::crawl::chrome::kill_all_browsers();
+                auditor.engine.shutdown();
                 break 'run Ok(());
             }
             joined = in_flight.join_next() => {
@@ -153,6 +153,8 @@ pub async fn run(
             }
         }
     };
+    // Browsers (and anything else the engine keeps) end with the run.
+    auditor.engine.shutdown();
     // Sites still in flight (interrupted) are free for the next run at once.
     let released = store.release(&owner);
     result?;

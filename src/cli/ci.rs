@@ -133,6 +133,7 @@ pub fn baseline(mut args: BaselineArgs) -> ExitCode {
         let (rt, targets, auditor) = start(&raw, &mut args.crawl)?;
         // A site not audited is said once, by `not_audited` below.
         let reports = audit_all(&rt, &auditor, &targets, true);
+        auditor.engine.shutdown();
         if let Some(code) = not_audited(&reports, "no baseline written") {
             return Ok(code);
         }
@@ -214,6 +215,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     for _ in 0..runs {
         all_runs.push(audit_all(&rt, &auditor, &targets, said_elsewhere));
     }
+    auditor.engine.shutdown();
     if args.update_baseline {
         let path = baseline_path.unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
         let last = all_runs.last().map(Vec::as_slice).unwrap_or_default();

@@ -145,6 +145,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         }
     }
     let not_audited = sites.iter().filter(|s| !s.audited).count();
+    auditor.engine.shutdown();
     let report = Report::new(sites, auditor.judge.rules_version());
     super::warn_rule_errors(&report.rule_errors);
     if let Err(e) = write_report(&report, format, args.output.as_deref(), args.report_lang) {

@@ -135,6 +135,11 @@ pub type CrawlFuture<'a> = Pin<Box<dyn Future<Output = Evidence> + Send + 'a>>;
 pub trait Engine: Send + Sync {
     fn kind(&self) -> EngineKind;
     fn crawl<'a>(&'a self, url: &'a Url) -> CrawlFuture<'a>;
+    /// End whatever the engine keeps running between sites (browsers,
+    /// their profiles, helper servers). Crawls still in flight fail; the
+    /// engine is not used afterwards. Called once a command is done with
+    /// it, and when a run is interrupted.
+    fn shutdown(&self) {}
 }
 
 /// Which engine the user asked for.

@@ -39,6 +39,7 @@ pub(super) type Refusals = Arc<Mutex<HashMap<String, String>>>;
 pub(super) struct GuardProxy {
     pub addr: SocketAddr,
     pub refused: Refusals,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl GuardProxy {
@@ -50,17 +51,35 @@ impl GuardProxy {
         let refused: Refusals = Arc::default();
         let rules = Arc::new(rules.to_vec());
         let log = refused.clone();
+        let stopped: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let stop = stopped.clone();
         std::thread::Builder::new()
             .name("guard-proxy".into())
             .spawn(move || {
                 for stream in listener.incoming().flatten() {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
                     let (rules, log) = (rules.clone(), log.clone());
                     let _ = std::thread::Builder::new()
                         .name("guard-proxy-conn".into())
                         .spawn(move || serve(stream, &rules, &log));
                 }
             })?;
-        Ok(GuardProxy { addr, refused })
+        Ok(GuardProxy {
+            addr,
+            refused,
+            stopped,
+        })
+    }
+
+    /// Stop accepting connections (the listener thread ends; tunnels open
+    /// end with their browser).
+    pub fn stop(&self) {
+        if !self.stopped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // Wake the accepting thread so that it sees the flag.
+            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        }
     }
 }
 
@@ -311,5 +330,8 @@ mod tests {
         c.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
         assert!(proxy.refused.lock().unwrap().contains_key("localhost:8443"));
+        proxy.stop();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(TcpStream::connect(proxy.addr).is_err(), "still listening");
     }
 }

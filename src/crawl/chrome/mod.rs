@@ -112,7 +112,7 @@ pub struct ChromeEngine {
     /// The proxy that keeps audits of public sites off private addresses,
     /// started with the first such audit.
     /// Shared by the per-site copies of the engine: one proxy per process.
-    guard: Arc<std::sync::OnceLock<Result<guard::GuardProxy, String>>>,
+    guard: Arc<Mutex<Option<Arc<guard::GuardProxy>>>>,
 }
 
 /// A visit in progress: its tab and what the listener collected.
@@ -271,19 +271,26 @@ impl ChromeEngine {
     }
 
     /// The guard proxy, started on first use.
-    fn guard_proxy(&self) -> Result<&guard::GuardProxy, String> {
-        self.guard
-            .get_or_init(|| {
-                guard::GuardProxy::start(&self.opts.resolve)
-                    .map_err(|e| format!("cannot start the address guard: {e}"))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+    fn guard_proxy(&self) -> Result<Arc<guard::GuardProxy>, String> {
+        let mut slot = self.guard.lock().map_err(|_| "the address guard failed")?;
+        if let Some(proxy) = slot.as_ref() {
+            return Ok(proxy.clone());
+        }
+        let proxy = Arc::new(
+            guard::GuardProxy::start(&self.opts.resolve)
+                .map_err(|e| format!("cannot start the address guard: {e}"))?,
+        );
+        *slot = Some(proxy.clone());
+        Ok(proxy)
     }
 
     /// Launch Chromium (for a `guarded` audit, behind the guard proxy),
     /// with a fresh profile, and tell `slot` about it.
-    fn launch(&self, slot: &Arc<Slot>, guarded: bool) -> Result<Running, String> {
+    fn launch(
+        &self,
+        slot: &Arc<Slot>,
+        guard: Option<&guard::GuardProxy>,
+    ) -> Result<Running, String> {
         if slot.cancelled.load(Ordering::SeqCst) {
             return Err("the audit was stopped".into());
         }
@@ -346,10 +353,10 @@ impl ChromeEngine {
             // for loopback unless told not to), goes to the served folder.
             args.push(format!("--proxy-server=http://{proxy}").into());
             args.push("--proxy-bypass-list=<-loopback>".into());
-        } else if guarded {
+        } else if let Some(guard) = guard {
             // The guard proxy resolves every name (`--resolve` included)
             // and refuses non-public addresses.
-            let proxy = self.guard_proxy()?.addr;
+            let proxy = guard.addr;
             args.push(format!("--proxy-server=http://{proxy}").into());
             args.push("--proxy-bypass-list=<-loopback>".into());
         } else if !rules.is_empty() {
@@ -529,8 +536,18 @@ impl ChromeEngine {
         let mut user_agent = self.opts.user_agent.clone();
         let mut final_url = None;
         let mut site = registrable_domain(input.host_str().unwrap_or_default());
-        let guarded = self.guarded(input);
-        match self.launch(slot, guarded) {
+        let guard = if self.guarded(input) {
+            Some(self.guard_proxy())
+        } else {
+            None
+        };
+        let launched = match &guard {
+            Some(Err(e)) => Err(e.clone()),
+            Some(Ok(g)) => self.launch(slot, Some(g)),
+            None => self.launch(slot, None),
+        };
+        let guard = guard.and_then(Result::ok);
+        match launched {
             Err(e) => errors.push(CrawlError {
                 kind: "engine".into(),
                 message: e,
@@ -574,7 +591,7 @@ impl ChromeEngine {
                             url: None,
                         });
                     } else {
-                        match self.launch(slot, guarded) {
+                        match self.launch(slot, guard.as_deref()) {
                             Ok(r) => {
                                 let again: Vec<VisitKind> =
                                     failed.iter().map(|&i| kinds[i]).collect();
@@ -639,9 +656,9 @@ impl ChromeEngine {
         }
         // What the guard proxy refused is recorded as blocked, not as a
         // failure of the network.
-        let refused = match (guarded, self.guard.get()) {
-            (true, Some(Ok(proxy))) => proxy.refused.lock().map(|m| m.clone()).unwrap_or_default(),
-            _ => HashMap::new(),
+        let refused = match &guard {
+            Some(proxy) => proxy.refused.lock().map(|m| m.clone()).unwrap_or_default(),
+            None => HashMap::new(),
         };
         let blocked = |url: &str| {
             Url::parse(url)
@@ -1599,6 +1616,13 @@ fn jar_names(tab: &Devtools) -> Vec<String> {
 impl Engine for ChromeEngine {
     fn kind(&self) -> EngineKind {
         EngineKind::Chrome
+    }
+
+    fn shutdown(&self) {
+        reaper::end_browsers_of(std::process::id());
+        if let Some(proxy) = self.guard.lock().ok().and_then(|mut g| g.take()) {
+            proxy.stop();
+        }
     }
 
     fn crawl<'a>(&'a self, url: &'a Url) -> CrawlFuture<'a> {
