@@ -5,7 +5,7 @@
 //! [`SiteRow`] of each stays in memory, so 10,000 sites fit easily. The
 //! per-site HTML reports are rendered by the workers as they go.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 
 use anyhow::{Context, Result};
@@ -14,7 +14,7 @@ use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
 use crate::report::render::{render, Format};
-use crate::store::{Campaign, SiteState, Store, StoredSite};
+use crate::store::{Campaign, CampaignStore, SiteState, StoredSite};
 use crate::verdict::Report;
 
 /// Everything a barometer needs besides the store.
@@ -56,7 +56,7 @@ impl Publisher<'_> {
     /// site's HTML report is written there and linked from its row.
     pub fn judge_campaign(
         &self,
-        store: &Store,
+        store: &dyn CampaignStore,
         campaign: &Campaign,
         site_reports: Option<&Path>,
         warn: &(dyn Fn(&str) + Sync),
@@ -89,7 +89,7 @@ impl Publisher<'_> {
                 });
             }
             drop(to_main);
-            let fed = store.for_each_site(campaign.id, |site| {
+            let fed = store.for_each_site(campaign.id, &mut |site| {
                 if site.state == SiteState::Pending || site.evidence.is_none() {
                     judged.pending.push(site.url);
                     return Ok(());
@@ -171,10 +171,10 @@ impl Publisher<'_> {
     /// The barometer of `campaign`, compared with `compare` when given.
     pub fn publish(
         &self,
-        store: &Store,
+        store: &dyn CampaignStore,
         campaign: &Campaign,
         site_reports: Option<&Path>,
-        compare: Option<(&Store, &Campaign)>,
+        compare: Option<(&dyn CampaignStore, &Campaign)>,
         warn: &(dyn Fn(&str) + Sync),
     ) -> Result<CampaignReport> {
         let judged = self.judge_campaign(store, campaign, site_reports, warn)?;
@@ -182,7 +182,7 @@ impl Publisher<'_> {
             Some((other_store, other)) => {
                 let old = self.judge_campaign(other_store, other, None, warn)?;
                 let report = CampaignReport::build(
-                    info(other_store.path(), other, self.judge.rules_version()),
+                    info(other_store.location(), other, self.judge.rules_version()),
                     old.rows,
                     old.unreachable,
                     old.pending,
@@ -190,7 +190,7 @@ impl Publisher<'_> {
                     self.references,
                     None,
                 );
-                Some((report, other_store.path().to_path_buf(), other))
+                Some((report, other_store.location(), other))
             }
             None => None,
         };
@@ -199,7 +199,7 @@ impl Publisher<'_> {
                 report,
                 Comparison {
                     name: other.name.clone(),
-                    database: path.display().to_string(),
+                    database: path.clone(),
                     started_at: other.started_at,
                     audited: report.counts.audited,
                     common_sites: 0,
@@ -209,7 +209,7 @@ impl Publisher<'_> {
             )
         });
         let mut report = CampaignReport::build(
-            info(store.path(), campaign, self.judge.rules_version()),
+            info(store.location(), campaign, self.judge.rules_version()),
             judged.rows,
             judged.unreachable,
             judged.pending,
@@ -236,10 +236,10 @@ fn unreachable_row(row: &SiteRow) -> Unreachable {
     }
 }
 
-fn info(path: &Path, c: &Campaign, rules_version: &str) -> CampaignInfo {
+fn info(location: String, c: &Campaign, rules_version: &str) -> CampaignInfo {
     CampaignInfo {
         name: c.name.clone(),
-        database: PathBuf::from(path).display().to_string(),
+        database: location,
         started_at: c.started_at,
         ended_at: c.ended_at,
         engine: c.engine.clone(),

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use super::progress::Progress;
 use crate::audit::Auditor;
-use crate::store::Store;
+use crate::store::CampaignStore;
 use crate::targets::Site;
 use crate::verdict::SiteReport;
 
@@ -53,7 +53,7 @@ pub struct RunOutcome {
 /// site is recorded, or at the first interruption.
 pub async fn run(
     auditor: Arc<Auditor>,
-    store: &mut Store,
+    store: &mut dyn CampaignStore,
     campaign: i64,
     todo: Vec<Site>,
     opts: &RunOptions,

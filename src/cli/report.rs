@@ -128,7 +128,9 @@ fn publish(args: &ReportArgs) -> Result<()> {
         &store,
         &campaign,
         with_sites.then_some(site_dir.as_path()),
-        other.as_ref().map(|(s, c)| (s, c)),
+        other
+            .as_ref()
+            .map(|(s, c)| (s as &dyn crate::store::CampaignStore, c)),
         &|w| warn(w),
     )?;
     super::warn_rule_errors(&report.rule_errors);

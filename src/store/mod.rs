@@ -741,6 +741,86 @@ impl Store {
 #[cfg(test)]
 mod tests;
 
+/// What a campaign needs of its store: claim a site, save its result,
+/// release what it held, and read every site back for the report. The
+/// SQLite [`Store`] is the one implementation; a store shared by many
+/// machines (PostgreSQL) would be another, with nothing in `campaign/`
+/// changed. Starting a campaign and listing campaigns stay with the
+/// concrete store, which the command line opens.
+pub trait CampaignStore {
+    /// Where the store is, as shown in reports (a file path, a URL).
+    fn location(&self) -> String;
+    /// See [`Store::claim`].
+    #[allow(clippy::too_many_arguments)]
+    fn claim(
+        &mut self,
+        campaign: i64,
+        url: &str,
+        owner: &str,
+        since: DateTime<Utc>,
+        retry_failed: bool,
+        lease: std::time::Duration,
+    ) -> Result<bool>;
+    /// See [`Store::release`].
+    fn release(&mut self, owner: &str) -> Result<()>;
+    /// See [`Store::save`].
+    fn save(
+        &mut self,
+        campaign: i64,
+        url: &str,
+        result: &SiteReport,
+        started_at: DateTime<Utc>,
+        duration_ms: u64,
+    ) -> Result<()>;
+    /// See [`Store::for_each_site`].
+    fn for_each_site(
+        &self,
+        campaign: i64,
+        f: &mut dyn FnMut(StoredSite) -> Result<()>,
+    ) -> Result<()>;
+}
+
+impl CampaignStore for Store {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn claim(
+        &mut self,
+        campaign: i64,
+        url: &str,
+        owner: &str,
+        since: DateTime<Utc>,
+        retry_failed: bool,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
+        Store::claim(self, campaign, url, owner, since, retry_failed, lease)
+    }
+
+    fn release(&mut self, owner: &str) -> Result<()> {
+        Store::release(self, owner)
+    }
+
+    fn save(
+        &mut self,
+        campaign: i64,
+        url: &str,
+        result: &SiteReport,
+        started_at: DateTime<Utc>,
+        duration_ms: u64,
+    ) -> Result<()> {
+        Store::save(self, campaign, url, result, started_at, duration_ms)
+    }
+
+    fn for_each_site(
+        &self,
+        campaign: i64,
+        f: &mut dyn FnMut(StoredSite) -> Result<()>,
+    ) -> Result<()> {
+        Store::for_each_site(self, campaign, f)
+    }
+}
+
 /// This machine's name, for the owners of claims.
 pub fn host_name() -> String {
     let mut buf = [0u8; 256];
