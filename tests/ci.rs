@@ -775,8 +775,8 @@ fn a_tracker_seen_only_while_browsing_is_recorded_and_checked() {
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(
         text.contains("new tracker www.facebook.com (Meta, advertising)")
-            && text.contains("new tracker www.google-analytics.com (Google, analytics)")
-            && text.contains(" in browsing"),
+            && text.contains("new tracker www.google-analytics.com (Google, audience measurement)")
+            && text.contains("(browsing without a click)"),
         "{text}"
     );
     // A baseline recorded with the browsing visit holds them, and the

@@ -189,7 +189,9 @@ fn label(
 }
 
 /// `{{known v}}`: the words for `v` when it is an identifier the catalogue
-/// knows, else `v` as it is (a host, a cookie name, a sentence).
+/// knows, else `v` as it is (a host, a cookie name, a sentence), with the
+/// identifiers of its last parenthesis in words (`host (Company,
+/// advertising)`), as a finding's `{list}` says them.
 fn known(
     h: &handlebars::Helper<'_>,
     r: &Handlebars<'_>,
@@ -198,7 +200,23 @@ fn known(
     out: &mut dyn handlebars::Output,
 ) -> handlebars::HelperResult {
     let v = h.param(0).map(|p| as_text(p.value())).unwrap_or_default();
-    let words = catalogue(ctx, "labels", &v).map_or(v.clone(), str::to_string);
+    let say = |id: &str| catalogue(ctx, "labels", id).map(str::to_string);
+    let words = say(&v).unwrap_or_else(|| {
+        match v
+            .strip_suffix(')')
+            .and_then(|s| s.rsplit_once(" ("))
+            .filter(|(_, inside)| !inside.contains(['(', ')']))
+        {
+            Some((head, inside)) => {
+                let parts: Vec<String> = inside
+                    .split(", ")
+                    .map(|p| say(p).unwrap_or_else(|| p.to_string()))
+                    .collect();
+                format!("{head} ({})", parts.join(", "))
+            }
+            None => v.clone(),
+        }
+    });
     out.write(&r.get_escape_fn()(&words))?;
     Ok(())
 }
