@@ -892,3 +892,128 @@ fn report_judges_with_the_profile_the_campaign_ran_with() {
     let (r, _) = report(&fr, &[]);
     assert!(has_c104(&r), "{:?}", findings(&r));
 }
+
+/// `[text]` of a report catalogue.
+fn catalogue(lang: &str) -> toml::Table {
+    let path = format!("{}/reports/i18n/{lang}.toml", env!("CARGO_MANIFEST_DIR"));
+    let v: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["text"].as_table().unwrap().clone()
+}
+
+/// A campaign run under the fr profile is reported in French (index,
+/// Markdown, method, indicator names and the site pages) without being
+/// asked; `report --report-lang en` writes it in English from the same
+/// database; a campaign run under uk is in English, and French when asked.
+#[test]
+fn campaign_reports_speak_the_profiles_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("fr.txt");
+    std::fs::write(
+        &sites,
+        format!(
+            "{}\n{}\n",
+            web().url("www.site-fr.test"),
+            web().url("www.no-banner.test")
+        ),
+    )
+    .unwrap();
+    let fr = catalogue("fr");
+    let en = catalogue("en");
+    let t = |c: &toml::Table, key: &str| c[key].as_str().unwrap().to_string();
+    let db = dir.path().join("fr.sqlite");
+    let out = run(&sites, &db, &["--profile", "fr"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let publish = |name: &str, extra: &[&str]| -> (String, String, String) {
+        let out_dir = dir.path().join(name);
+        let mut args = vec![
+            "report",
+            "--db",
+            db.to_str().unwrap(),
+            "-f",
+            "html,md",
+            "-o",
+            out_dir.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = barometer(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let read = |p: PathBuf| std::fs::read_to_string(p).unwrap();
+        let site = std::fs::read_dir(out_dir.join("sites"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("site-fr"))
+            .expect("site-fr's page");
+        (
+            read(out_dir.join("index.html")),
+            read(out_dir.join("barometer.md")),
+            read(site),
+        )
+    };
+    let (index, md, site) = publish("fr", &[]);
+    assert!(index.contains("<html lang=\"fr\">"), "{index}");
+    for key in [
+        "c_headline",
+        "c_nav_ranking",
+        "c_prevalence_h",
+        "c_footer",
+        "ind_tracking_before_choice_short",
+        "method_intervals",
+    ] {
+        assert!(index.contains(&t(&fr, key)), "{key} missing in index.html");
+        assert!(
+            !index.contains(&t(&en, key)),
+            "{key} in English in index.html"
+        );
+    }
+    let sites_that = t(&fr, "c_sites_that").replace("{0}", &t(&fr, "ind_banner_label"));
+    assert!(index.contains(&sites_that), "{sites_that}");
+    for key in [
+        "c_headline",
+        "c_md_definitions",
+        "c_nav_method",
+        "ind_banner_label",
+    ] {
+        assert!(
+            md.contains(&t(&fr, key)),
+            "{key} missing in barometer.md:\n{md}"
+        );
+    }
+    for key in [
+        "c_headline",
+        "c_md_headline_note",
+        "ind_banner_label",
+        "method_intervals",
+    ] {
+        assert!(
+            !md.contains(&t(&en, key)),
+            "{key} in English in barometer.md"
+        );
+    }
+    // The site's own page, as `scan` writes it under fr.
+    let (fr_site, _) = catalogue_site();
+    assert!(
+        site.contains("<html lang=\"fr\">"),
+        "site page not in French"
+    );
+    assert!(site.contains(&fr_site), "site page not in French");
+
+    // The same database, in English when asked: nothing stored decides.
+    let (index, md, site) = publish("en", &["--report-lang", "en"]);
+    assert!(index.contains("<html lang=\"en\">"));
+    for key in ["c_headline", "c_nav_ranking", "method_intervals"] {
+        assert!(index.contains(&t(&en, key)), "{key} missing in English");
+        assert!(!index.contains(&t(&fr, key)), "{key} in French");
+    }
+    assert!(md.contains(&t(&en, "c_md_definitions")) && !md.contains(&t(&fr, "c_md_definitions")));
+    assert!(site.contains("<html lang=\"en\">") && !site.contains(&fr_site));
+}
+
+/// A heading of the French site report (`summary`), as HTML shows it.
+fn catalogue_site() -> (String, String) {
+    let fr = catalogue("fr");
+    let en = catalogue("en");
+    (
+        format!("<h3>{}</h3>", fr["summary"].as_str().unwrap()),
+        format!("<h3>{}</h3>", en["summary"].as_str().unwrap()),
+    )
+}

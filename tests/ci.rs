@@ -105,7 +105,7 @@ fn new_tracker_fails_then_allowed_then_expired() {
     let text = stdout(&out);
     assert!(
         text.contains("new tracker www.facebook.com (Meta, advertising)")
-            && text.contains("first_visit")
+            && text.contains("(before any choice)")
             && text.contains("new-tracker"),
         "{text}"
     );
@@ -438,7 +438,7 @@ fn tag_snippet_in_a_built_site_is_reported() {
         stderr(&out)
     );
     assert!(
-        stdout(&out).contains("new tracker www.googletagmanager.com (Google, tag_manager)")
+        stdout(&out).contains("new tracker www.googletagmanager.com (Google, tag manager)")
             && stdout(&out).contains("named in an inline script"),
         "{}",
         stdout(&out)
@@ -775,8 +775,8 @@ fn a_tracker_seen_only_while_browsing_is_recorded_and_checked() {
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(
         text.contains("new tracker www.facebook.com (Meta, advertising)")
-            && text.contains("new tracker www.google-analytics.com (Google, analytics)")
-            && text.contains(" in browsing"),
+            && text.contains("new tracker www.google-analytics.com (Google, audience measurement)")
+            && text.contains("(browsing without a click)"),
         "{text}"
     );
     // A baseline recorded with the browsing visit holds them, and the
@@ -856,4 +856,240 @@ fn explicit_options_beat_the_configuration_even_when_they_are_the_defaults() {
         stderr(&out)
     );
     assert!(stdout(&out).contains("B205"), "{}", stdout(&out));
+}
+
+/// `[text]` and `[labels]` of a report catalogue.
+fn catalogue(lang: &str) -> (toml::Table, toml::Table) {
+    let path = format!("{}/reports/i18n/{lang}.toml", env!("CARGO_MANIFEST_DIR"));
+    let mut v: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let text = v.remove("text").unwrap().as_table().unwrap().clone();
+    let labels = v.remove("labels").unwrap().as_table().unwrap().clone();
+    (text, labels)
+}
+
+/// Sentence `key` of `table` with `{0}`, `{1}`… filled in.
+fn say(table: &toml::Table, key: &str, args: &[&str]) -> String {
+    let mut s = table[key].as_str().unwrap().to_string();
+    for (i, a) in args.iter().enumerate() {
+        s = s.replace(&format!("{{{i}}}"), a);
+    }
+    s
+}
+
+/// The rule `check` is told to enforce, and its title in `lang`.
+const LANG_RULE: &str = "C102";
+
+fn rule_title(lang: &str) -> String {
+    let dir = format!("{}/rules/catalogue", env!("CARGO_MANIFEST_DIR"));
+    let path = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(LANG_RULE)
+        })
+        .unwrap();
+    let rule: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let title = if lang == "en" {
+        &rule["title"]
+    } else {
+        &rule["i18n"][lang]["title"]
+    };
+    title.as_str().unwrap().to_string()
+}
+
+/// `check --report-lang fr` says its messages, titles and descriptions in
+/// French, from the catalogue, in every format; `--profile fr` alone
+/// does too, and `--report-lang en` wins over it. Ids, levels, test case
+/// names and fingerprints are the same in both languages.
+#[test]
+fn check_speaks_the_report_language() {
+    let dir = project();
+    add_to_site(
+        dir.path(),
+        r#"<img src="https://www.facebook.com/tr?id=42&amp;ev=PageView" alt="">"#,
+    );
+    std::fs::write(
+        dir.path().join("barometer.toml"),
+        format!("[assertions]\nnew-tracker = \"error\"\nrule.{LANG_RULE} = \"warn\"\n"),
+    )
+    .unwrap();
+    let (fr, fr_labels) = catalogue("fr");
+    let (en, en_labels) = catalogue("en");
+    let tracker = |text: &toml::Table, labels: &toml::Table| {
+        let what = format!(
+            "Meta{}{}",
+            text["list_separator"].as_str().unwrap(),
+            labels["advertising"].as_str().unwrap()
+        );
+        say(text, "check_new_tracker", &["www.facebook.com", &what])
+    };
+    let fr_tracker = tracker(&fr, &fr_labels);
+    let en_tracker = tracker(&en, &en_labels);
+    assert_eq!(
+        en_tracker,
+        "new tracker www.facebook.com (Meta, advertising)"
+    );
+    assert_ne!(fr_tracker, en_tracker);
+    let fr_breaks = say(&fr, "check_breaks", &["", "", "", "new-tracker"]);
+    let fr_visit = format!("({})", fr_labels["first_visit"].as_str().unwrap());
+
+    // Markdown, asked for in French.
+    let out = check(dir.path(), &["--report-lang", "fr", "--format", "md"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let md = stdout(&out);
+    for expected in [
+        format!(
+            "## {}: ❌ {}",
+            say(&fr, "check_heading", &[]),
+            say(&fr, "check_failed", &[])
+        ),
+        fr_tracker.clone(),
+        fr_visit.clone(),
+        fr_breaks.trim_start_matches(", ").to_string(),
+        format!("| {} | new-tracker |", say(&fr, "check_error", &[])),
+        format!("| {} | rule.{LANG_RULE} |", say(&fr, "check_warning", &[])),
+        rule_title("fr"),
+        say(&fr, "check_of_run", &["1", "1"]),
+    ] {
+        assert!(md.contains(&expected), "{expected:?} missing:\n{md}");
+    }
+    for english in [
+        en_tracker.as_str(),
+        &rule_title("en"),
+        "breaks",
+        "error(s)",
+        "failed",
+        "1 of 1 run",
+        "(before any choice)",
+    ] {
+        assert!(!md.contains(english), "{english:?} in French:\n{md}");
+    }
+
+    // JUnit in French: valid XML, the failure in French, the same cases.
+    let junit = |extra: &[&str]| {
+        let mut args = vec!["--format", "junit"];
+        args.extend_from_slice(extra);
+        let xml = stdout(&check(dir.path(), &args));
+        let doc = roxmltree::Document::parse(&xml)
+            .unwrap_or_else(|e| panic!("invalid JUnit ({e}):\n{xml}"));
+        let cases: Vec<(String, Option<String>, Option<String>)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|n| {
+                let child = |tag: &str| {
+                    n.children()
+                        .find(|c| c.has_tag_name(tag))
+                        .map(|c| c.text().unwrap_or_default().to_string())
+                };
+                (
+                    n.attribute("name").unwrap().to_string(),
+                    child("failure"),
+                    child("system-out"),
+                )
+            })
+            .collect();
+        (xml, cases)
+    };
+    let (xml_fr, cases_fr) = junit(&["--report-lang", "fr"]);
+    let (_, cases_en) = junit(&["--report-lang", "en"]);
+    let names = |cases: &[(String, Option<String>, Option<String>)]| {
+        cases.iter().map(|c| c.0.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(names(&cases_fr), names(&cases_en));
+    let failure = cases_fr
+        .iter()
+        .find(|c| c.0.starts_with("new-tracker"))
+        .and_then(|c| c.1.clone())
+        .unwrap_or_default();
+    assert!(failure.starts_with(&fr_tracker), "{failure}\n{xml_fr}");
+    let warning = cases_fr
+        .iter()
+        .find(|c| c.0.starts_with(&format!("rule.{LANG_RULE}")))
+        .and_then(|c| c.2.clone())
+        .unwrap_or_default();
+    let prefix = say(&fr, "junit_warning", &[""]);
+    assert!(
+        warning.starts_with(&prefix) && warning.contains(&rule_title("fr")),
+        "{warning}\n{xml_fr}"
+    );
+    assert!(!xml_fr.contains(&en_tracker) && !xml_fr.contains("warning: "));
+
+    // SARIF: the words follow the language, the machine fields do not.
+    let sarif = |extra: &[&str]| -> Value {
+        let mut args = vec!["--format", "sarif"];
+        args.extend_from_slice(extra);
+        serde_json::from_slice(&check(dir.path(), &args).stdout).unwrap()
+    };
+    let (s_fr, s_en) = (sarif(&["--report-lang", "fr"]), sarif(&[]));
+    assert_valid_sarif(&s_fr);
+    assert_eq!(sarif_keys(&s_fr), sarif_keys(&s_en));
+    let driver_rules = |s: &Value| s["runs"][0]["tool"]["driver"]["rules"].clone();
+    let ids = |s: &Value| {
+        driver_rules(s)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&s_fr), ids(&s_en));
+    let short = |s: &Value, id: &str| {
+        driver_rules(s)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["shortDescription"]["text"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(
+        short(&s_fr, "new-tracker"),
+        say(&fr, "assertion_new_tracker", &[])
+    );
+    assert_eq!(
+        short(&s_en, "new-tracker"),
+        say(&en, "assertion_new_tracker", &[])
+    );
+    let message = |s: &Value| {
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == "new-tracker")
+            .map(|r| r["message"]["text"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert!(
+        message(&s_fr).starts_with(&fr_tracker),
+        "{}",
+        message(&s_fr)
+    );
+    assert!(
+        message(&s_en).starts_with(&en_tracker),
+        "{}",
+        message(&s_en)
+    );
+
+    // Under the fr profile, French without asking; English when asked.
+    let md = stdout(&check(dir.path(), &["--profile", "fr", "--format", "md"]));
+    assert!(md.contains(&fr_tracker), "{md}");
+    let md = stdout(&check(
+        dir.path(),
+        &["--profile", "fr", "--report-lang", "en", "--format", "md"],
+    ));
+    assert!(
+        md.contains(&en_tracker) && md.contains(&rule_title("en")) && !md.contains(&fr_tracker),
+        "{md}"
+    );
+    // The text format too.
+    let text = stdout(&check(dir.path(), &["--report-lang", "fr"]));
+    assert!(
+        text.contains(&fr_tracker)
+            && text.contains(&format!("{}: ", say(&fr, "check_failed", &[])))
+            && !text.contains("error(s)"),
+        "{text}"
+    );
 }

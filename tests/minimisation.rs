@@ -298,7 +298,7 @@ fn a_notice_without_retention_is_incomplete_but_a_missing_dpo_is_only_not_stated
     // The finding names the retention period only: the officer is owed
     // only where one must be designated.
     let n701 = finding(&r, "N701");
-    assert_eq!(n701["evidence"], json!(["retention period"]));
+    assert_eq!(n701["evidence"], json!(["retention"]));
     assert_eq!(
         n701["message"],
         "No mention of 1 element(s) that GDPR art. 13 requires in every notice was detected in the privacy notice: retention period."

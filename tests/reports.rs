@@ -280,12 +280,54 @@ fn every_key_exists_in_every_language_and_every_template_key_exists() {
         );
     }
     let text = keys("en", "text");
-    let used = regex::Regex::new(r#"(?:\{\{|\()t "([a-z_0-9]+)""#).unwrap();
-    for name in ["site.md.hbs", "site.html.hbs", "site.txt.hbs"] {
-        let path = format!("{}/reports/{name}", env!("CARGO_MANIFEST_DIR"));
-        let tpl = std::fs::read_to_string(path).unwrap();
+    let used = regex::Regex::new(r#"(?:\{\{|\()(?:t|paint_t "[a-z]+") "([a-z_0-9]+)""#).unwrap();
+    let mut templates = 0;
+    for entry in std::fs::read_dir(format!("{}/reports", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "hbs") {
+            continue;
+        }
+        templates += 1;
+        let tpl = std::fs::read_to_string(&path).unwrap();
         for c in used.captures_iter(&tpl) {
-            assert!(text.contains(&c[1]), "{name}: no text `{}`", &c[1]);
+            assert!(
+                text.contains(&c[1]),
+                "{}: no text `{}`",
+                path.display(),
+                &c[1]
+            );
+        }
+    }
+    assert!(templates >= 10, "{templates} templates");
+    // The sentences the code builds (check messages, campaign indicators
+    // and method) name their keys with `Words::new("key"`.
+    let said = regex::Regex::new(
+        r#"Words::new\(\s*"([a-z_0-9]+)"|"((?:check|assertion|junit|sarif|method|chart|spread|list)_[a-z_0-9]+)""#,
+    )
+    .unwrap();
+    let mut n = 0;
+    for dir in ["src/ci", "src/report", "src/campaign"] {
+        for entry in std::fs::read_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"))).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let code = std::fs::read_to_string(&path).unwrap();
+            for c in said.captures_iter(&code) {
+                let key = c.get(1).or(c.get(2)).unwrap().as_str();
+                n += 1;
+                assert!(text.contains(key), "{}: no text `{key}`", path.display());
+            }
+        }
+    }
+    assert!(n > 30, "{n} sentences found in the code");
+    // Each indicator's three texts.
+    for id in barometer::report::campaign::INDICATORS {
+        for part in ["short", "label", "definition"] {
+            assert!(
+                text.contains(&format!("ind_{id}_{part}")),
+                "ind_{id}_{part}"
+            );
         }
     }
 }
@@ -357,4 +399,34 @@ fn findings_are_in_french_under_report_lang_fr() {
     let en = report("www.site-fr.test", "md", &["--report-lang", "en"]);
     assert!(en.contains("with a lifetime over 13 months"), "{en}");
     assert!(!en.contains("durée de vie supérieure"), "{en}");
+    // The rows of the HTML report that used to stay in English, and the
+    // categories inside a finding's list, come from the catalogue.
+    let html = report("www.site-fr.test", "html", &["--report-lang", "fr"]);
+    let fr = keys_and_texts("fr");
+    let en = keys_and_texts("en");
+    for key in ["s_purposes_named", "s_statement", "s_input_url", "s_tool"] {
+        assert!(html.contains(&format!(">{}<", fr[key])), "{key}: {html}");
+        assert!(
+            !html.contains(&format!(">{}<", en[key])),
+            "{key} in English"
+        );
+    }
+    assert!(
+        html.contains(&format!("(Google, {})", fr["labels.analytics"])),
+        "C102's list in French: {html}"
+    );
+    assert!(!html.contains("(Google, analytics)"), "{html}");
+}
+
+/// Every `[text]` entry of a catalogue, and `[labels]` as `labels.<id>`.
+fn keys_and_texts(lang: &str) -> std::collections::BTreeMap<String, String> {
+    let path = format!("{}/reports/i18n/{lang}.toml", env!("CARGO_MANIFEST_DIR"));
+    let v: toml::Value = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for (section, prefix) in [("text", ""), ("labels", "labels.")] {
+        for (k, t) in v[section].as_table().unwrap() {
+            out.insert(format!("{prefix}{k}"), t.as_str().unwrap().to_string());
+        }
+    }
+    out
 }

@@ -13,7 +13,8 @@ use anyhow::{Context, Result};
 use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
-use crate::report::render::{render, Format};
+use crate::report::i18n::{default_lang, Catalogue, Lang};
+use crate::report::render::{render_in, Format};
 use crate::store::{Campaign, CampaignStore, SiteState, StoredSite};
 use crate::verdict::Report;
 
@@ -21,6 +22,10 @@ use crate::verdict::Report;
 pub struct Publisher<'a> {
     pub judge: &'a Judge,
     pub references: &'a References,
+    /// The language of the reports: asked for, or the profile's the
+    /// campaign is judged under; `None` is each site's own profile's, and
+    /// for the barometer the language all sites share (else English).
+    pub lang: Option<Lang>,
 }
 
 /// The judged sites of one campaign.
@@ -154,10 +159,11 @@ impl Publisher<'_> {
         let mut row = SiteRow::from_report(&report, site.name, site.category, site.rank);
         if let Some(dir) = site_reports {
             let name = site_file_name(&site.url);
-            let page = render(
+            let page = render_in(
                 &Report::new(vec![report], self.judge.rules_version()),
                 Format::Html,
                 false,
+                self.lang,
             )
             .and_then(|html| crate::files::write_atomic(&dir.join(&name), html));
             match page {
@@ -178,6 +184,10 @@ impl Publisher<'_> {
         warn: &(dyn Fn(&str) + Sync),
     ) -> Result<CampaignReport> {
         let judged = self.judge_campaign(store, campaign, site_reports, warn)?;
+        let lang = self
+            .lang
+            .unwrap_or_else(|| default_lang(judged.rows.iter().map(|r| r.profile.as_str())));
+        let cat = Catalogue::get(lang)?;
         let before = match compare {
             Some((other_store, other)) => {
                 let old = self.judge_campaign(other_store, other, None, warn)?;
@@ -189,6 +199,7 @@ impl Publisher<'_> {
                     other.skipped.clone(),
                     self.references,
                     None,
+                    cat,
                 );
                 Some((report, other_store.location(), other))
             }
@@ -216,6 +227,7 @@ impl Publisher<'_> {
             campaign.skipped.clone(),
             self.references,
             comparison,
+            cat,
         );
         report.rule_errors = judged.rule_errors;
         Ok(report)

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use super::baseline::{visits, Baseline, SiteBaseline};
 use super::config::{Allow, Config, Level, RunsPolicy};
+use crate::report::i18n::{Arg, Catalogue, Lang, Words};
 use crate::rules::engine::RuleStatus;
 use crate::verdict::SiteReport;
 
@@ -42,6 +43,9 @@ pub struct Seen {
     pub visit: String,
     /// The page being loaded.
     pub page: String,
+    /// Not contacted: named in an inline script (said in `visit` too).
+    #[serde(skip)]
+    pub inline: bool,
 }
 
 /// What an assertion is about.
@@ -110,6 +114,9 @@ pub struct Violation {
     pub runs: u32,
     /// One line naming the item, where it was seen and the assertion.
     pub message: String,
+    /// The same line, to be said in the report's language.
+    #[serde(skip)]
+    pub words: Words,
 }
 
 /// A baseline item no run saw: the baseline can be tightened.
@@ -131,6 +138,9 @@ pub struct CheckOutcome {
     pub allowed: Vec<Violation>,
     /// Expired allow entries that matched an item (which then fired).
     pub expired_allows: Vec<String>,
+    /// The same, to be said in the report's language.
+    #[serde(skip)]
+    pub expired_allow_words: Vec<Words>,
     pub tightenings: Vec<Tightening>,
     /// Sites that could not be audited in any run: (url, error).
     pub not_audited: Vec<(String, String)>,
@@ -164,7 +174,7 @@ pub fn check(
     today: NaiveDate,
 ) -> CheckOutcome {
     let mut out = CheckOutcome::default();
-    let mut expired = BTreeSet::new();
+    let mut expired = BTreeMap::new();
     // Each site's reports over the runs, in the order sites first appear.
     let mut sites: Vec<(&str, Vec<&SiteReport>)> = Vec::new();
     for report in runs.iter().flatten() {
@@ -179,7 +189,9 @@ pub fn check(
             let error = reports
                 .iter()
                 .find_map(|r| r.error.clone())
-                .unwrap_or_else(|| "the site could not be audited".to_string());
+                .unwrap_or_else(|| {
+                    english().say(&Words::new("check_site_not_audited", Vec::new()))
+                });
             out.not_audited.push((url.to_string(), error));
             continue;
         }
@@ -193,7 +205,8 @@ pub fn check(
         };
         site.run(baseline, &audited);
     }
-    out.expired_allows = expired.into_iter().collect();
+    out.expired_allows = expired.keys().cloned().collect();
+    out.expired_allow_words = expired.into_values().collect();
     out.violations.sort_by(violation_order);
     out.allowed.sort_by(violation_order);
     out.tightenings
@@ -267,6 +280,7 @@ impl Observations {
                 let at = |page: &str| Seen {
                     visit: visit.to_string(),
                     page: if page.is_empty() { &r.url } else { page }.to_string(),
+                    inline: false,
                 };
                 // Trackers contacted, and trackers a tag snippet names (the
                 // http engine runs no script: the page ships them anyway).
@@ -281,8 +295,10 @@ impl Observations {
                         seen.push(at(""));
                     }
                     if named(t) {
+                        let named = english().say(&Words::new("check_named_inline", Vec::new()));
                         for s in seen.iter_mut() {
-                            s.visit = format!("{} (named in an inline script)", s.visit);
+                            s.visit = format!("{} ({named})", s.visit);
+                            s.inline = true;
                         }
                     }
                     Observed::record(&mut obs.trackers, t.host.clone(), run, seen, || {
@@ -325,7 +341,8 @@ struct SiteCheck<'a> {
     url: &'a str,
     runs: u32,
     out: &'a mut CheckOutcome,
-    expired: &'a mut BTreeSet<String>,
+    /// Expired allow entries, by their English line.
+    expired: &'a mut BTreeMap<String, Words>,
     today: NaiveDate,
 }
 
@@ -371,14 +388,23 @@ impl SiteCheck<'_> {
                     continue;
                 }
                 let (company, category) = &o.info;
-                let what = format!("new tracker {host} ({})", join_known(&[company, category]));
+                let what = Words::new(
+                    "check_new_tracker",
+                    vec![
+                        Arg::plain(host),
+                        known(vec![
+                            (!company.is_empty()).then(|| Arg::plain(company)),
+                            (!category.is_empty()).then(|| Arg::Label(category.clone())),
+                        ]),
+                    ],
+                );
                 let item = Item::Tracker {
                     host: host.clone(),
                     company: company.clone(),
                     category: category.clone(),
                 };
                 let allows = c.allow.iter().filter(|a| a.matches_host(host)).collect();
-                self.fire("new-tracker", c.new_tracker, item, o, &what, allows);
+                self.fire("new-tracker", c.new_tracker, item, o, what, allows);
                 reported_as_tracker.insert(host.as_str());
             }
         }
@@ -394,15 +420,21 @@ impl SiteCheck<'_> {
                     &i.tracker_company
                 };
                 let consent = if i.consent_required {
-                    "needs consent"
+                    "check_needs_consent"
                 } else {
-                    "no consent needed"
+                    "check_no_consent_needed"
                 };
-                let what = format!(
-                    "new cookie {} on {} ({})",
-                    i.name,
-                    i.domain,
-                    join_known(&[company, &i.category, consent])
+                let what = Words::new(
+                    "check_new_cookie",
+                    vec![
+                        Arg::plain(&i.name),
+                        Arg::plain(&i.domain),
+                        known(vec![
+                            (!company.is_empty()).then(|| Arg::plain(company)),
+                            (!i.category.is_empty()).then(|| Arg::Label(i.category.clone())),
+                            Some(Arg::Words(Words::new(consent, Vec::new()))),
+                        ]),
+                    ],
                 );
                 let item = Item::Cookie {
                     name: i.name.clone(),
@@ -415,7 +447,7 @@ impl SiteCheck<'_> {
                     .iter()
                     .filter(|a| a.matches_cookie(&i.name, &i.domain))
                     .collect();
-                self.fire("new-cookie", c.new_cookie, item, o, &what, allows);
+                self.fire("new-cookie", c.new_cookie, item, o, what, allows);
             }
         }
         if c.new_third_party_host != Level::Off {
@@ -426,7 +458,7 @@ impl SiteCheck<'_> {
                 {
                     continue;
                 }
-                let what = format!("new third-party host {host}");
+                let what = Words::new("check_new_host", vec![Arg::plain(host)]);
                 let item = Item::ThirdPartyHost { host: host.clone() };
                 let allows = c.allow.iter().filter(|a| a.matches_host(host)).collect();
                 self.fire(
@@ -434,7 +466,7 @@ impl SiteCheck<'_> {
                     c.new_third_party_host,
                     item,
                     o,
-                    &what,
+                    what,
                     allows,
                 );
             }
@@ -449,18 +481,39 @@ impl SiteCheck<'_> {
         level: Level,
         item: Item,
         o: &Observed<T>,
-        what: &str,
+        what: Words,
         allows: Vec<&Allow>,
     ) {
         let runs_seen = o.runs.len() as u32;
         let place = match o.seen.as_slice() {
-            [] => String::new(),
-            [s] => format!(" on {} in {}", s.page, s.visit),
-            [s, rest @ ..] => format!(" on {} in {} (and {} more)", s.page, s.visit, rest.len()),
+            [] => Words::new("empty", Vec::new()),
+            [s, rest @ ..] => {
+                let mut visit = Arg::Label(s.visit.clone());
+                if s.inline {
+                    let base = s.visit.split(' ').next().unwrap_or_default();
+                    visit = Arg::Words(Words::new(
+                        "check_visit_named_inline",
+                        vec![Arg::Label(base.to_string())],
+                    ));
+                }
+                let mut args = vec![Arg::plain(&s.page), visit];
+                let key = if rest.is_empty() {
+                    "check_seen_on"
+                } else {
+                    args.push(Arg::plain(rest.len()));
+                    "check_seen_on_and_more"
+                };
+                Words::new(key, args)
+            }
         };
-        let message = format!(
-            "{what}{place}, {}: breaks {assertion}",
-            of_runs(runs_seen, self.runs)
+        let words = Words::new(
+            "check_breaks",
+            vec![
+                Arg::Words(what),
+                Arg::Words(place),
+                Arg::Words(of_runs(runs_seen, self.runs)),
+                Arg::plain(assertion),
+            ],
         );
         let mut v = Violation {
             assertion: assertion.to_string(),
@@ -470,28 +523,37 @@ impl SiteCheck<'_> {
             seen: o.seen.clone(),
             runs_seen,
             runs: self.runs,
-            message,
+            message: english().say(&words),
+            words,
         };
         for a in allows.iter().filter(|a| !a.active(self.today)) {
             let date = a.expires.map(|d| d.to_string()).unwrap_or_default();
-            self.expired.insert(format!(
-                "allow entry for {} expired on {date} (reason: {})",
-                a.describe(),
-                a.reason
-            ));
+            let words = Words::new(
+                "check_allow_expired",
+                vec![
+                    Arg::plain(a.describe()),
+                    Arg::plain(date),
+                    Arg::plain(&a.reason),
+                ],
+            );
+            self.expired.insert(english().say(&words), words);
         }
         match allows.iter().find(|a| a.active(self.today)) {
             Some(a) => {
-                let until = a
-                    .expires
-                    .map(|d| format!(", until {d}"))
-                    .unwrap_or_default();
-                v.message = format!(
-                    "{}; allowed by the allow entry for {} (reason: {}{until})",
-                    v.message,
-                    a.describe(),
-                    a.reason
+                let until = match a.expires {
+                    Some(d) => Words::new("check_until", vec![Arg::plain(d)]),
+                    None => Words::new("empty", Vec::new()),
+                };
+                let by = Words::new(
+                    "check_allowed_by",
+                    vec![
+                        Arg::plain(a.describe()),
+                        Arg::plain(&a.reason),
+                        Arg::Words(until),
+                    ],
                 );
+                v.words = Words::new("check_allowed", vec![Arg::Words(v.words), Arg::Words(by)]);
+                v.message = english().say(&v.words);
                 self.out.allowed.push(v);
             }
             None => self.out.violations.push(v),
@@ -513,9 +575,13 @@ impl SiteCheck<'_> {
                         level,
                         Item::ThirdPartyHostCount { count, max },
                         broken,
-                        format!(
-                            "{count} third-party hosts on the first visit ({}), more than the maximum of {max}: breaks third-party-hosts.max",
-                            median_of(reports.len())
+                        Words::new(
+                            "check_hosts_max",
+                            vec![
+                                Arg::plain(count),
+                                Arg::Words(median_of(reports.len())),
+                                Arg::plain(max),
+                            ],
                         ),
                     );
                 }
@@ -535,9 +601,13 @@ impl SiteCheck<'_> {
                         level,
                         Item::Score { score, min },
                         broken,
-                        format!(
-                            "score {score} ({}), below the minimum of {min}: breaks score.min",
-                            median_of(scores.len())
+                        Words::new(
+                            "check_score_min",
+                            vec![
+                                Arg::plain(score),
+                                Arg::Words(median_of(scores.len())),
+                                Arg::plain(min),
+                            ],
                         ),
                     );
                 }
@@ -551,7 +621,7 @@ impl SiteCheck<'_> {
         level: Level,
         item: Item,
         runs_seen: u32,
-        message: String,
+        words: Words,
     ) {
         self.out.violations.push(Violation {
             assertion: assertion.to_string(),
@@ -561,7 +631,8 @@ impl SiteCheck<'_> {
             seen: Vec::new(),
             runs_seen,
             runs: self.runs,
-            message,
+            message: english().say(&words),
+            words,
         });
     }
 
@@ -583,18 +654,47 @@ impl SiteCheck<'_> {
                 continue;
             }
             let first = failed[0];
+            // The finding's message in the languages the rule has words
+            // for; the detail is a sentence, the line goes on after it.
+            let sentence = |d: &str| {
+                let d = d.trim_end();
+                d.strip_suffix('.').unwrap_or(d).to_string()
+            };
+            let finding = reports
+                .iter()
+                .flat_map(|r| r.findings.iter())
+                .find(|f| &f.rule_id == id);
             let detail = if first.detail.is_empty() {
-                String::new()
+                Words::new("empty", Vec::new())
             } else {
-                // The detail is a sentence; the message goes on after it.
-                let d = first.detail.trim_end();
-                format!(": {}", d.strip_suffix('.').unwrap_or(d))
+                Words::new(
+                    "check_rule_detail",
+                    vec![Arg::Translated {
+                        en: sentence(&first.detail),
+                        other: finding
+                            .map(|f| {
+                                f.i18n
+                                    .iter()
+                                    .map(|(l, t)| (l.clone(), sentence(&t.message)))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    }],
+                )
             };
             let assertion = format!("rule.{id}");
-            let message = format!(
-                "rule {id} ({}) failed{detail}, {}: breaks {assertion}",
-                first.title,
-                of_runs(runs_seen, self.runs)
+            let words = Words::new(
+                "check_rule_failed",
+                vec![
+                    Arg::plain(id),
+                    Arg::Translated {
+                        en: first.title.clone(),
+                        other: first.titles.clone(),
+                    },
+                    Arg::Words(detail),
+                    Arg::Words(of_runs(runs_seen, self.runs)),
+                    Arg::plain(&assertion),
+                ],
             );
             self.out.violations.push(Violation {
                 assertion,
@@ -608,7 +708,8 @@ impl SiteCheck<'_> {
                 seen: Vec::new(),
                 runs_seen,
                 runs: self.runs,
-                message,
+                message: english().say(&words),
+                words,
             });
         }
     }
@@ -647,40 +748,50 @@ impl SiteCheck<'_> {
     }
 }
 
+/// The English catalogue: the model's `message`s are English, and each
+/// report says their [`Words`] in its own language.
+fn english() -> &'static Catalogue {
+    static EMPTY: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    Catalogue::get(Lang::En).unwrap_or_else(|_| EMPTY.get_or_init(Catalogue::default))
+}
+
 /// "2 of 3 runs", "1 of 1 run".
-fn of_runs(seen: u32, runs: u32) -> String {
-    format!("{seen} of {runs} run{}", if runs == 1 { "" } else { "s" })
+fn of_runs(seen: u32, runs: u32) -> Words {
+    let key = if runs == 1 {
+        "check_of_run"
+    } else {
+        "check_of_runs"
+    };
+    Words::new(key, vec![Arg::plain(seen), Arg::plain(runs)])
 }
 
 /// "median of 3 runs", "1 run".
-fn median_of(runs: usize) -> String {
+fn median_of(runs: usize) -> Words {
     if runs == 1 {
-        "1 run".to_string()
+        Words::new("check_one_run", Vec::new())
     } else {
-        format!("median of {runs} runs")
+        Words::new("check_median_of", vec![Arg::plain(runs)])
     }
 }
 
-/// Non-empty parts joined with ", ", or "unknown".
-fn join_known(parts: &[&str]) -> String {
-    let parts: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+/// The parts known, as a list, or "unknown".
+fn known(parts: Vec<Option<Arg>>) -> Arg {
+    let parts: Vec<Arg> = parts.into_iter().flatten().collect();
     if parts.is_empty() {
-        "unknown".to_string()
+        Arg::Words(Words::new("check_unknown", Vec::new()))
     } else {
-        parts.join(", ")
+        Arg::List(parts)
     }
 }
 
 /// The runs policy in force, for documentation and messages.
 pub fn describe_policy(policy: RunsPolicy, runs: u32) -> String {
-    match policy {
-        RunsPolicy::Any => format!("an item counts when seen in {}", of_runs(1, runs)),
-        RunsPolicy::Majority => format!(
-            "an item counts when seen in at least {}",
-            of_runs(runs / 2 + 1, runs)
-        ),
-        RunsPolicy::All => format!("an item counts when seen in {}", of_runs(runs, runs)),
-    }
+    let (key, seen) = match policy {
+        RunsPolicy::Any => ("check_policy_in", 1),
+        RunsPolicy::Majority => ("check_policy_at_least", runs / 2 + 1),
+        RunsPolicy::All => ("check_policy_in", runs),
+    };
+    english().say(&Words::new(key, vec![Arg::Words(of_runs(seen, runs))]))
 }
 
 #[cfg(test)]
@@ -760,13 +871,14 @@ mod tests {
             v.seen,
             [Seen {
                 visit: "first_visit".into(),
-                page: format!("{url}actualites")
+                page: format!("{url}actualites"),
+                inline: false,
             }]
         );
         assert_eq!((v.runs_seen, v.runs), (1, 1));
         assert_eq!(
             v.message,
-            format!("new tracker ads.newads.test (NewAds, advertising) on {url}actualites in first_visit, 1 of 1 run: breaks new-tracker")
+            format!("new tracker ads.newads.test (NewAds, advertising) on {url}actualites (before any choice), 1 of 1 run: breaks new-tracker")
         );
         // Not reported again as a new third-party host.
         assert_eq!((out.errors(), out.warnings()), (1, 0));
@@ -807,12 +919,12 @@ mod tests {
                 (
                     "new-cookie",
                     Level::Warn,
-                    format!("new cookie _hjSession_123456 on site-fr.test (Hotjar, session_replay, needs consent) on {url}contact in after_accept, 1 of 1 run: breaks new-cookie").as_str()
+                    format!("new cookie _hjSession_123456 on site-fr.test (Hotjar, session replay, needs consent) on {url}contact (after accepting), 1 of 1 run: breaks new-cookie").as_str()
                 ),
                 (
                     "new-third-party-host",
                     Level::Warn,
-                    format!("new third-party host cdn.fonts.test on {url} in after_accept, 1 of 1 run: breaks new-third-party-host").as_str()
+                    format!("new third-party host cdn.fonts.test on {url} (after accepting), 1 of 1 run: breaks new-third-party-host").as_str()
                 ),
             ]
         );

@@ -232,6 +232,17 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         );
         return Ok(EXIT_OK);
     }
+    // The report's language: asked for, else the profile's (given, else
+    // the sites').
+    let lang = crate::report::i18n::Lang::choose(
+        args.report_lang,
+        args.crawl.profile.as_deref(),
+        all_runs
+            .iter()
+            .flatten()
+            .filter(|r| r.audited)
+            .map(|r| r.facts.profile.id.as_str()),
+    );
     let rule_errors = crate::verdict::rule_errors(all_runs.iter().flatten());
     super::warn_rule_errors(&rule_errors);
     let today = chrono::Utc::now().date_naive();
@@ -277,6 +288,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         errors,
         warnings,
         verdict: verdict.into(),
+        lang,
         exit_code,
         rule_errors,
         assertions: Vec::new(),
@@ -287,7 +299,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
         sarif_rules: Vec::new(),
         sarif_results: Vec::new(),
     }
-    .finish();
+    .finish()?;
     write_check(&report, args.format, args.output.as_deref())?;
     drop(targets);
     Ok(exit_code)

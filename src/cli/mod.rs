@@ -290,6 +290,11 @@ pub struct CheckArgs {
     /// Rewrite the baseline from this check (after reviewing a change).
     #[arg(long)]
     pub update_baseline: bool,
+    /// Language of the messages and descriptions [default: French when
+    /// every site is judged under the fr profile, else English]. Rule and
+    /// assertion ids, levels and fingerprints do not change with it.
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub report_lang: Option<crate::report::i18n::Lang>,
     #[command(flatten)]
     pub crawl: CrawlArgs,
 }
@@ -323,6 +328,10 @@ pub struct ReportArgs {
     /// Jurisdiction profile, as for `scan` (default: per site).
     #[arg(long, value_name = "ID")]
     pub profile: Option<String>,
+    /// Language of the barometer and site reports [default: French when
+    /// the campaign is judged under the fr profile, else English].
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub report_lang: Option<crate::report::i18n::Lang>,
 }
 
 #[derive(Debug, Args)]

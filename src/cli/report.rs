@@ -97,7 +97,17 @@ fn publish(args: &ReportArgs) -> Result<()> {
         .options
         .get("judge")
         .and_then(|j| serde_json::from_value::<JudgeConfig>(j.clone()).ok());
-    let judge = Judge::new(judge_config(args, recorded), &mut |w| warn(&w))?;
+    let config = judge_config(args, recorded);
+    // The reports' language: asked for, else the profile's the campaign is
+    // judged under (recorded, or --profile); with profiles inferred per
+    // site, each site's, and the one they share for the barometer.
+    let lang = args.report_lang.or_else(|| {
+        config
+            .profile
+            .as_deref()
+            .map(crate::report::i18n::Lang::for_profile)
+    });
+    let judge = Judge::new(config, &mut |w| warn(&w))?;
     let references = References::builtin()?;
     let other = match &args.compare {
         Some(spec) => {
@@ -123,6 +133,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
     let publisher = Publisher {
         judge: &judge,
         references: &references,
+        lang,
     };
     let report = publisher.publish(
         &store,
@@ -134,7 +145,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
         &|w| warn(w),
     )?;
     super::warn_rule_errors(&report.rule_errors);
-    let charts = report.charts();
+    let charts = report.charts()?;
     for format in formats {
         let path = args.output.join(format.file_name());
         let text = render_campaign(&report, &charts, format)?;

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::references::{Reference, References};
+use crate::report::i18n::{Arg, Catalogue, Lang, Words};
 use crate::report::SiteReport;
 use crate::stats::{histogram, Distribution, Proportion};
 use crate::targets::Skipped;
@@ -85,68 +86,20 @@ impl SiteIndicators {
     }
 }
 
-/// The indicators, in report order: (id, short name, label, definition).
-pub const INDICATORS: &[(&str, &str, &str, &str)] = &[
-    (
-        "banner",
-        "Consent banner",
-        "show a consent banner",
-        "A consent banner was seen on the home page. Denominator: audited sites where the engine could tell (the http engine cannot see banners injected by scripts, unless it recognises the platform's markup).",
-    ),
-    (
-        "reject_first_layer",
-        "Reject on first layer",
-        "offer a reject button on the first layer",
-        "The banner's first layer has a button that refuses all (\"Tout refuser\", \"Continuer sans accepter\", \"Reject all\"...). Sites without a banner count as not offering one. Denominator: as for the banner.",
-    ),
-    (
-        "tracking_before_choice",
-        "Tracking before choice",
-        "track before any choice",
-        "A tracker was contacted, or a cookie that needs consent was set, before the visitor chose anything. Denominator: audited sites.",
-    ),
-    (
-        "tracking_after_reject",
-        "Tracking after reject",
-        "keep tracking after a refusal",
-        "After the engine clicked reject (first layer or settings), a tracker was contacted or a consent cookie was written. Denominator: sites where the reject click was made (browser engine only).",
-    ),
-    (
-        "cross_site_disclosed",
-        "Cross-site tracking disclosed",
-        "say in their banner that visitors are tracked on other sites",
-        "The banner's text mentions tracking across sites or apps (lexicons in rules/lexicon). Sites without a banner count as not saying it. Denominator: as for the banner.",
-    ),
-    (
-        "cookies_over_13_months",
-        "Cookies over 13 months",
-        "set tracking cookies that live over 13 months",
-        "A cookie that needs consent lives longer than 13 months (CNIL guidance), before any choice or after accepting. Denominator: audited sites.",
-    ),
-    (
-        "minimally_compliant",
-        "Basic requirements met",
-        "meet the basic consent requirements",
-        "A reject button on the first layer, no tracking before any choice and, when a refusal was tested, none after it. Denominator: audited sites where the banner could be seen.",
-    ),
-    (
-        "retargeting_before_choice",
-        "Retargeting before choice",
-        "contact a retargeting company (ads that follow visitors to other sites) before any choice",
-        "A tracker of the `retargeting` category (Criteo, AdRoll, RTB House...; rules/trackers.toml) was contacted before the visitor chose anything. Denominator: audited sites.",
-    ),
-    (
-        "retargeting_after_accept",
-        "Retargeting after accept",
-        "contact a retargeting company once the visitor accepts",
-        "After the engine clicked accept, a tracker of the `retargeting` category was contacted. Denominator: sites where the accept click was made (browser engine only).",
-    ),
-    (
-        "cookie_wall",
-        "Cookie wall",
-        "wall their content behind consent (accept or pay, with no free refusal)",
-        "The banner holds the page (scrolling locked, content inert or the viewport covered, measured in the browser) or offers a paid alternative, and its first layer has no free refusal. Denominator: sites with a banner whose page was measured (browser engine) or that offer a paid alternative.",
-    ),
+/// The indicators, in report order. Each one's short name (charts, table
+/// headers), headline phrase and definition are `ind_<id>_short`,
+/// `ind_<id>_label` and `ind_<id>_definition` of the report catalogue.
+pub const INDICATORS: &[&str] = &[
+    "banner",
+    "reject_first_layer",
+    "tracking_before_choice",
+    "tracking_after_reject",
+    "cross_site_disclosed",
+    "cookies_over_13_months",
+    "minimally_compliant",
+    "retargeting_before_choice",
+    "retargeting_after_accept",
+    "cookie_wall",
 ];
 
 /// One audited site, as the ranking and the CSV show it.
@@ -165,6 +118,9 @@ pub struct SiteRow {
     pub severity_weight: u32,
     pub url: String,
     pub site: String,
+    /// The jurisdiction profile it was judged under.
+    #[serde(default)]
+    pub profile: String,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -258,6 +214,7 @@ impl SiteRow {
                 .sum(),
             url: r.url.clone(),
             site: r.site.clone(),
+            profile: r.facts.profile.id.clone(),
             name,
             category,
             input_rank,
@@ -431,6 +388,9 @@ pub struct CampaignReport {
     /// score), with the sites concerned.
     #[serde(default)]
     pub rule_errors: Vec<super::RuleError>,
+    /// The language of its words (indicator names, definitions, method).
+    #[serde(default)]
+    pub lang: Lang,
 }
 
 /// What the first visits of the campaign's sites weighed, and emitted.
@@ -467,16 +427,18 @@ impl CampaignReport {
         skipped: Vec<Skipped>,
         references: &References,
         compare: Option<(&CampaignReport, Comparison)>,
+        cat: &Catalogue,
     ) -> CampaignReport {
         rank(&mut rows);
         let all: Vec<&SiteRow> = rows.iter().collect();
+        let say = |key: String| cat.say(&Words::new(&key, Vec::new()));
         let mut indicators: Vec<Indicator> = INDICATORS
             .iter()
-            .map(|(id, short, label, definition)| Indicator {
+            .map(|id| Indicator {
                 id: id.to_string(),
-                short: short.to_string(),
-                label: label.to_string(),
-                definition: definition.to_string(),
+                short: say(format!("ind_{id}_short")),
+                label: say(format!("ind_{id}_label")),
+                definition: say(format!("ind_{id}_definition")),
                 value: share(&all, id),
                 references: references.for_indicator(id).into_iter().cloned().collect(),
                 change: None,
@@ -508,17 +470,17 @@ impl CampaignReport {
         let spreads = vec![
             Spread {
                 id: "third_party_hosts".into(),
-                label: "third-party hosts contacted before any choice".into(),
+                label: say("spread_third_party_hosts".to_string()),
                 distribution: Distribution::of(&values(&|r| r.third_party_hosts as f64)),
             },
             Spread {
                 id: "cookies".into(),
-                label: "cookies set before any choice".into(),
+                label: say("spread_cookies".to_string()),
                 distribution: Distribution::of(&values(&|r| r.cookies as f64)),
             },
             Spread {
                 id: "page_weight_kb".into(),
-                label: "home page weight, kB transferred".into(),
+                label: say("spread_page_weight_kb".to_string()),
                 distribution: Distribution::of(
                     &rows
                         .iter()
@@ -529,7 +491,7 @@ impl CampaignReport {
             },
             Spread {
                 id: "third_party_byte_share".into(),
-                label: "share of bytes sent to third parties before any choice, %".into(),
+                label: say("spread_third_party_byte_share".to_string()),
                 distribution: Distribution::of(
                     &rows
                         .iter()
@@ -539,7 +501,7 @@ impl CampaignReport {
             },
             Spread {
                 id: "score".into(),
-                label: "score (0-100)".into(),
+                label: say("spread_score".to_string()),
                 distribution: Distribution::of(&values(&|r| r.score as f64)),
             },
         ];
@@ -582,7 +544,7 @@ impl CampaignReport {
                 ),
                 indicators: INDICATORS
                     .iter()
-                    .map(|(id, _, _, _)| (id.to_string(), share(&members, id)))
+                    .map(|id| (id.to_string(), share(&members, id)))
                     .collect(),
             })
             .collect();
@@ -634,7 +596,7 @@ impl CampaignReport {
             pending: pending.len(),
             skipped_lines: skipped.len(),
         };
-        let method = method_notes(&campaign, &counts);
+        let method = method_notes(&campaign, &counts, cat);
         let measured: Vec<&SiteRow> = rows
             .iter()
             .filter(|r| r.third_party_byte_share.is_some())
@@ -669,12 +631,15 @@ impl CampaignReport {
             method,
             footprint,
             rule_errors: Vec::new(),
+            lang: cat.lang.as_deref().map_or(Lang::En, Lang::from_code),
         })
     }
 
-    /// The charts of the HTML report.
-    pub fn charts(&self) -> Charts {
-        use crate::report::chart::{column_counts, delta_bars, percent_bars, Bar};
+    /// The charts of the HTML report, in the report's language.
+    pub fn charts(&self) -> anyhow::Result<Charts> {
+        use crate::report::chart::{column_counts, delta_bars, percent_bars, Bar, ChartWords};
+        let cat = Catalogue::get(self.lang)?;
+        let words = ChartWords::new(cat);
         let bars: Vec<Bar> = self
             .indicators
             .iter()
@@ -699,15 +664,24 @@ impl CampaignReport {
                 .filter_map(|i| Some((i.short.clone(), i.change.as_ref()?.points)))
                 .collect();
             delta_bars(
-                &format!("Change since {} (percentage points)", c.name),
+                &cat.say(&Words::new("chart_change", vec![Arg::plain(&c.name)])),
                 &rows,
+                &words,
             )
         });
-        Charts {
-            indicators: percent_bars("Share of audited sites, with 95% intervals", &bars),
-            scores: column_counts("Sites per score band", &self.score_bands),
+        Ok(Charts {
+            indicators: percent_bars(
+                &cat.say(&Words::new("chart_share", Vec::new())),
+                &bars,
+                &words,
+            ),
+            scores: column_counts(
+                &cat.say(&Words::new("chart_bands", Vec::new())),
+                &self.score_bands,
+                &words,
+            ),
             changes,
-        }
+        })
     }
 }
 
@@ -1053,10 +1027,15 @@ pub fn csv_guide() -> String {
     );
     for c in CSV_COLUMNS {
         let mut meaning = c.meaning.to_string();
-        if let Some((_, _, _, definition)) = INDICATORS.iter().find(|i| i.0 == c.indicator) {
+        if INDICATORS.contains(&c.indicator) {
+            // The guide is in English, as the column names are.
+            let english = Catalogue::get(Lang::En).ok();
+            let key = format!("ind_{}_definition", c.indicator);
             meaning.push_str(EMPTY_UNTOLD);
             meaning.push(' ');
-            meaning.push_str(definition);
+            meaning.push_str(
+                &english.map_or(key.clone(), |cat| cat.say(&Words::new(&key, Vec::new()))),
+            );
         }
         out.push_str(&format!(
             "| `{}` | {} | {} |\n",
@@ -1107,28 +1086,39 @@ fn short_study(study: &str) -> String {
         .to_string()
 }
 
-fn method_notes(c: &CampaignInfo, counts: &Counts) -> Vec<String> {
+fn method_notes(c: &CampaignInfo, counts: &Counts, cat: &Catalogue) -> Vec<String> {
+    let note = |key: &str, args: Vec<Arg>| cat.say(&Words::new(key, args));
     let mut notes = vec![
-        format!(
-            "Automated crawl by gdpr-barometer {} with the {} engine, from one machine, started {}.",
-            c.tool_version,
-            c.engine,
-            c.started_at.format("%Y-%m-%d %H:%M UTC")
+        note(
+            "method_crawl",
+            vec![
+                Arg::plain(&c.tool_version),
+                Arg::plain(&c.engine),
+                Arg::plain(c.started_at.format("%Y-%m-%d %H:%M UTC")),
+            ],
         ),
-        "Percentages come with 95% Wilson score intervals: with 100 sites, a 3% figure could be anywhere from 1% to 8.5%.".to_string(),
-        format!(
-            "{} sites listed: {} audited, {} not audited (unreachable, or a home page that answered 4xx or 5xx or came back empty: an error page is not the site; excluded from every denominator and from the ranking, and listed below), {} not yet audited.",
-            counts.listed, counts.audited, counts.unreachable, counts.pending
+        note("method_intervals", Vec::new()),
+        note(
+            "method_counts",
+            vec![
+                Arg::plain(counts.listed),
+                Arg::plain(counts.audited),
+                Arg::plain(counts.unreachable),
+                Arg::plain(counts.pending),
+            ],
         ),
-        format!(
-            "Sites were re-judged from their stored evidence with rules {} (crawled with rules {}).",
-            c.rules_version, c.crawl_rules_version
+        note(
+            "method_rejudged",
+            vec![
+                Arg::plain(&c.rules_version),
+                Arg::plain(&c.crawl_rules_version),
+            ],
         ),
-        "Banners and their buttons are recognised by consent platforms' markup and by multilingual lexicons; trackers by our tracker and cookie lists and any filter lists given. Published figures beside each indicator were measured differently: each says how.".to_string(),
-        "Indicators rest on what was observed. A statement counts as made when it was detected in the banner's text, so \"say they track across sites\" is a lower bound: wording the lexicons do not know is not counted. A banner whose layers could not be told apart (static markup with a settings layer hidden by a stylesheet) is left out of the first-layer denominator. Findings of low confidence (heuristics, such as a statement not detected) are listed for review and counted in no figure or finding column.".to_string(),
+        note("method_recognition", Vec::new()),
+        note("method_observed", Vec::new()),
     ];
     if c.engine == "http" {
-        notes.push("The http engine runs no JavaScript: banners injected by scripts and script-set cookies are not seen, and the reject and accept visits are not made. Run with --engine chrome for those indicators.".to_string());
+        notes.push(note("method_http", Vec::new()));
     }
     notes
 }
@@ -1144,6 +1134,7 @@ mod tests {
             severity_weight,
             url: format!("https://{site}/"),
             site: site.to_string(),
+            profile: String::new(),
             name: None,
             category: None,
             input_rank: None,
@@ -1210,7 +1201,7 @@ mod tests {
                 c.header
             );
             assert!(
-                c.indicator.is_empty() || INDICATORS.iter().any(|i| i.0 == c.indicator),
+                c.indicator.is_empty() || INDICATORS.contains(&c.indicator),
                 "{}",
                 c.header
             );
@@ -1264,6 +1255,7 @@ mod tests {
             method: Vec::new(),
             footprint: Footprint::default(),
             rule_errors: Vec::new(),
+            lang: Lang::En,
         };
         let csv = report.csv();
         let mut reader = csv.lines();

@@ -58,12 +58,39 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The words of the charts, in the report's language.
+#[derive(Debug, Clone)]
+pub struct ChartWords {
+    legend_bars: String,
+    legend_whiskers: String,
+    legend_diamonds: String,
+    no_data: String,
+    /// ` (95% interval {0}% to {1}%)`
+    interval: String,
+    /// `{0} pp`
+    points: String,
+}
+
+impl ChartWords {
+    pub fn new(cat: &crate::report::i18n::Catalogue) -> ChartWords {
+        let say = |key: &str| cat.text(key, &[]).unwrap_or_else(|| key.to_string());
+        ChartWords {
+            legend_bars: say("chart_legend_bars"),
+            legend_whiskers: say("chart_legend_whiskers"),
+            legend_diamonds: say("chart_legend_diamonds"),
+            no_data: say("chart_no_data"),
+            interval: say("chart_interval"),
+            points: say("chart_points"),
+        }
+    }
+}
+
 /// Horizontal bars on a 0–100% axis, each with its 95% interval as a
 /// whisker and, when given, a reference figure as a diamond marker with its
 /// label; the value is printed at the bar end ("3.0%").
-pub fn percent_bars(title: &str, bars: &[Bar]) -> String {
+pub fn percent_bars(title: &str, bars: &[Bar], words: &ChartWords) -> String {
     if bars.is_empty() {
-        return no_data(title);
+        return no_data(title, words);
     }
     const X0: f64 = 220.0;
     const PLOT: f64 = 430.0;
@@ -74,7 +101,11 @@ pub fn percent_bars(title: &str, bars: &[Bar]) -> String {
     let axis_y = TOP + row * bars.len() as u32;
     let height = axis_y + 24 + if has_interval || has_reference { 20 } else { 0 };
 
-    let desc = bars.iter().map(describe_bar).collect::<Vec<_>>().join("; ");
+    let desc = bars
+        .iter()
+        .map(|b| describe_bar(b, words))
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut svg = open(title, height, &desc);
 
     // Grid and axis.
@@ -97,7 +128,11 @@ pub fn percent_bars(title: &str, bars: &[Bar]) -> String {
         let y = f64::from(TOP + row * i as u32);
         let percent = clamp_percent(bar.percent);
         let end = x(percent);
-        let _ = write!(svg, "<g><title>{}</title>", escape(&describe_bar(bar)));
+        let _ = write!(
+            svg,
+            "<g><title>{}</title>",
+            escape(&describe_bar(bar, words))
+        );
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
@@ -166,12 +201,12 @@ pub fn percent_bars(title: &str, bars: &[Bar]) -> String {
     }
 
     if has_interval || has_reference {
-        let mut legend = vec!["Bars: share of sites"];
+        let mut legend = vec![words.legend_bars.as_str()];
         if has_interval {
-            legend.push("whiskers: 95% interval");
+            legend.push(&words.legend_whiskers);
         }
         if has_reference {
-            legend.push("diamonds: published figure, for comparison");
+            legend.push(&words.legend_diamonds);
         }
         let _ = write!(
             svg,
@@ -186,9 +221,9 @@ pub fn percent_bars(title: &str, bars: &[Bar]) -> String {
 
 /// Vertical bars of counts, e.g. the distribution of scores per 10-point
 /// bucket or per grade; labels under the bars, counts above.
-pub fn column_counts(title: &str, columns: &[(String, u64)]) -> String {
+pub fn column_counts(title: &str, columns: &[(String, u64)], words: &ChartWords) -> String {
     if columns.is_empty() {
-        return no_data(title);
+        return no_data(title, words);
     }
     const LEFT: f64 = 40.0;
     const PLOT_W: f64 = 640.0;
@@ -249,9 +284,9 @@ pub fn column_counts(title: &str, columns: &[(String, u64)]) -> String {
 
 /// Change between two campaigns per indicator, in percentage points: bars
 /// left of a zero axis for a decrease, right of it for an increase.
-pub fn delta_bars(title: &str, rows: &[(String, f64)]) -> String {
+pub fn delta_bars(title: &str, rows: &[(String, f64)], words: &ChartWords) -> String {
     if rows.is_empty() {
-        return no_data(title);
+        return no_data(title, words);
     }
     const X0: f64 = 220.0;
     const PLOT: f64 = 430.0;
@@ -266,7 +301,12 @@ pub fn delta_bars(title: &str, rows: &[(String, f64)]) -> String {
 
     let desc = rows
         .iter()
-        .map(|(label, d)| format!("{label}: {} pp", signed(finite(*d))))
+        .map(|(label, d)| {
+            format!(
+                "{label}: {}",
+                words.points.replace("{0}", &signed(finite(*d)))
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
     let mut svg = open(title, height, &desc);
@@ -342,11 +382,12 @@ pub fn delta_bars(title: &str, rows: &[(String, f64)]) -> String {
 }
 
 /// A small chart saying there is nothing to show.
-fn no_data(title: &str) -> String {
-    let mut svg = open(title, 64, "no data");
+fn no_data(title: &str, words: &ChartWords) -> String {
+    let mut svg = open(title, 64, &words.no_data);
     let _ = write!(
         svg,
-        r#"<text x="8" y="50" fill="{MUTED}" font-style="italic">no data</text>"#
+        r#"<text x="8" y="50" fill="{MUTED}" font-style="italic">{}</text>"#,
+        escape(&words.no_data)
     );
     close(svg)
 }
@@ -373,10 +414,15 @@ fn close(mut svg: String) -> String {
     svg
 }
 
-fn describe_bar(bar: &Bar) -> String {
+fn describe_bar(bar: &Bar, words: &ChartWords) -> String {
     let mut s = format!("{}: {}%", bar.label, num(clamp_percent(bar.percent)));
     if let Some((low, high)) = interval(bar) {
-        let _ = write!(s, " (95% interval {}% to {}%)", num(low), num(high));
+        s.push_str(
+            &words
+                .interval
+                .replace("{0}", &num(low))
+                .replace("{1}", &num(high)),
+        );
     }
     if let Some((label, value)) = &bar.reference {
         let _ = write!(s, ", {label}: {}%", num(clamp_percent(*value)));
@@ -448,6 +494,10 @@ fn truncate(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    fn en() -> ChartWords {
+        ChartWords::new(crate::report::i18n::Catalogue::get(crate::report::i18n::Lang::En).unwrap())
+    }
+
     fn bar(label: &str, percent: f64) -> Bar {
         Bar {
             label: label.to_string(),
@@ -518,10 +568,10 @@ mod tests {
         let mut b = bar(hostile, 10.0);
         b.reference = Some((hostile.to_string(), 5.0));
         for svg in [
-            percent_bars(hostile, std::slice::from_ref(&b)),
-            column_counts(hostile, &[(hostile.to_string(), 3)]),
-            delta_bars(hostile, &[(hostile.to_string(), -2.0)]),
-            percent_bars(hostile, &[]),
+            percent_bars(hostile, std::slice::from_ref(&b), &en()),
+            column_counts(hostile, &[(hostile.to_string(), 3)], &en()),
+            delta_bars(hostile, &[(hostile.to_string(), -2.0)], &en()),
+            percent_bars(hostile, &[], &en()),
         ] {
             assert!(!svg.contains("<script"), "{svg}");
             assert!(!svg.contains("'quote'"), "{svg}");
@@ -535,6 +585,7 @@ mod tests {
         let svg = percent_bars(
             "t",
             &[bar("half", 50.0), bar("all", 100.0), bar("none", 0.0)],
+            &en(),
         );
         let w = widths(&svg, "bar");
         assert_eq!(w.len(), 3);
@@ -542,7 +593,7 @@ mod tests {
         assert!((w[1] - 2.0 * w[0]).abs() < 0.11, "{w:?}");
         assert_eq!(w[2], 0.0);
         // Out-of-range values are clamped to the axis.
-        let svg = percent_bars("t", &[bar("over", 140.0), bar("nan", f64::NAN)]);
+        let svg = percent_bars("t", &[bar("over", 140.0), bar("nan", f64::NAN)], &en());
         assert_eq!(widths(&svg, "bar"), vec![w[1], 0.0]);
     }
 
@@ -555,7 +606,7 @@ mod tests {
             high: Some(8.45),
             reference: Some(("Empirik 2020".to_string(), 3.0)),
         }];
-        let svg = percent_bars("Refusal", &bars);
+        let svg = percent_bars("Refusal", &bars, &en());
         assert_well_formed(&svg);
         assert!(svg.contains(">3.0%</text>"));
         assert!(svg.contains(r#"class="whisker""#));
@@ -576,7 +627,7 @@ mod tests {
             .iter()
             .map(|(l, c)| (l.to_string(), *c))
             .collect();
-        let svg = column_counts("Grades", &cols);
+        let svg = column_counts("Grades", &cols, &en());
         assert_well_formed(&svg);
         let h: Vec<f64> = svg
             .match_indices(r#"<rect class="column""#)
@@ -591,7 +642,7 @@ mod tests {
         assert_eq!(h[2], 0.0);
         assert!(svg.contains(">4</text>"));
         // All zero: no division by zero.
-        assert_well_formed(&column_counts("Zero", &[("A".to_string(), 0)]));
+        assert_well_formed(&column_counts("Zero", &[("A".to_string(), 0)], &en()));
     }
 
     #[test]
@@ -601,7 +652,7 @@ mod tests {
             ("Tracking after refusal".to_string(), -5.0),
             ("Unchanged".to_string(), 0.0),
         ];
-        let svg = delta_bars("Change", &rows);
+        let svg = delta_bars("Change", &rows, &en());
         assert_well_formed(&svg);
         assert!(svg.contains(">+12.5 pp</text>"));
         assert!(svg.contains(">-5.0 pp</text>"));
@@ -626,22 +677,28 @@ mod tests {
             },
             bar("b", 2.0 / 3.0),
         ];
-        assert_eq!(percent_bars("x", &bars), percent_bars("x", &bars));
+        assert_eq!(
+            percent_bars("x", &bars, &en()),
+            percent_bars("x", &bars, &en())
+        );
         let cols = vec![("0-9".to_string(), 7), ("10-19".to_string(), 3)];
-        assert_eq!(column_counts("x", &cols), column_counts("x", &cols));
+        assert_eq!(
+            column_counts("x", &cols, &en()),
+            column_counts("x", &cols, &en())
+        );
         let rows = vec![("a".to_string(), 1.0 / 3.0)];
-        assert_eq!(delta_bars("x", &rows), delta_bars("x", &rows));
+        assert_eq!(delta_bars("x", &rows, &en()), delta_bars("x", &rows, &en()));
         // Fixed decimals: no long floating-point tails.
-        assert!(percent_bars("x", &bars).contains(">33.3%</text>"));
-        assert!(!percent_bars("x", &bars).contains("33.33"));
+        assert!(percent_bars("x", &bars, &en()).contains(">33.3%</text>"));
+        assert!(!percent_bars("x", &bars, &en()).contains("33.33"));
     }
 
     #[test]
     fn no_data() {
         for svg in [
-            percent_bars("Empty", &[]),
-            column_counts("Empty", &[]),
-            delta_bars("Empty", &[]),
+            percent_bars("Empty", &[], &en()),
+            column_counts("Empty", &[], &en()),
+            delta_bars("Empty", &[], &en()),
         ] {
             assert_well_formed(&svg);
             assert!(svg.contains("no data"));

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::ci::check::CheckOutcome;
 use crate::ci::config::RunsPolicy;
+use crate::report::i18n::{Arg, Catalogue, Lang, Words};
 
 /// One audited URL of the check.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +51,9 @@ pub struct CheckReport {
     pub warnings: usize,
     /// `passed`, `failed` (an assertion at level error) or `not_audited`.
     pub verdict: String,
+    /// The language of its words (messages, descriptions); identifiers,
+    /// levels and fingerprints are the same in every language.
+    pub lang: Lang,
     /// The process exit code this report goes with.
     pub exit_code: u8,
     /// Rules that could not be evaluated: no finding, no assertion result,
@@ -137,7 +141,11 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
-fn sarif_result(v: &crate::ci::check::Violation, suppression: Option<String>) -> SarifResult {
+fn sarif_result(
+    v: &crate::ci::check::Violation,
+    message: String,
+    suppression: Option<String>,
+) -> SarifResult {
     use crate::ci::config::Level;
     let page = v.seen.first().map_or(v.site.as_str(), |s| s.page.as_str());
     let (uri, logical) = stable_location(page);
@@ -150,7 +158,7 @@ fn sarif_result(v: &crate::ci::check::Violation, suppression: Option<String>) ->
             "warning"
         }
         .into(),
-        message: v.message.clone(),
+        message,
         uri,
         logical,
         fingerprint: fingerprint(&[&v.assertion, &host, &v.item.name()]),
@@ -178,9 +186,28 @@ pub struct JunitCase {
 }
 
 impl CheckReport {
-    /// Group results per site for JUnit, and list the assertions seen.
-    pub fn finish(mut self) -> CheckReport {
+    /// Say every message in the report's language, group results per site
+    /// for JUnit, and list the assertions seen.
+    pub fn finish(mut self) -> anyhow::Result<CheckReport> {
         use crate::ci::config::Level;
+        let cat = Catalogue::get(self.lang)?;
+        for v in self
+            .outcome
+            .violations
+            .iter_mut()
+            .chain(self.outcome.allowed.iter_mut())
+        {
+            v.message = cat.say(&v.words);
+        }
+        if self.outcome.expired_allow_words.len() == self.outcome.expired_allows.len() {
+            self.outcome.expired_allows = self
+                .outcome
+                .expired_allow_words
+                .iter()
+                .map(|w| cat.say(w))
+                .collect();
+        }
+        let say = |key: &str, args: Vec<Arg>| cat.say(&Words::new(key, args));
         let mut assertions: Vec<String> = self
             .outcome
             .violations
@@ -193,7 +220,7 @@ impl CheckReport {
         self.assertions = assertions
             .into_iter()
             .map(|id| AssertionInfo {
-                description: describe_assertion(&id),
+                description: describe_assertion(&id, cat),
                 id,
             })
             .collect();
@@ -208,7 +235,7 @@ impl CheckReport {
                         .not_audited
                         .iter()
                         .find(|(url, _)| *url == site.url)
-                        .map(|(_, e)| format!("could not be audited: {e}")),
+                        .map(|(_, e)| say("junit_not_audited", vec![Arg::plain(e)])),
                     output: None,
                 }];
                 for v in self
@@ -219,7 +246,10 @@ impl CheckReport {
                 {
                     let (failure, output) = match v.level {
                         Level::Error => (Some(v.message.clone()), None),
-                        _ => (None, Some(format!("warning: {}", v.message))),
+                        _ => (
+                            None,
+                            Some(say("junit_warning", vec![Arg::plain(&v.message)])),
+                        ),
                     };
                     cases.push(JunitCase {
                         name: format!("{}: {}", v.assertion, item_name(&v.item)),
@@ -231,7 +261,7 @@ impl CheckReport {
                     cases.push(JunitCase {
                         name: format!("{}: {}", v.assertion, item_name(&v.item)),
                         failure: None,
-                        output: Some(format!("allowed: {}", v.message)),
+                        output: Some(say("junit_allowed", vec![Arg::plain(&v.message)])),
                     });
                 }
                 JunitSuite {
@@ -250,7 +280,7 @@ impl CheckReport {
                 .map(|e| JunitCase {
                     name: format!("{EXPIRED_ALLOW}: {e}"),
                     failure: None,
-                    output: Some(format!("note: {e}")),
+                    output: Some(say("junit_note", vec![Arg::plain(e)])),
                 })
                 .collect();
             self.junit.push(JunitSuite {
@@ -262,39 +292,49 @@ impl CheckReport {
         }
         self.junit_tests = self.junit.iter().map(|s| s.tests).sum();
         self.junit_failures = self.junit.iter().map(|s| s.failures).sum();
-        self.sarif();
-        self
+        self.sarif(cat);
+        Ok(self)
     }
 
     /// SARIF's rules and results, locations without ports.
-    fn sarif(&mut self) {
+    fn sarif(&mut self, cat: &Catalogue) {
         let mut results: Vec<SarifResult> = self
             .outcome
             .violations
             .iter()
-            .map(|v| sarif_result(v, None))
+            .map(|v| sarif_result(v, v.message.clone(), None))
             .collect();
         for v in &self.outcome.allowed {
-            let reason = v
-                .message
-                .split_once("; allowed by ")
-                .map_or("allowed by the configuration".to_string(), |(_, r)| {
-                    format!("allowed by {r}")
-                });
-            results.push(sarif_result(v, Some(reason)));
+            // The violation, and the allow entry that covers it.
+            let (message, reason) = match v.words.args.as_slice() {
+                [Arg::Words(what), Arg::Words(by)] => (cat.say(what), cat.say(by)),
+                _ => (
+                    v.message.clone(),
+                    cat.say(&Words::new("sarif_allowed", Vec::new())),
+                ),
+            };
+            results.push(sarif_result(v, message, Some(reason)));
         }
         let config = self
             .config
             .clone()
             .unwrap_or_else(|| "barometer.toml".into());
-        for e in &self.outcome.expired_allows {
+        for (e, english) in self.outcome.expired_allows.iter().zip(
+            self.outcome
+                .expired_allow_words
+                .iter()
+                .map(|w| english_catalogue().say(w))
+                .chain(std::iter::repeat_with(String::new)),
+        ) {
+            // The fingerprint is the same in every language.
+            let key = if english.is_empty() { e } else { &english };
             results.push(SarifResult {
                 rule_id: EXPIRED_ALLOW.into(),
                 level: "note".into(),
                 message: e.clone(),
                 uri: config.clone(),
                 logical: config.clone(),
-                fingerprint: fingerprint(&[EXPIRED_ALLOW, "", e]),
+                fingerprint: fingerprint(&[EXPIRED_ALLOW, "", key]),
                 suppression: None,
             });
         }
@@ -306,29 +346,37 @@ impl CheckReport {
             .map(|id| {
                 let help = match id.strip_prefix("rule.") {
                     Some(rule) => {
+                        // The rule's title, as the violation says it.
                         let title = self
                             .outcome
                             .violations
                             .iter()
                             .chain(&self.outcome.allowed)
-                            .find_map(|v| match &v.item {
-                                crate::ci::check::Item::Rule { id, title, .. } if id == rule => {
-                                    Some(title.clone())
+                            .find_map(|v| match (&v.item, rule_title(&v.words)) {
+                                (crate::ci::check::Item::Rule { id, .. }, Some(t))
+                                    if id == rule =>
+                                {
+                                    Some(cat.say_arg(t))
                                 }
                                 _ => None,
                             })
                             .unwrap_or_default();
-                        format!("{title}. `barometer rules {rule}` gives its rationale, condition, remediation and legal references.")
+                        cat.say(&Words::new(
+                            "sarif_help_rule",
+                            vec![Arg::Plain(title), Arg::plain(rule)],
+                        ))
                     }
-                    None if id == EXPIRED_ALLOW => "An allow entry of the configuration has expired: the item it covered is judged again. Review it, then renew the entry with a new date or remove it.".into(),
-                    None => format!("{} Review the change, then update the baseline (`barometer check --update-baseline`) or allow the item in barometer.toml with a reason.", describe_assertion(&id)),
+                    None if id == EXPIRED_ALLOW => {
+                        cat.say(&Words::new("sarif_help_allow_expired", Vec::new()))
+                    }
+                    None => cat.say(&Words::new(
+                        "sarif_help_assertion",
+                        vec![Arg::Plain(describe_assertion(&id, cat))],
+                    )),
                 };
                 SarifRule {
-                    description: describe_assertion(&id),
-                    help_uri: self
-                        .docs_url
-                        .as_ref()
-                        .map(|base| base.replace("{id}", &id)),
+                    description: describe_assertion(&id, cat),
+                    help_uri: self.docs_url.as_ref().map(|base| base.replace("{id}", &id)),
                     help,
                     id,
                 }
@@ -351,25 +399,38 @@ fn item_name(item: &crate::ci::check::Item) -> String {
     }
 }
 
-/// What an assertion checks, in one sentence.
-pub fn describe_assertion(id: &str) -> String {
-    match id {
-        "new-tracker" => "A tracker host that the baseline does not list was contacted.".into(),
-        "new-cookie" => "A cookie that the baseline does not list was set.".into(),
-        "new-third-party-host" => {
-            "A third-party host that the baseline does not list was contacted.".into()
-        }
-        "third-party-hosts.max" => {
-            "More third-party hosts were contacted before any choice than the configured maximum."
-                .into()
-        }
-        "score.min" => "The site's score is below the configured minimum.".into(),
-        EXPIRED_ALLOW => "An allow entry of the configuration has expired.".into(),
+/// The title argument of a rule violation's words.
+fn rule_title(words: &Words) -> Option<&Arg> {
+    match words.key.as_str() {
+        "check_rule_failed" => words.args.get(1),
+        "check_allowed" => match words.args.first() {
+            Some(Arg::Words(inner)) => rule_title(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn english_catalogue() -> &'static Catalogue {
+    static EMPTY: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    Catalogue::get(Lang::En).unwrap_or_else(|_| EMPTY.get_or_init(Catalogue::default))
+}
+
+/// What an assertion checks, in one sentence of `cat`'s language.
+pub fn describe_assertion(id: &str, cat: &Catalogue) -> String {
+    let key = match id {
+        "new-tracker" => "assertion_new_tracker",
+        "new-cookie" => "assertion_new_cookie",
+        "new-third-party-host" => "assertion_new_host",
+        "third-party-hosts.max" => "assertion_hosts_max",
+        "score.min" => "assertion_score_min",
+        EXPIRED_ALLOW => "assertion_allow_expired",
         other => match other.strip_prefix("rule.") {
             Some(rule) => {
-                format!("Rule {rule} of the catalogue failed (see `barometer rules {rule}`).")
+                return cat.say(&Words::new("assertion_rule", vec![Arg::plain(rule)]));
             }
-            None => other.to_string(),
+            None => return other.to_string(),
         },
-    }
+    };
+    cat.say(&Words::new(key, Vec::new()))
 }

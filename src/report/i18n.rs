@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::render::TEMPLATES;
 
 /// A language reports are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
+    #[default]
     En,
     Fr,
 }
@@ -30,6 +31,14 @@ impl Lang {
             Lang::En => "en",
             Lang::Fr => "fr",
         }
+    }
+
+    /// The language of `code` (`fr`), English for any other.
+    pub fn from_code(code: &str) -> Lang {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .unwrap_or(Lang::En)
     }
 
     /// The language of a profile's authority: French under `fr` (and the
@@ -101,5 +110,99 @@ pub fn default_lang<'a>(profiles: impl IntoIterator<Item = &'a str>) -> Lang {
     match langs.next() {
         Some(first) if langs.all(|l| l == first) => first,
         _ => Lang::En,
+    }
+}
+
+/// A value put into a sentence of the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// Shown as it is: a host, a cookie name, a number, a date.
+    Plain(String),
+    /// An identifier, shown in words (`[labels]`).
+    Label(String),
+    /// Another sentence of the catalogue.
+    Words(Words),
+    /// Text that comes with its own translations (a rule's title): the
+    /// English, and the other languages it has.
+    Translated {
+        en: String,
+        other: BTreeMap<String, String>,
+    },
+    /// Items, joined by the catalogue's `list_separator`.
+    List(Vec<Arg>),
+}
+
+impl Arg {
+    pub fn plain(s: impl ToString) -> Arg {
+        Arg::Plain(s.to_string())
+    }
+}
+
+/// A sentence of the catalogue and its values, to be said in any
+/// language: reports keep these rather than English text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Words {
+    /// A key of `[text]`.
+    pub key: String,
+    pub args: Vec<Arg>,
+}
+
+impl Words {
+    pub fn new(key: &str, args: Vec<Arg>) -> Words {
+        Words {
+            key: key.to_string(),
+            args,
+        }
+    }
+}
+
+impl Catalogue {
+    /// `words` in this catalogue's language. A key the catalogue lacks is
+    /// said as the key (the key-parity and rendering tests catch it).
+    pub fn say(&self, words: &Words) -> String {
+        let args: Vec<String> = words.args.iter().map(|a| self.arg(a)).collect();
+        self.text(&words.key, &args)
+            .unwrap_or_else(|| words.key.clone())
+    }
+
+    /// One value of a sentence, in this catalogue's language.
+    pub fn say_arg(&self, arg: &Arg) -> String {
+        self.arg(arg)
+    }
+
+    fn arg(&self, arg: &Arg) -> String {
+        match arg {
+            Arg::Plain(s) => s.clone(),
+            Arg::Label(id) => self.label(id),
+            Arg::Words(w) => self.say(w),
+            Arg::Translated { en, other } => self
+                .lang
+                .as_deref()
+                .and_then(|l| other.get(l))
+                .unwrap_or(en)
+                .clone(),
+            Arg::List(items) => {
+                let sep = self.text.get("list_separator").map_or(", ", String::as_str);
+                items
+                    .iter()
+                    .map(|a| self.arg(a))
+                    .collect::<Vec<_>>()
+                    .join(sep)
+            }
+        }
+    }
+}
+
+impl Lang {
+    /// The language of a report: the one asked for, else the one of the
+    /// profile given, else the one of the sites' profiles.
+    pub fn choose<'a>(
+        asked: Option<Lang>,
+        profile: Option<&str>,
+        sites: impl IntoIterator<Item = &'a str>,
+    ) -> Lang {
+        asked
+            .or_else(|| profile.map(Lang::for_profile))
+            .unwrap_or_else(|| default_lang(sites))
     }
 }

@@ -188,6 +188,39 @@ fn label(
     Ok(())
 }
 
+/// `{{known v}}`: the words for `v` when it is an identifier the catalogue
+/// knows, else `v` as it is (a host, a cookie name, a sentence), with the
+/// identifiers of its last parenthesis in words (`host (Company,
+/// advertising)`), as a finding's `{list}` says them.
+fn known(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let v = h.param(0).map(|p| as_text(p.value())).unwrap_or_default();
+    let say = |id: &str| catalogue(ctx, "labels", id).map(str::to_string);
+    let words = say(&v).unwrap_or_else(|| {
+        match v
+            .strip_suffix(')')
+            .and_then(|s| s.rsplit_once(" ("))
+            .filter(|(_, inside)| !inside.contains(['(', ')']))
+        {
+            Some((head, inside)) => {
+                let parts: Vec<String> = inside
+                    .split(", ")
+                    .map(|p| say(p).unwrap_or_else(|| p.to_string()))
+                    .collect();
+                format!("{head} ({})", parts.join(", "))
+            }
+            None => v.clone(),
+        }
+    });
+    out.write(&r.get_escape_fn()(&words))?;
+    Ok(())
+}
+
 /// `{{yesno v}}` in the report's language.
 fn yesno(
     h: &handlebars::Helper<'_>,
@@ -203,6 +236,46 @@ fn yesno(
     out.write(&r.get_escape_fn()(
         catalogue(ctx, "text", key).unwrap_or(key),
     ))?;
+    Ok(())
+}
+
+/// `{{yesna v}}`: yes, no, or n/a for an optional boolean, in the report's
+/// language.
+fn yesna(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let key = match h.param(0).and_then(|p| p.value().as_bool()) {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "n_a",
+    };
+    out.write(&r.get_escape_fn()(
+        catalogue(ctx, "text", key).unwrap_or(key),
+    ))?;
+    Ok(())
+}
+
+/// `{{tk "ind_" id "_short"}}`: the sentence whose key is made of the
+/// parameters (no values to put in).
+fn tk(
+    h: &handlebars::Helper<'_>,
+    r: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let key: String = h.params().iter().map(|p| as_text(p.value())).collect();
+    let Some(text) = catalogue(ctx, "text", &key) else {
+        return Err(handlebars::RenderErrorReason::Other(format!(
+            "no text `{key}` in the report catalogue"
+        ))
+        .into());
+    };
+    out.write(&r.get_escape_fn()(text))?;
     Ok(())
 }
 
@@ -286,6 +359,32 @@ fn paint(
             .unwrap_or_else(|| value.to_string())
             .as_str(),
     );
+    out.write(&colourise(ctx, colour, &text))?;
+    Ok(())
+}
+
+/// `{{paint_t "red" "key"}}`: the catalogue text `key`, in colour.
+fn paint_t(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    ctx: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let colour = h.param(0).and_then(|p| p.value().as_str()).unwrap_or("");
+    let key = h.param(1).and_then(|p| p.value().as_str()).unwrap_or("");
+    let Some(text) = catalogue(ctx, "text", key) else {
+        return Err(handlebars::RenderErrorReason::Other(format!(
+            "no text `{key}` in the report catalogue"
+        ))
+        .into());
+    };
+    out.write(&colourise(ctx, colour, &escape_text(text)))?;
+    Ok(())
+}
+
+/// `text` in `colour` when the view asks for colour.
+fn colourise(ctx: &handlebars::Context, colour: &str, text: &str) -> String {
     let enabled = ctx
         .data()
         .get("color")
@@ -302,11 +401,10 @@ fn paint(
         _ => "",
     };
     if enabled && !code.is_empty() {
-        out.write(&format!("\x1b[{code}m{text}\x1b[0m"))?;
+        format!("\x1b[{code}m{text}\x1b[0m")
     } else {
-        out.write(&text)?;
+        text.to_string()
     }
-    Ok(())
 }
 
 /// The template registry for one escaping, built once per process:
@@ -387,10 +485,14 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("join", Box::new(join));
     hb.register_helper("days", Box::new(days));
     hb.register_helper("yesno", Box::new(yesno));
+    hb.register_helper("yesna", Box::new(yesna));
+    hb.register_helper("tk", Box::new(tk));
+    hb.register_helper("known", Box::new(known));
     hb.register_helper("starts_with", Box::new(starts_with));
     hb.register_helper("gt", Box::new(gt));
     hb.register_helper("bytes", Box::new(bytes));
     hb.register_helper("paint", Box::new(paint));
+    hb.register_helper("paint_t", Box::new(paint_t));
     hb.register_helper("pct", Box::new(pct));
     hb.register_helper("fixed", Box::new(fixed));
     hb.register_helper("num", Box::new(num));
@@ -495,6 +597,8 @@ impl CampaignFormat {
 struct CampaignView<'a> {
     report: &'a CampaignReport,
     charts: ChartsView<'a>,
+    lang: &'static str,
+    i18n: &'a super::i18n::Catalogue,
 }
 
 #[derive(Serialize)]
@@ -528,8 +632,13 @@ pub fn render_check(report: &CheckReport, format: CheckFormat, color: bool) -> R
     struct CheckView<'a> {
         report: &'a CheckReport,
         color: bool,
+        i18n: &'a super::i18n::Catalogue,
     }
-    let view = CheckView { report, color };
+    let view = CheckView {
+        report,
+        color,
+        i18n: super::i18n::Catalogue::get(report.lang)?,
+    };
     match format {
         CheckFormat::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
         CheckFormat::Text => Ok(registry(Escaping::Text)?.render("check.txt", &view)?),
@@ -548,6 +657,8 @@ pub fn render_campaign(
 ) -> Result<String> {
     let view = CampaignView {
         report,
+        lang: report.lang.code(),
+        i18n: super::i18n::Catalogue::get(report.lang)?,
         charts: ChartsView {
             indicators: &charts.indicators,
             scores: &charts.scores,

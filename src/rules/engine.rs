@@ -271,14 +271,102 @@ pub fn item_label(v: &serde_json::Value) -> String {
     }
 }
 
-/// Fill `{count}` and `{list}` (at most 10 items, then "and N more";
-/// "none" when there is no evidence).
+/// `host (Company, category)` with each identifier of the parenthesis in
+/// words: `www.facebook.com (Meta, publicité)`.
+fn label_parts(item: &str, cat: &crate::report::i18n::Catalogue) -> String {
+    let Some((head, inside)) = item
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once(" ("))
+        .filter(|(_, inside)| !inside.contains(['(', ')']))
+    else {
+        return item.to_string();
+    };
+    let parts: Vec<String> = inside
+        .split(", ")
+        .map(|p| match cat.labels.contains_key(p) {
+            true => cat.label(p),
+            false => p.to_string(),
+        })
+        .collect();
+    format!("{head} ({})", parts.join(", "))
+}
+
+/// Fill `{count}` and `{list}` (at most 10 items, then "and N more"), in
+/// English.
 pub fn render_message(template: &str, evidence: &[serde_json::Value]) -> String {
-    let mut labels: Vec<String> = evidence.iter().map(item_label).take(10).collect();
+    use crate::report::i18n::{Catalogue, Lang};
+    match Catalogue::get(Lang::En) {
+        Ok(cat) => render_message_in(template, evidence, cat),
+        Err(_) => render_message_in(template, evidence, &Catalogue::default()),
+    }
+}
+
+/// Fill `{count}` and `{list}` in the language of `cat`: an item that is
+/// an identifier of the report model (a notice element), or a part of the
+/// last parenthesis of an item that is one (`host (Company, advertising)`),
+/// is said in words from the catalogue's one table of labels; hosts, names
+/// and quoted text stay as they are.
+pub fn render_message_in(
+    template: &str,
+    evidence: &[serde_json::Value],
+    cat: &crate::report::i18n::Catalogue,
+) -> String {
+    use crate::report::i18n::{Arg, Words};
+    let mut items: Vec<Arg> = evidence
+        .iter()
+        .map(item_label)
+        .take(10)
+        .map(|l| match cat.labels.contains_key(&l) {
+            true => Arg::Label(l),
+            false => Arg::Plain(label_parts(&l, cat)),
+        })
+        .collect();
     if evidence.len() > 10 {
-        labels.push(format!("and {} more", evidence.len() - 10));
+        items.push(Arg::Words(Words::new(
+            "list_more",
+            vec![Arg::plain(evidence.len() - 10)],
+        )));
     }
     template
         .replace("{count}", &evidence.len().to_string())
-        .replace("{list}", &labels.join(", "))
+        .replace("{list}", &cat.say_arg(&Arg::List(items)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::i18n::{Catalogue, Lang};
+    use serde_json::json;
+
+    #[test]
+    fn list_items_that_are_identifiers_are_said_in_the_reports_language() {
+        let fr = Catalogue::get(Lang::Fr).unwrap();
+        let en = Catalogue::get(Lang::En).unwrap();
+        let evidence = [
+            json!("www.facebook.com (Meta, advertising)"),
+            json!("retention"),
+            json!("_ga (site-fr.test)"),
+        ];
+        assert_eq!(
+            render_message_in("{count}: {list}", &evidence, fr),
+            format!(
+                "3: www.facebook.com (Meta, {}), {}, _ga (site-fr.test)",
+                fr.label("advertising"),
+                fr.label("retention")
+            )
+        );
+        assert_eq!(
+            render_message("{list}", &evidence),
+            "www.facebook.com (Meta, advertising), retention period, _ga (site-fr.test)"
+        );
+        assert_ne!(fr.label("retention"), en.label("retention"));
+        // Past ten items, the rest is counted in the report's language.
+        let many: Vec<serde_json::Value> = (0..12).map(|i| json!(format!("h{i}.test"))).collect();
+        let said = render_message_in("{list}", &many, fr);
+        assert!(
+            said.ends_with(&fr.text("list_more", &["2".to_string()]).unwrap()),
+            "{said}"
+        );
+        assert!(render_message("{list}", &many).ends_with("and 2 more"));
+    }
 }

@@ -226,10 +226,19 @@ impl SiteReport {
                                 lang.clone(),
                                 RuleText {
                                     title: t.title.clone(),
-                                    message: crate::rules::engine::render_message(
-                                        &t.message,
-                                        &o.evidence,
-                                    ),
+                                    message: match crate::report::i18n::Catalogue::get(
+                                        crate::report::i18n::Lang::from_code(lang),
+                                    ) {
+                                        Ok(cat) => crate::rules::engine::render_message_in(
+                                            &t.message,
+                                            &o.evidence,
+                                            cat,
+                                        ),
+                                        Err(_) => crate::rules::engine::render_message(
+                                            &t.message,
+                                            &o.evidence,
+                                        ),
+                                    },
                                     remediation: t.remediation.clone(),
                                 },
                             )
