@@ -46,6 +46,7 @@ pub mod demo;
 pub mod evidence;
 pub mod facts;
 pub mod files;
+pub mod i18n;
 pub mod judge;
 pub mod knowledge;
 pub mod lists;

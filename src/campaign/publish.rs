@@ -10,10 +10,10 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 
+use crate::i18n::{default_lang, Catalogue, Lang};
 use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
-use crate::report::i18n::{default_lang, Catalogue, Lang};
 use crate::report::render::{render_in, Format};
 use crate::store::{Campaign, CampaignStore, SiteState, StoredSite};
 use crate::verdict::Report;

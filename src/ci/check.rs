@@ -31,7 +31,7 @@ use serde::Serialize;
 
 use super::baseline::{visits, Baseline, SiteBaseline};
 use super::config::{Allow, Config, Level, RunsPolicy};
-use crate::report::i18n::{Arg, Catalogue, Lang, Words};
+use crate::i18n::{Arg, Catalogue, Lang, Words};
 use crate::rules::engine::RuleStatus;
 use crate::verdict::SiteReport;
 

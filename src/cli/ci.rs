@@ -234,7 +234,7 @@ fn run_check(args: &mut CheckArgs) -> Result<u8> {
     }
     // The report's language: asked for, else the profile's (given, else
     // the sites').
-    let lang = crate::report::i18n::Lang::choose(
+    let lang = crate::i18n::Lang::choose(
         args.report_lang,
         args.crawl.profile.as_deref(),
         all_runs

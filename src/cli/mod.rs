@@ -200,7 +200,7 @@ pub struct ScanArgs {
     /// Language of the text, Markdown and HTML reports [default: French
     /// when every site is judged under the fr profile, else English].
     #[arg(long, value_enum, value_name = "LANG")]
-    pub report_lang: Option<crate::report::i18n::Lang>,
+    pub report_lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(Debug, Args)]
@@ -294,7 +294,7 @@ pub struct CheckArgs {
     /// every site is judged under the fr profile, else English]. Rule and
     /// assertion ids, levels and fingerprints do not change with it.
     #[arg(long, value_enum, value_name = "LANG")]
-    pub report_lang: Option<crate::report::i18n::Lang>,
+    pub report_lang: Option<crate::i18n::Lang>,
     #[command(flatten)]
     pub crawl: CrawlArgs,
 }
@@ -331,7 +331,7 @@ pub struct ReportArgs {
     /// Language of the barometer and site reports [default: French when
     /// the campaign is judged under the fr profile, else English].
     #[arg(long, value_enum, value_name = "LANG")]
-    pub report_lang: Option<crate::report::i18n::Lang>,
+    pub report_lang: Option<crate::i18n::Lang>,
 }
 
 #[derive(Debug, Args)]

@@ -105,7 +105,7 @@ fn publish(args: &ReportArgs) -> Result<()> {
         config
             .profile
             .as_deref()
-            .map(crate::report::i18n::Lang::for_profile)
+            .map(crate::i18n::Lang::for_profile)
     });
     let judge = Judge::new(config, &mut |w| warn(&w))?;
     let references = References::builtin()?;

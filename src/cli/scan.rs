@@ -187,7 +187,7 @@ pub fn write_report(
     report: &Report,
     format: Format,
     output: Option<&std::path::Path>,
-    lang: Option<crate::report::i18n::Lang>,
+    lang: Option<crate::i18n::Lang>,
 ) -> Result<()> {
     match output {
         Some(path) => {

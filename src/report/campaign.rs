@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Arg, Catalogue, Lang, Words};
 use crate::knowledge::references::{Reference, References};
-use crate::report::i18n::{Arg, Catalogue, Lang, Words};
 use crate::report::SiteReport;
 use crate::stats::{histogram, Distribution, Proportion};
 use crate::targets::Skipped;

@@ -72,7 +72,7 @@ pub struct ChartWords {
 }
 
 impl ChartWords {
-    pub fn new(cat: &crate::report::i18n::Catalogue) -> ChartWords {
+    pub fn new(cat: &crate::i18n::Catalogue) -> ChartWords {
         let say = |key: &str| cat.text(key, &[]).unwrap_or_else(|| key.to_string());
         ChartWords {
             legend_bars: say("chart_legend_bars"),
@@ -495,7 +495,7 @@ mod tests {
     use super::*;
 
     fn en() -> ChartWords {
-        ChartWords::new(crate::report::i18n::Catalogue::get(crate::report::i18n::Lang::En).unwrap())
+        ChartWords::new(crate::i18n::Catalogue::get(crate::i18n::Lang::En).unwrap())
     }
 
     fn bar(label: &str, percent: f64) -> Bar {

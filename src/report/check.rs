@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::ci::check::CheckOutcome;
 use crate::ci::config::RunsPolicy;
-use crate::report::i18n::{Arg, Catalogue, Lang, Words};
+use crate::i18n::{Arg, Catalogue, Lang, Words};
 
 /// One audited URL of the check.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ pub mod campaign;
 pub mod chart;
 pub mod check;
 pub mod har;
-pub mod i18n;
+pub use crate::i18n;
 pub mod render;
 
 pub use crate::verdict::*;

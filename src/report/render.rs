@@ -524,7 +524,7 @@ struct View<'a> {
     report: &'a Report,
     color: bool,
     lang: &'static str,
-    i18n: &'a super::i18n::Catalogue,
+    i18n: &'a crate::i18n::Catalogue,
 }
 
 /// Escape one CSV field (RFC 4180): quoted when it holds a comma, quote or
@@ -598,7 +598,7 @@ struct CampaignView<'a> {
     report: &'a CampaignReport,
     charts: ChartsView<'a>,
     lang: &'static str,
-    i18n: &'a super::i18n::Catalogue,
+    i18n: &'a crate::i18n::Catalogue,
 }
 
 #[derive(Serialize)]
@@ -632,12 +632,12 @@ pub fn render_check(report: &CheckReport, format: CheckFormat, color: bool) -> R
     struct CheckView<'a> {
         report: &'a CheckReport,
         color: bool,
-        i18n: &'a super::i18n::Catalogue,
+        i18n: &'a crate::i18n::Catalogue,
     }
     let view = CheckView {
         report,
         color,
-        i18n: super::i18n::Catalogue::get(report.lang)?,
+        i18n: crate::i18n::Catalogue::get(report.lang)?,
     };
     match format {
         CheckFormat::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
@@ -658,7 +658,7 @@ pub fn render_campaign(
     let view = CampaignView {
         report,
         lang: report.lang.code(),
-        i18n: super::i18n::Catalogue::get(report.lang)?,
+        i18n: crate::i18n::Catalogue::get(report.lang)?,
         charts: ChartsView {
             indicators: &charts.indicators,
             scores: &charts.scores,
@@ -685,15 +685,15 @@ pub fn render_in(
     report: &Report,
     format: Format,
     color: bool,
-    lang: Option<super::i18n::Lang>,
+    lang: Option<crate::i18n::Lang>,
 ) -> Result<String> {
     let lang = lang.unwrap_or_else(|| {
-        super::i18n::default_lang(report.sites.iter().map(|s| s.facts.profile.id.as_str()))
+        crate::i18n::default_lang(report.sites.iter().map(|s| s.facts.profile.id.as_str()))
     });
     // Findings and rule titles in the report's language, where the rule
     // has words for it.
     let translated;
-    let report = if lang == super::i18n::Lang::En {
+    let report = if lang == crate::i18n::Lang::En {
         report
     } else {
         let mut r = report.clone();
@@ -718,7 +718,7 @@ pub fn render_in(
         report,
         color,
         lang: lang.code(),
-        i18n: super::i18n::Catalogue::get(lang)?,
+        i18n: crate::i18n::Catalogue::get(lang)?,
     };
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),

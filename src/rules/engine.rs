@@ -273,7 +273,7 @@ pub fn item_label(v: &serde_json::Value) -> String {
 
 /// `host (Company, category)` with each identifier of the parenthesis in
 /// words: `www.facebook.com (Meta, publicité)`.
-fn label_parts(item: &str, cat: &crate::report::i18n::Catalogue) -> String {
+fn label_parts(item: &str, cat: &crate::i18n::Catalogue) -> String {
     let Some((head, inside)) = item
         .strip_suffix(')')
         .and_then(|s| s.rsplit_once(" ("))
@@ -294,7 +294,7 @@ fn label_parts(item: &str, cat: &crate::report::i18n::Catalogue) -> String {
 /// Fill `{count}` and `{list}` (at most 10 items, then "and N more"), in
 /// English.
 pub fn render_message(template: &str, evidence: &[serde_json::Value]) -> String {
-    use crate::report::i18n::{Catalogue, Lang};
+    use crate::i18n::{Catalogue, Lang};
     match Catalogue::get(Lang::En) {
         Ok(cat) => render_message_in(template, evidence, cat),
         Err(_) => render_message_in(template, evidence, &Catalogue::default()),
@@ -309,9 +309,9 @@ pub fn render_message(template: &str, evidence: &[serde_json::Value]) -> String 
 pub fn render_message_in(
     template: &str,
     evidence: &[serde_json::Value],
-    cat: &crate::report::i18n::Catalogue,
+    cat: &crate::i18n::Catalogue,
 ) -> String {
-    use crate::report::i18n::{Arg, Words};
+    use crate::i18n::{Arg, Words};
     let mut items: Vec<Arg> = evidence
         .iter()
         .map(item_label)
@@ -335,7 +335,7 @@ pub fn render_message_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::i18n::{Catalogue, Lang};
+    use crate::i18n::{Catalogue, Lang};
     use serde_json::json;
 
     #[test]

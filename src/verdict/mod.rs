@@ -226,8 +226,8 @@ impl SiteReport {
                                 lang.clone(),
                                 RuleText {
                                     title: t.title.clone(),
-                                    message: match crate::report::i18n::Catalogue::get(
-                                        crate::report::i18n::Lang::from_code(lang),
+                                    message: match crate::i18n::Catalogue::get(
+                                        crate::i18n::Lang::from_code(lang),
                                     ) {
                                         Ok(cat) => crate::rules::engine::render_message_in(
                                             &t.message,
