@@ -165,6 +165,9 @@ struct Running {
     /// We killed it on purpose (a tab that would not close): visits that
     /// fail because of that are not retried.
     killed: AtomicBool,
+    /// Behind the guard proxy: its visits also refuse non-public IP
+    /// literals in the browser (judged once per site, in `crawl_blocking`).
+    guarded: bool,
 }
 
 impl Running {
@@ -400,6 +403,7 @@ impl ChromeEngine {
             contexts: Arc::default(),
             slot: slot.clone(),
             killed: AtomicBool::new(false),
+            guarded: guard.is_some(),
         };
         if slot.cancelled.load(Ordering::SeqCst) {
             return Err("the audit was stopped".into());
@@ -1120,7 +1124,7 @@ impl ChromeEngine {
         let soft = (started + self.opts.visit_timeout).min(site_soft);
         let hard = (soft + wrap).min(site_deadline);
         let mut s = self.session(run, user_agent, soft, hard)?;
-        if self.guarded(input) {
+        if run.guarded {
             s.tab.call(cdp::SetBlockedUrls {
                 urls: crate::net::PrivateGuard::browser_patterns(),
             })?;
