@@ -166,6 +166,8 @@ fn check_outputs_carry_no_control_characters_and_junit_is_xml() {
                 "*:127.0.0.1",
                 "--insecure",
                 "--no-baseline",
+                "--report-lang",
+                "en",
                 "--format",
                 format,
             ],
