@@ -61,6 +61,17 @@ pub struct Catalogue {
     pub lang: Option<String>,
     pub text: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
+    /// How this language names each legal instrument of `rules/law.toml`,
+    /// by id; an instrument it does not name keeps its registry title.
+    #[serde(default)]
+    pub instruments: BTreeMap<String, String>,
+    /// Pinpoints of rule references that hold words ("practice B",
+    /// "recital 32, art. 4(11)"), keyed by their English text.
+    #[serde(default)]
+    pub pinpoints: BTreeMap<String, String>,
+    /// The column guide of `sites.csv` (`report::campaign::csv_guide`).
+    #[serde(default)]
+    pub csv: BTreeMap<String, String>,
 }
 
 impl Catalogue {
@@ -93,6 +104,16 @@ impl Catalogue {
             s = s.replace(&format!("{{{i}}}"), a);
         }
         Some(s)
+    }
+
+    /// The title of legal instrument `id` in this language, else `title`.
+    pub fn instrument<'a>(&'a self, id: &str, title: &'a str) -> &'a str {
+        self.instruments.get(id).map_or(title, String::as_str)
+    }
+
+    /// A reference's pinpoint in this language, else as written.
+    pub fn pinpoint<'a>(&'a self, article: &'a str) -> &'a str {
+        self.pinpoints.get(article).map_or(article, String::as_str)
     }
 
     /// The words for an identifier; an unknown one (a CMP name, a value

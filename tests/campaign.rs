@@ -930,7 +930,7 @@ fn campaign_reports_speak_the_profiles_language() {
             "--db",
             db.to_str().unwrap(),
             "-f",
-            "html,md",
+            "html,md,csv",
             "-o",
             out_dir.to_str().unwrap(),
         ];
@@ -945,12 +945,25 @@ fn campaign_reports_speak_the_profiles_language() {
             .expect("site-fr's page");
         (
             read(out_dir.join("index.html")),
-            read(out_dir.join("barometer.md")),
+            read(out_dir.join("barometer.md")) + &read(out_dir.join("sites.csv.md")),
             read(site),
         )
     };
     let (index, md, site) = publish("fr", &[]);
     assert!(index.contains("<html lang=\"fr\">"), "{index}");
+    // Published studies are described in French, the CSV's column guide
+    // too (its column names stay as the CSV has them).
+    let (study_fr, study_en) = first_study_sample();
+    assert!(index.contains(&study_fr), "{study_fr}");
+    assert!(!index.contains(&study_en), "{study_en}");
+    let guide_fr = csv_catalogue("fr");
+    let guide_en = csv_catalogue("en");
+    for key in ["title", "rank_scope", "tracking_before_choice_meaning"] {
+        let fr = t(&guide_fr, key);
+        assert!(md.contains(&fr), "{key}: {fr}");
+        assert!(!md.contains(&t(&guide_en, key)), "{key} in English");
+    }
+    assert!(md.contains("| `rank_shared` |"));
     for key in [
         "c_headline",
         "c_nav_ranking",
@@ -1005,6 +1018,8 @@ fn campaign_reports_speak_the_profiles_language() {
         assert!(!index.contains(&t(&fr, key)), "{key} in French");
     }
     assert!(md.contains(&t(&en, "c_md_definitions")) && !md.contains(&t(&fr, "c_md_definitions")));
+    assert!(index.contains(&study_en) && !index.contains(&study_fr));
+    assert!(md.contains(&t(&guide_en, "title")) && !md.contains(&t(&guide_fr, "title")));
     assert!(site.contains("<html lang=\"en\">") && !site.contains(&fr_site));
 }
 
@@ -1015,5 +1030,31 @@ fn catalogue_site() -> (String, String) {
     (
         format!("<h3>{}</h3>", fr["summary"].as_str().unwrap()),
         format!("<h3>{}</h3>", en["summary"].as_str().unwrap()),
+    )
+}
+
+/// The `[csv]` texts of a report catalogue (the column guide of sites.csv).
+fn csv_catalogue(lang: &str) -> toml::Table {
+    let path = format!("{}/reports/i18n/{lang}.toml", env!("CARGO_MANIFEST_DIR"));
+    let v: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["csv"].as_table().unwrap().clone()
+}
+
+/// The French and English sample of the first published study of
+/// rules/references.toml, as HTML shows them.
+fn first_study_sample() -> (String, String) {
+    let path = format!("{}/rules/references.toml", env!("CARGO_MANIFEST_DIR"));
+    let v: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let first = &v["reference"].as_array().unwrap()[0];
+    let html = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#x27;")
+    };
+    (
+        html(first["i18n"]["fr"]["sample"].as_str().unwrap()),
+        html(first["sample"].as_str().unwrap()),
     )
 }

@@ -270,7 +270,7 @@ fn keys(lang: &str, section: &str) -> BTreeSet<String> {
 
 #[test]
 fn every_key_exists_in_every_language_and_every_template_key_exists() {
-    for section in ["text", "labels"] {
+    for section in ["text", "labels", "csv"] {
         let en = keys("en", section);
         let fr = keys("fr", section);
         assert_eq!(
@@ -429,4 +429,116 @@ fn keys_and_texts(lang: &str) -> std::collections::BTreeMap<String, String> {
         }
     }
     out
+}
+
+#[test]
+fn french_reports_name_the_law_and_write_numbers_in_french() {
+    let md = report("www.site-fr.test", "md", &["--report-lang", "fr"]);
+    // The law by its French names, pinpoints in French words.
+    assert!(md.contains("RGPD (règlement (UE) 2016/679) art."), "{md}");
+    for en in [
+        "GDPR (Regulation",
+        "ePrivacy Directive",
+        "CJEU,",
+        "EDPB Guidelines",
+    ] {
+        assert!(!md.contains(en), "{en:?} in the French report:\n{md}");
+    }
+    // Numbers: a decimal comma and a spaced percent sign, bytes in octets.
+    let weight = md
+        .lines()
+        .find(|l| l.starts_with("Page d’accueil "))
+        .unwrap_or_else(|| panic!("no weight line:\n{md}"));
+    let french = regex::Regex::new(r"\d+ (?:o|ko|Mo) ; .* dont \d+(?:,\d+)? % depuis").unwrap();
+    assert!(french.is_match(weight), "{weight}");
+    assert!(
+        !regex::Regex::new(r"\d\.\d").unwrap().is_match(weight),
+        "{weight}"
+    );
+    // The same in English keeps the registry's titles and points.
+    let en = report("www.site-fr.test", "md", &["--report-lang", "en"]);
+    assert!(en.contains("GDPR (Regulation (EU) 2016/679)"), "{en}");
+    let weight = en.lines().find(|l| l.starts_with("Home page ")).unwrap();
+    assert!(
+        regex::Regex::new(r"\d+ (?:B|kB|MB); .* \d+(?:\.\d+)?% of it from third parties")
+            .unwrap()
+            .is_match(weight),
+        "{weight}"
+    );
+    // Severities in the text format are words of the report's language.
+    let text = report("www.site-fr.test", "text", &["--report-lang", "fr"]);
+    assert!(!text.is_empty());
+    for en in ["CRITICAL ", "HIGH ", "MEDIUM ", "LOW ", "INFO "] {
+        assert!(!text.contains(en), "{en:?} in:\n{text}");
+    }
+    assert!(
+        ["CRITIQUE ", "ÉLEVÉE ", "MOYENNE ", "FAIBLE "]
+            .iter()
+            .any(|s| text.contains(s)),
+        "{text}"
+    );
+}
+
+/// Every legal instrument has a French name, and every pinpoint that holds
+/// words a French form: a French report cites no English title.
+#[test]
+fn every_instrument_and_worded_pinpoint_has_french_words() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let law: toml::Value =
+        toml::from_str(&std::fs::read_to_string(format!("{root}/rules/law.toml")).unwrap())
+            .unwrap();
+    let ids: BTreeSet<String> = law["instrument"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(ids.len() > 30, "{}", ids.len());
+    let named = keys("fr", "instruments");
+    assert_eq!(
+        ids.symmetric_difference(&named).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "[instruments] of fr.toml against rules/law.toml"
+    );
+    let pinpoints = keys("fr", "pinpoints");
+    let word = regex::Regex::new(r"[A-Za-z]{2,}").unwrap();
+    let abbreviations = ["art", "arts", "reg", "para", "ch"];
+    let mut worded = BTreeSet::new();
+    for entry in std::fs::read_dir(format!("{root}/rules/catalogue")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let rule: toml::Value = toml::from_str(&text).unwrap();
+        for r in rule
+            .get("references")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let article = r.get("article").and_then(|a| a.as_str()).unwrap_or("");
+            if word
+                .find_iter(article)
+                .any(|w| !abbreviations.contains(&w.as_str()))
+            {
+                worded.insert(article.to_string());
+            }
+        }
+    }
+    assert!(worded.len() > 10, "{worded:?}");
+    let missing: Vec<_> = worded.difference(&pinpoints).collect();
+    assert!(
+        missing.is_empty(),
+        "pinpoints without French words: {missing:?}"
+    );
+    let unused: Vec<_> = pinpoints
+        .iter()
+        .filter(|p| {
+            !std::fs::read_dir(format!("{root}/rules/catalogue"))
+                .unwrap()
+                .any(|e| {
+                    std::fs::read_to_string(e.unwrap().path())
+                        .unwrap()
+                        .contains(&format!("article = \"{p}\""))
+                })
+        })
+        .collect();
+    assert!(unused.is_empty(), "pinpoints no rule cites: {unused:?}");
 }

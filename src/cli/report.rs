@@ -154,7 +154,10 @@ fn publish(args: &ReportArgs) -> Result<()> {
         if format == CampaignFormat::Csv {
             // The column guide, beside the file it describes.
             let guide = args.output.join(CSV_GUIDE);
-            crate::files::write_atomic(&guide, crate::report::campaign::csv_guide())?;
+            crate::files::write_atomic(
+                &guide,
+                crate::report::campaign::csv_guide(crate::i18n::Catalogue::get(report.lang)?),
+            )?;
             eprintln!("wrote {}", guide.display());
         }
     }

@@ -5,6 +5,8 @@
 //! its method differs from ours. The barometer shows them beside its own
 //! figures; the differences are shown too, never hidden.
 
+use std::collections::BTreeMap;
+
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +43,31 @@ pub struct Reference {
     /// The figure was only seen in a secondary summary.
     #[serde(default)]
     pub verify: bool,
+    /// `sample`, `method` and `differences` in other languages, by code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub i18n: BTreeMap<String, ReferenceText>,
+}
+
+/// A published figure's descriptions in one language.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceText {
+    pub sample: String,
+    pub method: String,
+    pub differences: String,
+}
+
+impl Reference {
+    /// This figure with its descriptions in `lang` where it has them.
+    pub fn in_lang(&self, lang: &str) -> Reference {
+        let mut r = self.clone();
+        if let Some(t) = self.i18n.get(lang) {
+            r.sample = t.sample.clone();
+            r.method = t.method.clone();
+            r.differences = t.differences.clone();
+        }
+        r
+    }
 }
 
 #[derive(Deserialize)]

@@ -440,7 +440,11 @@ impl CampaignReport {
                 label: say(format!("ind_{id}_label")),
                 definition: say(format!("ind_{id}_definition")),
                 value: share(&all, id),
-                references: references.for_indicator(id).into_iter().cloned().collect(),
+                references: references
+                    .for_indicator(id)
+                    .into_iter()
+                    .map(|r| r.in_lang(cat.lang.as_deref().unwrap_or("en")))
+                    .collect(),
                 change: None,
             })
             .collect();
@@ -717,9 +721,6 @@ impl<'a> CsvRow<'a> {
 /// disagree.
 pub struct CsvColumn {
     pub header: &'static str,
-    /// Which visit (or visits) the value is measured over.
-    pub scope: &'static str,
-    pub meaning: &'static str,
     /// The indicator whose definition (and denominator) the column follows,
     /// or "".
     pub indicator: &'static str,
@@ -739,31 +740,20 @@ fn of_audited(row: CsvRow, f: impl Fn(&SiteRow) -> String) -> String {
     row.audited().map(f).unwrap_or_default()
 }
 
-const ALL_VISITS: &str =
-    "all visits made (first visit, and the refusal, acceptance and browsing visits when made)";
-const FIRST_VISIT: &str = "first visit, before any choice";
-const EMPTY_UNTOLD: &str = " yes or no; empty when the engine could not tell (the site is then out of the indicator's denominator) or the site was not audited.";
-
 /// The columns of `sites.csv`, in order.
 pub const CSV_COLUMNS: &[CsvColumn] = &[
     CsvColumn {
         header: "rank",
-        scope: "ranking of the audited sites",
-        meaning: "Rank by score, 1 = best. Equal scores share a rank (1, 2, 2, 4); rows of equal score are ordered by fewer and milder findings, then by name. Empty for sites not audited.",
         indicator: "",
         value: |r| of_audited(r, |s| s.position.to_string()),
     },
     CsvColumn {
         header: "rank_shared",
-        scope: "ranking of the audited sites",
-        meaning: "yes when another site has the same score (and so the same rank).",
         indicator: "",
         value: |r| of_audited(r, |s| yes_no(Some(s.tied))),
     },
     CsvColumn {
         header: "status",
-        scope: "the site",
-        meaning: "`audited`; `not_audited` (unreachable, TLS failure, timeout, or a home page that answered 4xx or 5xx or came back empty: an error page is not the site), counted in no figure; or `pending` (not audited yet).",
         indicator: "",
         value: |r| {
             match r {
@@ -776,8 +766,6 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     },
     CsvColumn {
         header: "not_audited_reason",
-        scope: "the site",
-        meaning: "Why a site could not be audited, as observed (\"the home page answered HTTP 404 (Not Found)…\"). Empty otherwise.",
         indicator: "",
         value: |r| match r {
             CsvRow::NotAudited(u) => u.error.clone(),
@@ -786,22 +774,16 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     },
     CsvColumn {
         header: "url",
-        scope: "the site",
-        meaning: "The URL audited, as listed in the input.",
         indicator: "",
         value: |r| r.url().to_string(),
     },
     CsvColumn {
         header: "site",
-        scope: "the site",
-        meaning: "Registrable domain of the audited site.",
         indicator: "",
         value: |r| of_audited(r, |s| s.site.clone()),
     },
     CsvColumn {
         header: "name",
-        scope: "input",
-        meaning: "Name given in the input file, if any.",
         indicator: "",
         value: |r| match r {
             CsvRow::Audited(s) => s.name.clone().unwrap_or_default(),
@@ -811,134 +793,100 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     },
     CsvColumn {
         header: "category",
-        scope: "input",
-        meaning: "Category given in the input file, if any.",
         indicator: "",
         value: |r| of_audited(r, |s| s.category.clone().unwrap_or_default()),
     },
     CsvColumn {
         header: "input_rank",
-        scope: "input",
-        meaning: "Rank given in the input file (popularity), not our ranking.",
         indicator: "",
-        value: |r| of_audited(r, |s| s.input_rank.map(|n| n.to_string()).unwrap_or_default()),
+        value: |r| {
+            of_audited(r, |s| {
+                s.input_rank.map(|n| n.to_string()).unwrap_or_default()
+            })
+        },
     },
     CsvColumn {
         header: "score",
-        scope: ALL_VISITS,
-        meaning: "100 minus the weight of every failed rule, floored at 0 (docs/scoring.md). Empty for sites not audited: they have no score.",
         indicator: "",
         value: |r| of_audited(r, |s| s.score.to_string()),
     },
     CsvColumn {
         header: "grade",
-        scope: ALL_VISITS,
-        meaning: "A 90-100, B 75-89, C 55-74, D 35-54, E 0-34.",
         indicator: "",
         value: |r| of_audited(r, |s| s.grade.clone()),
     },
     CsvColumn {
         header: "banner_first_visit",
-        scope: FIRST_VISIT,
-        meaning: "A consent banner was seen on the home page:",
         indicator: "banner",
         value: |r| of_audited(r, |s| yes_no(s.indicators.banner)),
     },
     CsvColumn {
         header: "reject_on_first_layer_first_visit",
-        scope: FIRST_VISIT,
-        meaning: "The banner's first layer offers a refusal:",
         indicator: "reject_first_layer",
         value: |r| of_audited(r, |s| yes_no(s.indicators.reject_first_layer)),
     },
     CsvColumn {
         header: "tracking_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "A tracker was contacted or a consent cookie set before any choice:",
         indicator: "tracking_before_choice",
         value: |r| of_audited(r, |s| yes_no(s.indicators.tracking_before_choice)),
     },
     CsvColumn {
         header: "tracking_after_reject",
-        scope: "refusal visit (browser engine), after the reject click",
-        meaning: "Tracking went on after the refusal:",
         indicator: "tracking_after_reject",
         value: |r| of_audited(r, |s| yes_no(s.indicators.tracking_after_reject)),
     },
     CsvColumn {
         header: "cross_site_tracking_said_in_banner_first_visit",
-        scope: FIRST_VISIT,
-        meaning: "The banner says visitors are tracked across sites:",
         indicator: "cross_site_disclosed",
         value: |r| of_audited(r, |s| yes_no(s.indicators.cross_site_disclosed)),
     },
     CsvColumn {
         header: "consent_cookies_over_13_months_before_choice_or_after_accept",
-        scope: "first visit before any choice, and the acceptance visit",
-        meaning: "A cookie that needs consent lives over 13 months:",
         indicator: "cookies_over_13_months",
         value: |r| of_audited(r, |s| yes_no(s.indicators.cookies_over_13_months)),
     },
     CsvColumn {
         header: "basic_requirements_met",
-        scope: "first visit, and the refusal visit when made",
-        meaning: "Reject on the first layer, no tracking before choice, none after a refusal:",
         indicator: "minimally_compliant",
         value: |r| of_audited(r, |s| yes_no(s.indicators.minimally_compliant)),
     },
     CsvColumn {
         header: "retargeting_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "A retargeting company was contacted before any choice:",
         indicator: "retargeting_before_choice",
         value: |r| of_audited(r, |s| yes_no(s.indicators.retargeting_before_choice)),
     },
     CsvColumn {
         header: "retargeting_after_accept",
-        scope: "acceptance visit (browser engine), after the accept click",
-        meaning: "A retargeting company was contacted after accepting:",
         indicator: "retargeting_after_accept",
         value: |r| of_audited(r, |s| yes_no(s.indicators.retargeting_after_accept)),
     },
     CsvColumn {
         header: "cookie_wall_first_visit",
-        scope: FIRST_VISIT,
-        meaning: "The content is walled behind consent:",
         indicator: "cookie_wall",
         value: |r| of_audited(r, |s| yes_no(s.indicators.cookie_wall)),
     },
     CsvColumn {
         header: "third_party_hosts_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "Number of third-party hosts contacted.",
         indicator: "",
         value: |r| of_audited(r, |s| s.third_party_hosts.to_string()),
     },
     CsvColumn {
         header: "cookies_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "Number of cookies set, first- and third-party.",
         indicator: "",
         value: |r| of_audited(r, |s| s.cookies.to_string()),
     },
     CsvColumn {
         header: "trackers_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "Number of tracker hosts contacted.",
         indicator: "",
         value: |r| of_audited(r, |s| s.trackers.to_string()),
     },
     CsvColumn {
         header: "home_page_bytes_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "Bytes transferred for the home page; 0 when not measured.",
         indicator: "",
         value: |r| of_audited(r, |s| s.page_weight_bytes.to_string()),
     },
     CsvColumn {
         header: "third_party_byte_share_before_choice",
-        scope: FIRST_VISIT,
-        meaning: "Share of the bytes that went to third parties, 0 to 1; empty when bytes were not measured.",
         indicator: "",
         value: |r| {
             of_audited(r, |s| {
@@ -950,43 +898,31 @@ pub const CSV_COLUMNS: &[CsvColumn] = &[
     },
     CsvColumn {
         header: "co2e_grams_first_visit",
-        scope: FIRST_VISIT,
-        meaning: "Estimated grams of CO2e of the visit (Sustainable Web Design Model v4, docs/weight.md).",
         indicator: "",
         value: |r| of_audited(r, |s| format!("{:.4}", s.co2e_grams)),
     },
     CsvColumn {
         header: "tracker_companies_all_visits",
-        scope: "first visit, refusal visit and acceptance visit (those made)",
-        meaning: "Companies behind the trackers contacted, `; `-separated.",
         indicator: "",
         value: |r| of_audited(r, |s| s.tracker_companies.join("; ")),
     },
     CsvColumn {
         header: "tracker_hosts_all_visits",
-        scope: "first visit, refusal visit and acceptance visit (those made)",
-        meaning: "Tracker hosts contacted, `; `-separated.",
         indicator: "",
         value: |r| of_audited(r, |s| s.tracker_hosts.join("; ")),
     },
     CsvColumn {
         header: "findings",
-        scope: ALL_VISITS,
-        meaning: "Rule ids failed with high or medium confidence (what the figures count), `; `-separated.",
         indicator: "",
         value: |r| of_audited(r, |s| s.findings.join("; ")),
     },
     CsvColumn {
         header: "findings_severity_weight",
-        scope: ALL_VISITS,
-        meaning: "Sum of the severity weights of those findings (critical 30, high 15, medium 8, low 3): orders sites of equal score.",
         indicator: "",
         value: |r| of_audited(r, |s| s.severity_weight.to_string()),
     },
     CsvColumn {
         header: "findings_to_review",
-        scope: ALL_VISITS,
-        meaning: "Rule ids failed on a heuristic (low confidence): for review, counted in no figure.",
         indicator: "",
         value: |r| of_audited(r, |s| s.findings_to_review.join("; ")),
     },
@@ -1020,27 +956,32 @@ impl CampaignReport {
     }
 }
 
-/// `sites.csv.md`: every column of `sites.csv`, its scope and meaning.
-pub fn csv_guide() -> String {
-    let mut out = String::from(
-        "# sites.csv: column guide\n\nOne row per listed site: the audited sites in ranking order, then the sites that could not be audited (`status` = `not_audited`, with the reason), then those not audited yet (`pending`). Each column measures one scope, named in its header and below: \"before choice\" is the first visit, before any click on the banner; other visits are made by the browser engine only. Yes/no columns are empty when the engine could not tell, and that site is then left out of the indicator's denominator.\n\n| column | scope | meaning |\n|---|---|---|\n",
+/// `sites.csv.md`: every column of `sites.csv`, the visits it is measured
+/// over and what it means, in the catalogue's language (the `[csv]` texts;
+/// column names stay as the CSV has them).
+pub fn csv_guide(cat: &Catalogue) -> String {
+    let say = |key: &str| cat.csv.get(key).cloned().unwrap_or_else(|| key.to_string());
+    let mut out = format!(
+        "# {}\n\n{}\n\n| {} | {} | {} |\n|---|---|---|\n",
+        say("title"),
+        say("intro"),
+        say("column"),
+        say("scope"),
+        say("meaning")
     );
     for c in CSV_COLUMNS {
-        let mut meaning = c.meaning.to_string();
+        let mut meaning = say(&format!("{}_meaning", c.header));
         if INDICATORS.contains(&c.indicator) {
-            // The guide is in English, as the column names are.
-            let english = Catalogue::get(Lang::En).ok();
             let key = format!("ind_{}_definition", c.indicator);
-            meaning.push_str(EMPTY_UNTOLD);
             meaning.push(' ');
-            meaning.push_str(
-                &english.map_or(key.clone(), |cat| cat.say(&Words::new(&key, Vec::new()))),
-            );
+            meaning.push_str(&say("empty_untold"));
+            meaning.push(' ');
+            meaning.push_str(&cat.say(&Words::new(&key, Vec::new())));
         }
         out.push_str(&format!(
             "| `{}` | {} | {} |\n",
             c.header,
-            c.scope,
+            say(&format!("{}_scope", c.header)),
             meaning.replace('|', "\\|")
         ));
     }
@@ -1190,16 +1131,29 @@ mod tests {
 
     #[test]
     fn every_csv_column_is_in_the_guide_with_its_scope() {
-        let guide = csv_guide();
         let mut headers = std::collections::HashSet::new();
+        for lang in Lang::ALL {
+            let cat = Catalogue::get(lang).unwrap();
+            let guide = csv_guide(cat);
+            for c in CSV_COLUMNS {
+                for part in ["scope", "meaning"] {
+                    let key = format!("{}_{part}", c.header);
+                    let text = cat.csv.get(&key);
+                    assert!(text.is_some_and(|t| !t.is_empty()), "{lang:?}: {key}");
+                }
+                let scope = &cat.csv[&format!("{}_scope", c.header)];
+                assert!(
+                    guide.contains(&format!("| `{}` | {scope} |", c.header)),
+                    "{lang:?}: {}",
+                    c.header
+                );
+            }
+            // Every text of [csv] is used: a title, an intro, the table
+            // head, `empty_untold` and two per column.
+            assert_eq!(cat.csv.len(), 5 + 1 + 2 * CSV_COLUMNS.len(), "{lang:?}");
+        }
         for c in CSV_COLUMNS {
             assert!(headers.insert(c.header), "{} twice", c.header);
-            assert!(!c.scope.is_empty() && !c.meaning.is_empty(), "{}", c.header);
-            assert!(
-                guide.contains(&format!("| `{}` | {} |", c.header, c.scope)),
-                "{}",
-                c.header
-            );
             assert!(
                 c.indicator.is_empty() || INDICATORS.contains(&c.indicator),
                 "{}",

@@ -113,22 +113,8 @@ handlebars_helper!(join: |v: Json, sep: str| match v {
     serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(sep),
     other => other.as_str().unwrap_or_default().to_string(),
 });
-// Campaign helpers: `{{pct 3.04}}` → "3.0%", `{{fixed 2.456 1}}` → "2.5",
-// `{{signed -1.25}}` → "-1.3" / "+0.0", `{{maybe v}}` → yes / no / n/a for
-// an optional boolean.
-handlebars_helper!(pct: |v: Json| match v.as_f64() { Some(x) => format!("{x:.1}%"), None => "n/a".to_string() });
-handlebars_helper!(fixed: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => "n/a".to_string() });
-handlebars_helper!(num: |v: Json, digits: u64| match v.as_f64() { Some(x) => format!("{x:.prec$}", prec = digits as usize), None => String::new() });
-handlebars_helper!(signed: |v: Json| match v.as_f64() { Some(x) => format!("{:+.1}", if x.abs() < 0.05 { 0.0 } else { x }), None => "n/a".to_string() });
 handlebars_helper!(when: |v: str| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_else(|_| v.to_string()));
-handlebars_helper!(maybe: |v: Json| match v.as_bool() { Some(true) => "yes", Some(false) => "no", None => "n/a" });
 handlebars_helper!(starts_with: |s: str, prefix: str| s.starts_with(prefix));
-handlebars_helper!(bytes: |v: Json| match v.as_f64() {
-    Some(x) if x >= 1e6 => format!("{:.2} MB", x / 1e6),
-    Some(x) if x >= 1e3 => format!("{:.1} kB", x / 1e3),
-    Some(x) => format!("{x:.0} B"),
-    None => "n/a".to_string(),
-});
 handlebars_helper!(gt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) > b.as_f64().unwrap_or(0.0));
 
 /// A JSON value as text: strings as they are, numbers as written.
@@ -289,7 +275,10 @@ fn days(
 ) -> handlebars::HelperResult {
     let d = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
     let (key, n) = if d >= 1.0 {
-        ("days", format!("{}", (d * 10.0).round() / 10.0))
+        (
+            "days",
+            decimal(ctx, format!("{}", (d * 10.0).round() / 10.0)),
+        )
     } else if d > 0.0 {
         ("hours", format!("{}", (d * 24.0).round()))
     } else {
@@ -336,7 +325,6 @@ fn severities(
 
 // `{{share 0.25}}` → "25%"; `{{lt a b}}`; `{{inc i}}` → i + 1;
 // `{{anchor site "part"}}` → an id made of the site's letters and digits.
-handlebars_helper!(share: |v: Json| match v.as_f64() { Some(x) => format!("{}%", (x * 1000.0).round() / 10.0), None => "n/a".to_string() });
 handlebars_helper!(lt: |a: Json, b: Json| a.as_f64().unwrap_or(0.0) < b.as_f64().unwrap_or(0.0));
 handlebars_helper!(inc: |v: u64| v + 1);
 handlebars_helper!(anchor: |site: str, part: str| format!("{}-{part}", site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect::<String>()));
@@ -475,6 +463,89 @@ pub fn escape_github(s: &str) -> String {
     out
 }
 
+/// A number the way the report's language writes it: the catalogue's
+/// `decimal_separator` in place of the point ("0,7" in French).
+fn decimal(ctx: &handlebars::Context, s: String) -> String {
+    match catalogue(ctx, "text", "decimal_separator") {
+        Some(sep) if sep != "." => s.replace('.', sep),
+        _ => s,
+    }
+}
+
+/// The catalogue sentence `key` with its one value (`percent` = "{0} %").
+fn unit(ctx: &handlebars::Context, key: &str, fallback: &str, value: String) -> String {
+    catalogue(ctx, "text", key)
+        .unwrap_or(fallback)
+        .replace("{0}", &value)
+}
+
+/// The helpers that write numbers, each in the report's language:
+/// `{{pct 3.04}}` → "3.0%" / "3,0 %" (a value already in percent);
+/// `{{share 0.25}}` → "25%" (a fraction); `{{fixed 2.456 1}}` → "2.5"
+/// (n/a when missing); `{{num 2.456 1}}` (nothing when missing);
+/// `{{signed -1.25}}` → "-1.3" / "+0.0"; `{{bytes 1500}}` → "1.5 kB" /
+/// "1,5 ko"; `{{maybe v}}` → yes / no / n/a for an optional boolean.
+#[derive(Clone, Copy)]
+enum Number {
+    Pct,
+    Share,
+    Fixed,
+    Num,
+    Signed,
+    Bytes,
+    Maybe,
+}
+
+impl handlebars::HelperDef for Number {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        _: &mut handlebars::RenderContext<'reg, 'rc>,
+    ) -> Result<handlebars::ScopedJson<'rc>, handlebars::RenderError> {
+        let value = h.param(0).map(|p| p.value());
+        let x = value.and_then(serde_json::Value::as_f64);
+        let digits = h.param(1).and_then(|p| p.value().as_u64()).unwrap_or(0) as usize;
+        let say = |key: &'static str| catalogue(ctx, "text", key).unwrap_or(key).to_string();
+        let text = match (self, x) {
+            (Number::Maybe, _) => match value.and_then(serde_json::Value::as_bool) {
+                Some(true) => say("yes"),
+                Some(false) => say("no"),
+                None => say("n_a"),
+            },
+            (Number::Num, None) => String::new(),
+            (_, None) => say("n_a"),
+            (Number::Pct, Some(x)) => unit(ctx, "percent", "{0}%", decimal(ctx, format!("{x:.1}"))),
+            (Number::Share, Some(x)) => {
+                let p = (x * 1000.0).round() / 10.0;
+                unit(ctx, "percent", "{0}%", decimal(ctx, format!("{p}")))
+            }
+            (Number::Fixed | Number::Num, Some(x)) => decimal(ctx, format!("{x:.digits$}")),
+            (Number::Signed, Some(x)) => {
+                let x = if x.abs() < 0.05 { 0.0 } else { x };
+                decimal(ctx, format!("{x:+.1}"))
+            }
+            (Number::Bytes, Some(x)) if x >= 1e6 => unit(
+                ctx,
+                "bytes_mb",
+                "{0} MB",
+                decimal(ctx, format!("{:.2}", x / 1e6)),
+            ),
+            (Number::Bytes, Some(x)) if x >= 1e3 => unit(
+                ctx,
+                "bytes_kb",
+                "{0} kB",
+                decimal(ctx, format!("{:.1}", x / 1e3)),
+            ),
+            (Number::Bytes, Some(x)) => unit(ctx, "bytes_b", "{0} B", format!("{x:.0}")),
+        };
+        Ok(handlebars::ScopedJson::Derived(serde_json::Value::String(
+            text,
+        )))
+    }
+}
+
 fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(false);
@@ -490,19 +561,19 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("known", Box::new(known));
     hb.register_helper("starts_with", Box::new(starts_with));
     hb.register_helper("gt", Box::new(gt));
-    hb.register_helper("bytes", Box::new(bytes));
+    hb.register_helper("bytes", Box::new(Number::Bytes));
     hb.register_helper("paint", Box::new(paint));
     hb.register_helper("paint_t", Box::new(paint_t));
-    hb.register_helper("pct", Box::new(pct));
-    hb.register_helper("fixed", Box::new(fixed));
-    hb.register_helper("num", Box::new(num));
-    hb.register_helper("signed", Box::new(signed));
-    hb.register_helper("maybe", Box::new(maybe));
+    hb.register_helper("pct", Box::new(Number::Pct));
+    hb.register_helper("fixed", Box::new(Number::Fixed));
+    hb.register_helper("num", Box::new(Number::Num));
+    hb.register_helper("signed", Box::new(Number::Signed));
+    hb.register_helper("maybe", Box::new(Number::Maybe));
     hb.register_helper("when", Box::new(when));
     hb.register_helper("t", Box::new(t));
     hb.register_helper("say", Box::new(label));
     hb.register_helper("severities", Box::new(severities));
-    hb.register_helper("share", Box::new(share));
+    hb.register_helper("share", Box::new(Number::Share));
     hb.register_helper("lt", Box::new(lt));
     hb.register_helper("inc", Box::new(inc));
     hb.register_helper("anchor", Box::new(anchor));
@@ -696,13 +767,23 @@ pub fn render_in(
     let report = if lang == crate::i18n::Lang::En {
         report
     } else {
+        let cat = crate::i18n::Catalogue::get(lang)?;
         let mut r = report.clone();
         for site in &mut r.sites {
+            if let Some(words) = &site.error_words {
+                site.error = Some(cat.say(words));
+            }
             for f in &mut site.findings {
                 if let Some(t) = f.i18n.get(lang.code()) {
                     f.title = t.title.clone();
                     f.message = t.message.clone();
                     f.remediation = t.remediation.clone();
+                }
+                for reference in &mut f.references {
+                    reference.instrument = cat
+                        .instrument(&reference.law, &reference.instrument)
+                        .to_string();
+                    reference.article = cat.pinpoint(&reference.article).to_string();
                 }
             }
             for line in &mut site.rules {

@@ -129,6 +129,11 @@ pub struct SiteReport {
     /// Why the site could not be audited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `error` in words any report language can say, when it was made
+    /// here rather than by the engine (whose messages are technical and
+    /// stay as they are).
+    #[serde(skip)]
+    pub error_words: Option<crate::i18n::Words>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Score>,
     /// Failed rules, most severe first.
@@ -270,15 +275,22 @@ impl SiteReport {
                 .then_with(|| a.rule_id.cmp(&b.rule_id))
         });
         let audited = facts.reachable;
+        use crate::i18n::{Arg, Catalogue, Lang, Words};
+        let home = evidence.visits.first().and_then(|v| v.pages.first());
+        let error_words = match home {
+            _ if audited => None,
+            Some(p) if p.error.is_some() => None,
+            Some(p) if p.status.is_some() => Some(Words::new(
+                "http_status",
+                vec![Arg::plain(p.status.unwrap_or_default())],
+            )),
+            _ => Some(Words::new("site_not_loaded", Vec::new())),
+        };
         let error = (!audited).then(|| {
-            evidence
-                .visits
-                .first()
-                .and_then(|v| v.pages.first())
-                .and_then(|p| {
-                    p.error
-                        .clone()
-                        .or_else(|| p.status.map(|s| format!("HTTP status {s}")))
+            home.and_then(|p| p.error.clone())
+                .or_else(|| {
+                    let words = error_words.as_ref()?;
+                    Some(Catalogue::get(Lang::En).ok()?.say(words))
                 })
                 .unwrap_or_else(|| "the site could not be loaded".to_string())
         });
@@ -290,6 +302,7 @@ impl SiteReport {
             site: evidence.target.site.clone(),
             audited,
             error,
+            error_words,
             score: if audited { score } else { None },
             findings: if audited { findings } else { Vec::new() },
             rules: lines,
