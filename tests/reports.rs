@@ -465,6 +465,19 @@ fn french_reports_name_the_law_and_write_numbers_in_french() {
             .is_match(weight),
         "{weight}"
     );
+    // Why a rule was not judged, in French too.
+    let html = report("www.site-fr.test", "html", &["--report-lang", "fr"]);
+    assert!(
+        html.contains("nécessite la visite après refus (moteur navigateur)"),
+        "{html}"
+    );
+    assert!(html.contains("ne s’applique pas à ce site"), "{html}");
+    for en in [
+        "needs the after-refusal visit",
+        "does not apply to this site",
+    ] {
+        assert!(!html.contains(en), "{en:?} in the French report");
+    }
     // Severities in the text format are words of the report's language.
     let text = report("www.site-fr.test", "text", &["--report-lang", "fr"]);
     assert!(!text.is_empty());

@@ -790,6 +790,9 @@ pub fn render_in(
                 if let Some(t) = line.titles.get(lang.code()) {
                     line.title = t.clone();
                 }
+                if let Some(words) = &line.detail_words {
+                    line.detail = cat.say(words);
+                }
             }
         }
         translated = r;

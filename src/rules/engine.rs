@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Catalogue, Rule};
 use crate::facts::Facts;
+use crate::i18n::{Arg, Catalogue as Messages, Lang, Words};
 
 /// A rule with its expressions compiled.
 pub struct CompiledRule {
@@ -60,6 +61,11 @@ pub struct RuleOutcome {
     /// differs from the catalogue's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<super::Severity>,
+    /// `detail` in words any report language can say, for the reasons
+    /// a rule is not applicable (failures say theirs through the rule's
+    /// own texts).
+    #[serde(skip)]
+    pub words: Option<crate::i18n::Words>,
 }
 
 fn compile(rule: &Rule, what: &str, source: &str) -> Result<Program> {
@@ -110,6 +116,7 @@ impl CompiledRules {
                     detail: format!("not part of the {} profile", p.name),
                     evidence: Vec::new(),
                     severity: None,
+                    words: Some(Words::new("rule_not_in_profile", vec![Arg::plain(&p.name)])),
                 },
                 _ => {
                     let mut o = r.evaluate(&ctx, facts);
@@ -169,29 +176,29 @@ impl CompiledRule {
             detail,
             evidence: Vec::new(),
             severity: None,
+            words: None,
+        };
+        // Why a rule is not applicable, said in English here and in any
+        // report language from the catalogue.
+        let not_applicable = |words: Words| {
+            let english = Messages::get(Lang::En).map(|c| c.say(&words));
+            RuleOutcome {
+                detail: english.unwrap_or_else(|_| words.key.clone()),
+                words: Some(words),
+                ..outcome(RuleStatus::NotApplicable, String::new())
+            }
         };
         if let Some(missing) = self.rule.requires.iter().find(|v| !facts.visit(**v).ran) {
-            return outcome(
-                RuleStatus::NotApplicable,
-                format!(
-                    "needs the {} visit (browser engine)",
-                    match missing {
-                        crate::evidence::VisitKind::AfterReject => "after-refusal",
-                        crate::evidence::VisitKind::AfterAccept => "after-acceptance",
-                        crate::evidence::VisitKind::FirstVisit => "first",
-                        crate::evidence::VisitKind::Browsing => "browsing",
-                    }
-                ),
-            );
+            return not_applicable(Words::new(
+                &format!("rule_needs_visit_{}", missing.as_str()),
+                Vec::new(),
+            ));
         }
         if let Some(applies) = &self.applies {
             match applies.execute(ctx) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
-                    return outcome(
-                        RuleStatus::NotApplicable,
-                        "does not apply to this site".to_string(),
-                    )
+                    return not_applicable(Words::new("rule_does_not_apply", Vec::new()))
                 }
                 Ok(other) => {
                     return outcome(
@@ -225,6 +232,7 @@ impl CompiledRule {
                     detail: render_message(&self.rule.message, &evidence),
                     evidence,
                     severity: None,
+                    words: None,
                 }
             }
             Ok(other) => outcome(

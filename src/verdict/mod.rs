@@ -184,6 +184,10 @@ pub struct RuleLine {
     /// The rule's file, for a rule that could not be evaluated.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
+    /// `detail` in words any report language can say (why the rule is
+    /// not applicable).
+    #[serde(skip)]
+    pub detail_words: Option<crate::i18n::Words>,
 }
 
 pub const SCORING: &str = "Score = 100 minus the weight of every failed rule (critical 30, high 15, medium 8, low 3, info 0 unless the rule sets its own weight), floored at 0. Grades: A 90-100, B 75-89, C 55-74, D 35-54, E 0-34. Rules that do not apply, or need a visit the engine did not make, take nothing off.";
@@ -267,6 +271,7 @@ impl SiteReport {
                 },
                 status: o.status,
                 detail: o.detail,
+                detail_words: o.words,
             });
         }
         findings.sort_by(|a, b| {
