@@ -69,6 +69,12 @@ pub struct ChartWords {
     interval: String,
     /// `{0} pp`
     points: String,
+    /// The report language's decimal separator and percent sign (`{0}%`).
+    decimal: String,
+    percent: String,
+    /// The ends of the axis of a change chart.
+    lower: String,
+    higher: String,
 }
 
 impl ChartWords {
@@ -81,7 +87,27 @@ impl ChartWords {
             no_data: say("chart_no_data"),
             interval: say("chart_interval"),
             points: say("chart_points"),
+            decimal: cat
+                .text("decimal_separator", &[])
+                .unwrap_or_else(|| ".".into()),
+            percent: cat.text("percent", &[]).unwrap_or_else(|| "{0}%".into()),
+            lower: say("chart_lower"),
+            higher: say("chart_higher"),
         }
+    }
+
+    /// A number shown to the reader, with the language's decimal separator.
+    fn number(&self, s: String) -> String {
+        if self.decimal == "." {
+            s
+        } else {
+            s.replace('.', &self.decimal)
+        }
+    }
+
+    /// A share in percent, as the language writes it ("3.0%", "3,0 %").
+    fn pct(&self, value: f64) -> String {
+        self.percent.replace("{0}", &self.number(num(value)))
     }
 }
 
@@ -118,9 +144,9 @@ pub fn percent_bars(title: &str, bars: &[Bar], words: &ChartWords) -> String {
         );
         let _ = write!(
             svg,
-            r#"<text x="{tx}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{}%</text>"#,
+            r#"<text x="{tx}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{}</text>"#,
             axis_y + 14,
-            tick as u32
+            words.percent.replace("{0}", &(tick as u32).to_string())
         );
     }
 
@@ -175,9 +201,9 @@ pub fn percent_bars(title: &str, bars: &[Bar], words: &ChartWords) -> String {
             // left part of the axis, left of it otherwise.
             // The diamond in the label sits on the marker's side.
             let text = format!(
-                "{}: {}%",
+                "{}: {}",
                 escape(&truncate(label, 48)),
-                num(clamp_percent(*value))
+                words.pct(clamp_percent(*value))
             );
             let (anchor, lx, text) = if xr < X0 + PLOT * 0.6 {
                 ("start", (xr - 6.0).max(X0), format!("&#9670; {text}"))
@@ -193,10 +219,10 @@ pub fn percent_bars(title: &str, bars: &[Bar], words: &ChartWords) -> String {
         }
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" font-weight="600">{}%</text></g>"#,
+            r#"<text x="{}" y="{}" font-weight="600">{}</text></g>"#,
             num(text_x + 6.0),
             num(y + 16.0),
-            num(percent)
+            words.pct(percent)
         );
     }
 
@@ -304,7 +330,9 @@ pub fn delta_bars(title: &str, rows: &[(String, f64)], words: &ChartWords) -> St
         .map(|(label, d)| {
             format!(
                 "{label}: {}",
-                words.points.replace("{0}", &signed(finite(*d)))
+                words
+                    .points
+                    .replace("{0}", &words.number(signed(finite(*d))))
             )
         })
         .collect::<Vec<_>>()
@@ -320,18 +348,20 @@ pub fn delta_bars(title: &str, rows: &[(String, f64)], words: &ChartWords) -> St
         );
         let _ = write!(
             svg,
-            r#"<text x="{tx}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{} pp</text>"#,
+            r#"<text x="{tx}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{}</text>"#,
             axis_y + 14,
-            signed(tick)
+            words.points.replace("{0}", &words.number(signed(tick)))
         );
     }
     let _ = write!(
         svg,
-        r#"<text x="{}" y="{}" fill="{MUTED}" font-size="11">&#8592; lower</text><text x="{}" y="{}" text-anchor="end" fill="{MUTED}" font-size="11">higher &#8594;</text>"#,
+        r#"<text x="{}" y="{}" fill="{MUTED}" font-size="11">&#8592; {}</text><text x="{}" y="{}" text-anchor="end" fill="{MUTED}" font-size="11">{} &#8594;</text>"#,
         num(X0),
         axis_y + 30,
+        escape(&words.lower),
         num(X0 + PLOT),
-        axis_y + 30
+        axis_y + 30,
+        escape(&words.higher)
     );
 
     for (i, (label, delta)) in rows.iter().enumerate() {
@@ -343,7 +373,7 @@ pub fn delta_bars(title: &str, rows: &[(String, f64)], words: &ChartWords) -> St
         } else {
             (centre, BAR)
         };
-        let text = format!("{} pp", signed(delta));
+        let text = words.points.replace("{0}", &words.number(signed(delta)));
         let _ = write!(
             svg,
             "<g><title>{}</title>",
@@ -415,17 +445,17 @@ fn close(mut svg: String) -> String {
 }
 
 fn describe_bar(bar: &Bar, words: &ChartWords) -> String {
-    let mut s = format!("{}: {}%", bar.label, num(clamp_percent(bar.percent)));
+    let mut s = format!("{}: {}", bar.label, words.pct(clamp_percent(bar.percent)));
     if let Some((low, high)) = interval(bar) {
         s.push_str(
             &words
                 .interval
-                .replace("{0}", &num(low))
-                .replace("{1}", &num(high)),
+                .replace("{0}", &words.number(num(low)))
+                .replace("{1}", &words.number(num(high))),
         );
     }
     if let Some((label, value)) = &bar.reference {
-        let _ = write!(s, ", {label}: {}%", num(clamp_percent(*value)));
+        let _ = write!(s, ", {label}: {}", words.pct(clamp_percent(*value)));
     }
     s
 }
@@ -496,6 +526,25 @@ mod tests {
 
     fn en() -> ChartWords {
         ChartWords::new(crate::i18n::Catalogue::get(crate::i18n::Lang::En).unwrap())
+    }
+
+    #[test]
+    fn figures_are_written_as_the_language_writes_them() {
+        let fr = ChartWords::new(crate::i18n::Catalogue::get(crate::i18n::Lang::Fr).unwrap());
+        let mut b = bar("Refus", 3.04);
+        b.reference = Some(("Empirik 2020".into(), 12.5));
+        let svg = percent_bars("t", &[b], &fr);
+        assert!(svg.contains(">3,0 %<"), "{svg}");
+        assert!(svg.contains("Empirik 2020: 12,5 %"), "{svg}");
+        assert!(svg.contains(">25 %<") && !svg.contains("3.0%"), "{svg}");
+        let svg = delta_bars("t", &[("Refus".into(), -1.26)], &fr);
+        assert!(
+            svg.contains(">-1,3 pt<") && svg.contains(">+2,0 pt<"),
+            "{svg}"
+        );
+        assert!(svg.contains("plus bas") && !svg.contains(" pp<"), "{svg}");
+        // Coordinates keep their decimal point.
+        assert!(svg.contains("x=\"") && !svg.contains("x=\"1,"), "{svg}");
     }
 
     fn bar(label: &str, percent: f64) -> Bar {
