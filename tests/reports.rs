@@ -465,8 +465,16 @@ fn french_reports_name_the_law_and_write_numbers_in_french() {
             .is_match(weight),
         "{weight}"
     );
-    // Why a rule was not judged, in French too.
+    // Evidence labels built by a rule, in the rule's French words.
     let html = report("www.site-fr.test", "html", &["--report-lang", "fr"]);
+    assert!(
+        html.contains(
+            "_ga (site-fr.test) : 730 jours demandés, 400 jours retenus par le navigateur"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("days set") && !html.contains("kept by the browser"));
+    // Why a rule was not judged, in French too.
     assert!(
         html.contains("nécessite la visite après refus (moteur navigateur)"),
         "{html}"

@@ -131,6 +131,16 @@ pub fn check_dir(dir: &Path) -> Result<CheckReport> {
     let mut seen: Vec<String> = Vec::new();
     for (name, facts) in &samples {
         for o in rules.evaluate(facts) {
+            for problem in &o.i18n_problems {
+                let origin = catalogue
+                    .get(&o.id)
+                    .map(|r| r.origin.clone())
+                    .unwrap_or_default();
+                problems.push(format!(
+                    "{origin}: rule {}: {problem} (sample site: {name})",
+                    o.id
+                ));
+            }
             if o.status != RuleStatus::Error || seen.contains(&o.id) {
                 continue;
             }

@@ -779,6 +779,9 @@ pub fn render_in(
                     f.message = t.message.clone();
                     f.remediation = t.remediation.clone();
                 }
+                if let Some(labels) = f.evidence_labels_i18n.get(lang.code()) {
+                    f.evidence_labels = labels.clone();
+                }
                 for reference in &mut f.references {
                     reference.instrument = cat
                         .instrument(&reference.law, &reference.instrument)

@@ -1,7 +1,7 @@
 //! Compile rule conditions once, evaluate them over many sites.
 
 use anyhow::{anyhow, Result};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use cel::common::types::{
@@ -22,6 +22,8 @@ pub struct CompiledRule {
     applies: Option<Program>,
     condition: Program,
     evidence: Option<Program>,
+    /// The `evidence` of each language that labels it in its own words.
+    evidence_i18n: BTreeMap<String, Program>,
 }
 
 /// The whole catalogue, compiled.
@@ -66,6 +68,15 @@ pub struct RuleOutcome {
     /// own texts).
     #[serde(skip)]
     pub words: Option<crate::i18n::Words>,
+    /// `evidence` labelled in other languages, by code (see
+    /// [`super::RuleText::evidence`]).
+    #[serde(skip)]
+    pub evidence_i18n: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Why a language's `evidence` could not be used (it failed, or gave
+    /// other items than the English one): that language shows the English
+    /// labels, and `rules check` reports it.
+    #[serde(skip)]
+    pub i18n_problems: Vec<String>,
 }
 
 fn compile(rule: &Rule, what: &str, source: &str) -> Result<Program> {
@@ -116,6 +127,8 @@ impl CompiledRules {
                     detail: format!("not part of the {} profile", p.name),
                     evidence: Vec::new(),
                     severity: None,
+                    evidence_i18n: BTreeMap::new(),
+                    i18n_problems: Vec::new(),
                     words: Some(Words::new("rule_not_in_profile", vec![Arg::plain(&p.name)])),
                 },
                 _ => {
@@ -150,6 +163,14 @@ impl CompiledRule {
                 .as_deref()
                 .map(|s| compile(rule, "evidence", s))
                 .transpose()?,
+            evidence_i18n: rule
+                .i18n
+                .iter()
+                .filter_map(|(lang, t)| {
+                    let source = t.evidence.as_deref()?;
+                    Some(compile(rule, "i18n evidence", source).map(|p| (lang.clone(), p)))
+                })
+                .collect::<Result<_>>()?,
             rule: rule.clone(),
         })
     }
@@ -165,6 +186,9 @@ impl CompiledRule {
         if let Some(p) = &self.evidence {
             v.push(("evidence", p));
         }
+        for p in self.evidence_i18n.values() {
+            v.push(("i18n evidence", p));
+        }
         v
     }
 
@@ -177,6 +201,8 @@ impl CompiledRule {
             evidence: Vec::new(),
             severity: None,
             words: None,
+            evidence_i18n: BTreeMap::new(),
+            i18n_problems: Vec::new(),
         };
         // Why a rule is not applicable, said in English here and in any
         // report language from the catalogue.
@@ -226,6 +252,25 @@ impl CompiledRule {
                     },
                     None => Vec::new(),
                 };
+                let mut evidence_i18n = BTreeMap::new();
+                let mut i18n_problems = Vec::new();
+                for (lang, program) in &self.evidence_i18n {
+                    match program
+                        .execute(ctx)
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| v.json().map_err(|e| e.to_string()))
+                    {
+                        Ok(serde_json::Value::Array(items)) if items.len() == evidence.len() => {
+                            evidence_i18n.insert(lang.clone(), items);
+                        }
+                        Ok(other) => i18n_problems.push(format!(
+                            "`i18n.{lang}.evidence` gave {} item(s) where `evidence` gave {}",
+                            other.as_array().map_or(1, Vec::len),
+                            evidence.len()
+                        )),
+                        Err(e) => i18n_problems.push(format!("`i18n.{lang}.evidence` failed: {e}")),
+                    }
+                }
                 RuleOutcome {
                     id: id.clone(),
                     status: RuleStatus::Fail,
@@ -233,6 +278,8 @@ impl CompiledRule {
                     evidence,
                     severity: None,
                     words: None,
+                    evidence_i18n,
+                    i18n_problems,
                 }
             }
             Ok(other) => outcome(

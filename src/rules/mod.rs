@@ -146,6 +146,10 @@ pub struct RuleText {
     /// `{count}` and `{list}` as in the English message.
     pub message: String,
     pub remediation: String,
+    /// CEL: the rule's `evidence` items, the same ones in the same order,
+    /// labelled in this language (where the English labels hold words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 impl Rule {

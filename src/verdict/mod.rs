@@ -157,6 +157,10 @@ pub struct Finding {
     pub evidence: Vec<serde_json::Value>,
     /// The same, as short labels.
     pub evidence_labels: Vec<String>,
+    /// The labels in other languages, where the rule words them (a
+    /// report in that language shows these).
+    #[serde(skip)]
+    pub evidence_labels_i18n: BTreeMap<String, Vec<String>>,
     pub references: Vec<LegalReference>,
     pub jurisdictions: Vec<String>,
     /// The supervisory authority of the site's jurisdiction profile.
@@ -221,6 +225,11 @@ impl SiteReport {
                     authority: facts.profile.authority.clone(),
                     message: o.detail.clone(),
                     evidence_labels: o.evidence.iter().map(item_label).collect(),
+                    evidence_labels_i18n: o
+                        .evidence_i18n
+                        .iter()
+                        .map(|(lang, items)| (lang.clone(), items.iter().map(item_label).collect()))
+                        .collect(),
                     evidence: o.evidence.clone(),
                     // National texts of other countries are left out: a
                     // site judged under `at` is not told about the TDDDG.
@@ -240,15 +249,16 @@ impl SiteReport {
                                     ) {
                                         Ok(cat) => crate::rules::engine::render_message_in(
                                             &t.message,
-                                            &o.evidence,
+                                            o.evidence_i18n.get(lang).unwrap_or(&o.evidence),
                                             cat,
                                         ),
                                         Err(_) => crate::rules::engine::render_message(
                                             &t.message,
-                                            &o.evidence,
+                                            o.evidence_i18n.get(lang).unwrap_or(&o.evidence),
                                         ),
                                     },
                                     remediation: t.remediation.clone(),
+                                    evidence: None,
                                 },
                             )
                         })
