@@ -131,13 +131,16 @@ pub fn check_dir(dir: &Path) -> Result<CheckReport> {
     let mut seen: Vec<String> = Vec::new();
     for (name, facts) in &samples {
         for o in rules.evaluate(facts) {
-            for problem in &o.i18n_problems {
-                let origin = catalogue
+            let origin = || {
+                catalogue
                     .get(&o.id)
                     .map(|r| r.origin.clone())
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+            };
+            for problem in &o.i18n_problems {
                 problems.push(format!(
-                    "{origin}: rule {}: {problem} (sample site: {name})",
+                    "{}: rule {}: {problem} (sample site: {name})",
+                    origin(),
                     o.id
                 ));
             }
@@ -145,13 +148,11 @@ pub fn check_dir(dir: &Path) -> Result<CheckReport> {
                 continue;
             }
             seen.push(o.id.clone());
-            let origin = catalogue
-                .get(&o.id)
-                .map(|r| r.origin.clone())
-                .unwrap_or_default();
             problems.push(format!(
-                "{origin}: rule {}: {} (sample site: {name})",
-                o.id, o.detail
+                "{}: rule {}: {} (sample site: {name})",
+                origin(),
+                o.id,
+                o.detail
             ));
         }
     }

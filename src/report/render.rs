@@ -484,7 +484,7 @@ fn unit(ctx: &handlebars::Context, key: &str, fallback: &str, value: String) -> 
 /// `{{share 0.25}}` → "25%" (a fraction); `{{fixed 2.456 1}}` → "2.5"
 /// (n/a when missing); `{{num 2.456 1}}` (nothing when missing);
 /// `{{signed -1.25}}` → "-1.3" / "+0.0"; `{{bytes 1500}}` → "1.5 kB" /
-/// "1,5 ko"; `{{maybe v}}` → yes / no / n/a for an optional boolean.
+/// "1,5 ko". (Yes / no / n/a for an optional boolean: `{{yesna v}}`.)
 #[derive(Clone, Copy)]
 enum Number {
     Pct,
@@ -493,7 +493,6 @@ enum Number {
     Num,
     Signed,
     Bytes,
-    Maybe,
 }
 
 impl handlebars::HelperDef for Number {
@@ -504,18 +503,11 @@ impl handlebars::HelperDef for Number {
         ctx: &'rc handlebars::Context,
         _: &mut handlebars::RenderContext<'reg, 'rc>,
     ) -> Result<handlebars::ScopedJson<'rc>, handlebars::RenderError> {
-        let value = h.param(0).map(|p| p.value());
-        let x = value.and_then(serde_json::Value::as_f64);
+        let x = h.param(0).and_then(|p| p.value().as_f64());
         let digits = h.param(1).and_then(|p| p.value().as_u64()).unwrap_or(0) as usize;
-        let say = |key: &'static str| catalogue(ctx, "text", key).unwrap_or(key).to_string();
         let text = match (self, x) {
-            (Number::Maybe, _) => match value.and_then(serde_json::Value::as_bool) {
-                Some(true) => say("yes"),
-                Some(false) => say("no"),
-                None => say("n_a"),
-            },
             (Number::Num, None) => String::new(),
-            (_, None) => say("n_a"),
+            (_, None) => catalogue(ctx, "text", "n_a").unwrap_or("n/a").to_string(),
             (Number::Pct, Some(x)) => unit(ctx, "percent", "{0}%", decimal(ctx, format!("{x:.1}"))),
             (Number::Share, Some(x)) => {
                 let p = (x * 1000.0).round() / 10.0;
@@ -568,7 +560,6 @@ fn build_registry(escape: fn(&str) -> String) -> Result<Handlebars<'static>> {
     hb.register_helper("fixed", Box::new(Number::Fixed));
     hb.register_helper("num", Box::new(Number::Num));
     hb.register_helper("signed", Box::new(Number::Signed));
-    hb.register_helper("maybe", Box::new(Number::Maybe));
     hb.register_helper("when", Box::new(when));
     hb.register_helper("t", Box::new(t));
     hb.register_helper("say", Box::new(label));

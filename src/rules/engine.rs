@@ -121,16 +121,10 @@ impl CompiledRules {
         self.rules
             .iter()
             .map(|r| match profile {
-                Some(p) if !p.applies(&r.rule.jurisdictions) => RuleOutcome {
-                    id: r.rule.id.clone(),
-                    status: RuleStatus::NotApplicable,
-                    detail: format!("not part of the {} profile", p.name),
-                    evidence: Vec::new(),
-                    severity: None,
-                    evidence_i18n: BTreeMap::new(),
-                    i18n_problems: Vec::new(),
-                    words: Some(Words::new("rule_not_in_profile", vec![Arg::plain(&p.name)])),
-                },
+                Some(p) if !p.applies(&r.rule.jurisdictions) => not_applicable(
+                    &r.rule.id,
+                    Words::new("rule_not_in_profile", vec![Arg::plain(&p.name)]),
+                ),
                 _ => {
                     let mut o = r.evaluate(&ctx, facts);
                     o.severity = profile
@@ -204,27 +198,20 @@ impl CompiledRule {
             evidence_i18n: BTreeMap::new(),
             i18n_problems: Vec::new(),
         };
-        // Why a rule is not applicable, said in English here and in any
-        // report language from the catalogue.
-        let not_applicable = |words: Words| {
-            let english = Messages::get(Lang::En).map(|c| c.say(&words));
-            RuleOutcome {
-                detail: english.unwrap_or_else(|_| words.key.clone()),
-                words: Some(words),
-                ..outcome(RuleStatus::NotApplicable, String::new())
-            }
-        };
         if let Some(missing) = self.rule.requires.iter().find(|v| !facts.visit(**v).ran) {
-            return not_applicable(Words::new(
-                &format!("rule_needs_visit_{}", missing.as_str()),
-                Vec::new(),
-            ));
+            return not_applicable(
+                &id,
+                Words::new(
+                    &format!("rule_needs_visit_{}", missing.as_str()),
+                    Vec::new(),
+                ),
+            );
         }
         if let Some(applies) = &self.applies {
             match applies.execute(ctx) {
                 Ok(Value::Bool(true)) => {}
                 Ok(Value::Bool(false)) => {
-                    return not_applicable(Words::new("rule_does_not_apply", Vec::new()))
+                    return not_applicable(&id, Words::new("rule_does_not_apply", Vec::new()))
                 }
                 Ok(other) => {
                     return outcome(
@@ -239,11 +226,7 @@ impl CompiledRule {
             Ok(Value::Bool(false)) => outcome(RuleStatus::Pass, String::new()),
             Ok(Value::Bool(true)) => {
                 let evidence = match &self.evidence {
-                    Some(p) => match p
-                        .execute(ctx)
-                        .map_err(|e| e.to_string())
-                        .and_then(|v| v.json().map_err(|e| e.to_string()))
-                    {
+                    Some(p) => match run_json(p, ctx) {
                         Ok(serde_json::Value::Array(items)) => items,
                         Ok(other) => vec![other],
                         Err(e) => {
@@ -255,11 +238,7 @@ impl CompiledRule {
                 let mut evidence_i18n = BTreeMap::new();
                 let mut i18n_problems = Vec::new();
                 for (lang, program) in &self.evidence_i18n {
-                    match program
-                        .execute(ctx)
-                        .map_err(|e| e.to_string())
-                        .and_then(|v| v.json().map_err(|e| e.to_string()))
-                    {
+                    match run_json(program, ctx) {
                         Ok(serde_json::Value::Array(items)) if items.len() == evidence.len() => {
                             evidence_i18n.insert(lang.clone(), items);
                         }
@@ -289,6 +268,31 @@ impl CompiledRule {
             Err(e) => outcome(RuleStatus::Error, format!("`condition` failed: {e}")),
         }
     }
+}
+
+/// A rule that is not applicable, and why: in English in `detail`, and
+/// in words any report language can say.
+fn not_applicable(id: &str, words: Words) -> RuleOutcome {
+    RuleOutcome {
+        id: id.to_string(),
+        status: RuleStatus::NotApplicable,
+        detail: Messages::get(Lang::En)
+            .map(|c| c.say(&words))
+            .unwrap_or_else(|_| words.key.clone()),
+        evidence: Vec::new(),
+        severity: None,
+        words: Some(words),
+        evidence_i18n: BTreeMap::new(),
+        i18n_problems: Vec::new(),
+    }
+}
+
+/// Run an expression and give its value as JSON, or why it failed.
+fn run_json(program: &Program, ctx: &Context<'_, '_>) -> Result<serde_json::Value, String> {
+    program
+        .execute(ctx)
+        .map_err(|e| e.to_string())
+        .and_then(|v| v.json().map_err(|e| e.to_string()))
 }
 
 /// Convert JSON to a CEL value that borrows its strings from the JSON.
