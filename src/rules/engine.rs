@@ -90,6 +90,21 @@ fn compile(rule: &Rule, what: &str, source: &str) -> Result<Program> {
     })
 }
 
+/// The `decimal` function of rule expressions: `x` rounded to `digits`
+/// decimals, without trailing zeros, its decimal point written
+/// `separator`.
+fn decimal(x: f64, digits: i64, separator: std::sync::Arc<String>) -> String {
+    let digits = digits.clamp(0, 9) as usize;
+    let mut s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s.replace('.', separator.as_str())
+}
+
 impl CompiledRules {
     pub fn compile(catalogue: &Catalogue) -> Result<Self> {
         let rules = catalogue
@@ -109,6 +124,11 @@ impl CompiledRules {
     pub fn evaluate(&self, facts: &Facts) -> Vec<RuleOutcome> {
         let value = serde_json::to_value(facts).expect("facts always serialise");
         let mut ctx = Context::with_env(self.env.clone());
+        // `decimal(x, digits, separator)`: a number written for a reader,
+        // `decimal(0.456, 2, ",")` = "0,46", for evidence worded in a
+        // language that does not write decimals with a point.
+        ctx.add_function("decimal", decimal)
+            .expect("`decimal` is not a standard function");
         if let serde_json::Value::Object(map) = &value {
             for (k, v) in map {
                 ctx.add_variable_as_val(k.as_str(), json_to_val(v));
@@ -396,6 +416,27 @@ mod tests {
     use super::*;
     use crate::i18n::{Catalogue, Lang};
     use serde_json::json;
+
+    #[test]
+    fn decimal_writes_doubles_for_readers_in_rule_expressions() {
+        let fr = |x: f64, d: i64| decimal(x, d, std::sync::Arc::new(",".to_string()));
+        assert_eq!(fr(0.456, 2), "0,46");
+        assert_eq!(fr(2.0, 2), "2");
+        assert_eq!(fr(0.0401, 4), "0,0401");
+        assert_eq!(fr(0.04, 4), "0,04");
+        assert_eq!(fr(-0.0001, 2), "0");
+        assert_eq!(fr(1234.6, 0), "1235");
+        assert_eq!(decimal(0.5, 1, std::sync::Arc::new(".".into())), "0.5");
+        // Through an expression, as a rule writes it.
+        let mut ctx = Context::with_env(std::sync::Arc::new(Env::stdlib()));
+        ctx.add_function("decimal", decimal).unwrap();
+        let p =
+            Program::compile(r#"decimal(0.35, 2, ",") + " / " + decimal(3.0, 2, ",")"#).unwrap();
+        assert_eq!(
+            p.execute(&ctx).unwrap(),
+            cel::Value::String(std::sync::Arc::new("0,35 / 3".into()))
+        );
+    }
 
     #[test]
     fn list_items_that_are_identifiers_are_said_in_the_reports_language() {
