@@ -140,6 +140,10 @@ pub struct FormFact {
     /// need"; else "".
     #[serde(default)]
     pub excess: String,
+    /// `excess` in the other languages `rules/forms.toml` words it in, by
+    /// language code (`fr`).
+    #[serde(default)]
+    pub excess_i18n: BTreeMap<String, String>,
     /// GDPR art. 9 categories asked for.
     pub special_categories: Vec<String>,
     /// Pre-ticked checkboxes that consent to marketing or partners (labels).

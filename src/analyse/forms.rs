@@ -31,6 +31,8 @@
 //!   is only *possibly* excessive: reported at medium confidence, never
 //!   raised. A search or login form is never excessive.
 
+use std::collections::BTreeMap;
+
 use url::Url;
 
 use crate::evidence::{Form, FormField};
@@ -104,16 +106,21 @@ pub fn analyse(page_url: &str, form: &Form, k: &FormKnowledge, lex: &Lexicons) -
             checked,
         });
     }
-    let excess = match purpose {
-        Some(p) if !unneeded_required.is_empty() => {
-            format!(
-                "requires {}, which {} does not need",
-                unneeded_required.join(", "),
-                p.noun
-            )
-        }
-        _ => String::new(),
+    // The excess in every language the forms knowledge words it in.
+    let mut excess_i18n: BTreeMap<String, String> = match purpose {
+        Some(p) if !unneeded_required.is_empty() => k
+            .excess
+            .iter()
+            .map(|(lang, sentence)| {
+                let said = sentence
+                    .replace("{fields}", &unneeded_required.join(", "))
+                    .replace("{noun}", p.noun_in(lang));
+                (lang.clone(), said)
+            })
+            .collect(),
+        _ => BTreeMap::new(),
     };
+    let excess = excess_i18n.remove("en").unwrap_or_default();
     FormFact {
         page: page_url.to_string(),
         selector: form.selector.clone(),
@@ -125,6 +132,7 @@ pub fn analyse(page_url: &str, form: &Form, k: &FormKnowledge, lex: &Lexicons) -
         unneeded_required,
         possibly_unneeded_required,
         excess,
+        excess_i18n,
         special_categories,
         preticked_optins,
         notice_linked: notice_linked(form, k, lex),

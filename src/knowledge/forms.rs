@@ -11,7 +11,7 @@
 //! once as a [`RegexSet`]; the single regex of a pattern is compiled only
 //! when its match is needed (the words that gave a purpose away).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
@@ -30,6 +30,11 @@ struct RawFile {
     optin: RawOptin,
     #[serde(default)]
     notice: RawNotice,
+    /// The sentence saying what a form asks for beyond its purpose, per
+    /// language: `{fields}` and `{noun}` stand for the fields and the
+    /// purpose's noun.
+    #[serde(default)]
+    excess: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -44,6 +49,9 @@ struct RawPurpose {
     /// What the purpose is called in a finding ("a newsletter sign-up").
     #[serde(default)]
     noun: Option<String>,
+    /// The noun in other languages, by language code.
+    #[serde(default)]
+    nouns: BTreeMap<String, String>,
     words: Vec<String>,
 }
 
@@ -167,7 +175,16 @@ pub struct Purpose {
     pub varies: Vec<String>,
     /// What the purpose is called in a finding: "a newsletter sign-up".
     pub noun: String,
+    /// `noun` in other languages, by language code.
+    pub nouns: BTreeMap<String, String>,
     pub words: Patterns,
+}
+
+impl Purpose {
+    /// What the purpose is called in `lang`, else in English.
+    pub fn noun_in(&self, lang: &str) -> &str {
+        self.nouns.get(lang).unwrap_or(&self.noun)
+    }
 }
 
 /// How sure the tool is that a required field is not needed.
@@ -244,6 +261,9 @@ pub struct FormKnowledge {
     optin_partners: Patterns,
     notice_words: Patterns,
     notice_paths: Patterns,
+    /// What a form asks beyond its purpose, in words, per language (`en`
+    /// always there): `{fields}` and `{noun}` to fill in.
+    pub excess: BTreeMap<String, String>,
 }
 
 impl FormKnowledge {
@@ -305,10 +325,21 @@ impl FormKnowledge {
                 may: p.may,
                 varies: p.varies,
                 noun: p.noun.unwrap_or_else(|| format!("a {} form", p.id)),
+                nouns: p.nouns,
                 id: p.id,
             });
         }
+        let mut excess = raw.excess;
+        excess
+            .entry("en".to_string())
+            .or_insert_with(|| "requires {fields}, which {noun} does not need".to_string());
+        for (lang, sentence) in &excess {
+            if !sentence.contains("{fields}") || !sentence.contains("{noun}") {
+                bail!("{origin}: excess.{lang} must say {{fields}} and {{noun}}: {sentence:?}");
+            }
+        }
         Ok(FormKnowledge {
+            excess,
             version: raw.version,
             purposes,
             categories,
