@@ -72,6 +72,11 @@ pub struct Catalogue {
     /// The column guide of `sites.csv` (`report::campaign::csv_guide`).
     #[serde(default)]
     pub csv: BTreeMap<String, String>,
+    /// Supervisory authorities of `rules/profiles/` whose name has a form
+    /// in this language ("EDPB" is the "CEPD" in French), keyed by the
+    /// profile's `authority`; the others keep their own name.
+    #[serde(default)]
+    pub authorities: BTreeMap<String, String>,
 }
 
 impl Catalogue {
@@ -109,6 +114,14 @@ impl Catalogue {
     /// The title of legal instrument `id` in this language, else `title`.
     pub fn instrument<'a>(&'a self, id: &str, title: &'a str) -> &'a str {
         self.instruments.get(id).map_or(title, String::as_str)
+    }
+
+    /// A profile's supervisory `authority` in this language, else as
+    /// the profile names it.
+    pub fn authority<'a>(&'a self, authority: &'a str) -> &'a str {
+        self.authorities
+            .get(authority)
+            .map_or(authority, String::as_str)
     }
 
     /// A reference's pinpoint in this language, else as written.
@@ -153,6 +166,9 @@ pub enum Arg {
     },
     /// Items, joined by the catalogue's `list_separator`.
     List(Vec<Arg>),
+    /// A decimal number written with a point (`6.5`), said with the
+    /// catalogue's `decimal_separator` ("6,5" in French).
+    Number(String),
 }
 
 impl Arg {
@@ -196,6 +212,10 @@ impl Catalogue {
     fn arg(&self, arg: &Arg) -> String {
         match arg {
             Arg::Plain(s) => s.clone(),
+            Arg::Number(n) => match self.text.get("decimal_separator") {
+                Some(sep) if sep != "." => n.replace('.', sep),
+                _ => n.clone(),
+            },
             Arg::Label(id) => self.label(id),
             Arg::Words(w) => self.say(w),
             Arg::Translated { en, other } => self

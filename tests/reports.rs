@@ -563,3 +563,59 @@ fn every_instrument_and_worded_pinpoint_has_french_words() {
         .collect();
     assert!(unused.is_empty(), "pinpoints no rule cites: {unused:?}");
 }
+
+#[test]
+fn french_authority_names_name_authorities_of_the_profiles() {
+    // An entry of [authorities] is keyed by a profile's `authority` as
+    // written: one that no profile names would never be used.
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut named = BTreeSet::new();
+    for entry in std::fs::read_dir(format!("{root}/rules/profiles")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let profile: toml::Value = toml::from_str(&text).unwrap();
+        if let Some(a) = profile.get("authority").and_then(|a| a.as_str()) {
+            named.insert(a.to_string());
+        }
+    }
+    let french = keys("fr", "authorities");
+    assert!(french.contains("EDPB"), "{french:?}");
+    let unknown: Vec<_> = french.difference(&named).collect();
+    assert!(unknown.is_empty(), "not a profile's authority: {unknown:?}");
+}
+
+#[test]
+fn french_reports_say_the_engines_own_sentences_in_french() {
+    // The engines write the banner's reason in English in the evidence; a
+    // French report says it in French.
+    let html = report("www.site-fr.test", "html", &["--report-lang", "fr"]);
+    assert!(
+        html.contains("bandeau de consentement trouvé : un conteneur avec des boutons"),
+        "{html}"
+    );
+    assert!(!html.contains("consent banner found"), "{html}");
+    let html = report("www.site-fr.test", "html", &["--report-lang", "en"]);
+    assert!(html.contains("consent banner found: a container"), "{html}");
+    // A load error keeps its technical cause, after French words. Nothing
+    // listens on port 9 of the loopback.
+    let out = barometer(&[
+        "scan",
+        "https://unreachable.test:9/",
+        "--engine",
+        "http",
+        "--resolve",
+        "*:127.0.0.1",
+        "--insecure",
+        "--timeout",
+        "5",
+        "--format",
+        "md",
+        "--report-lang",
+        "fr",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("Non audité : connexion impossible : Connection refused"),
+        "{md}"
+    );
+}

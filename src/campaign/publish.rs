@@ -10,7 +10,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 
-use crate::i18n::{default_lang, Catalogue, Lang};
+use crate::i18n::{default_lang, Catalogue, Lang, Words};
 use crate::judge::Judge;
 use crate::knowledge::references::References;
 use crate::report::campaign::{CampaignInfo, CampaignReport, Comparison, SiteRow, Unreachable};
@@ -130,6 +130,12 @@ impl Publisher<'_> {
                 return Outcome::Unreachable(Unreachable {
                     url: site.url,
                     name: site.name,
+                    words: Some(
+                        site.error
+                            .as_deref()
+                            .and_then(crate::report::load_error_words)
+                            .unwrap_or_else(|| Words::new("campaign_no_evidence", Vec::new())),
+                    ),
                     error: site.error.unwrap_or_else(|| "no evidence stored".into()),
                 })
             }
@@ -140,15 +146,23 @@ impl Publisher<'_> {
                         url: site.url,
                         name: site.name,
                         error: "stored evidence unreadable".into(),
+                        words: Some(Words::new("campaign_evidence_unreadable", Vec::new())),
                     },
                 )
             }
         };
         let report = self.judge.judge(evidence);
         if !report.audited {
+            let words = report.error_words.clone().or_else(|| {
+                report
+                    .error
+                    .as_deref()
+                    .and_then(crate::report::load_error_words)
+            });
             return Outcome::Unreachable(Unreachable {
                 url: site.url,
                 name: site.name,
+                words,
                 error: report
                     .error
                     .or(site.error)
@@ -183,14 +197,16 @@ impl Publisher<'_> {
         compare: Option<(&dyn CampaignStore, &Campaign)>,
         warn: &(dyn Fn(&str) + Sync),
     ) -> Result<CampaignReport> {
-        let judged = self.judge_campaign(store, campaign, site_reports, warn)?;
+        let mut judged = self.judge_campaign(store, campaign, site_reports, warn)?;
         let lang = self
             .lang
             .unwrap_or_else(|| default_lang(judged.rows.iter().map(|r| r.profile.as_str())));
         let cat = Catalogue::get(lang)?;
+        judged.unreachable.iter_mut().for_each(|u| u.say(cat));
         let before = match compare {
             Some((other_store, other)) => {
-                let old = self.judge_campaign(other_store, other, None, warn)?;
+                let mut old = self.judge_campaign(other_store, other, None, warn)?;
+                old.unreachable.iter_mut().for_each(|u| u.say(cat));
                 let report = CampaignReport::build(
                     info(other_store.location(), other, self.judge.rules_version()),
                     old.rows,
@@ -245,6 +261,7 @@ fn unreachable_row(row: &SiteRow) -> Unreachable {
         url: row.url.clone(),
         name: row.name.clone(),
         error: "its report could not be written".into(),
+        words: Some(Words::new("campaign_report_not_written", Vec::new())),
     }
 }
 

@@ -270,6 +270,19 @@ pub struct Unreachable {
     #[serde(default)]
     pub name: Option<String>,
     pub error: String,
+    /// `error` as catalogue words, to be said in the report's language
+    /// ([`Unreachable::say`]); `None` keeps `error` as written.
+    #[serde(skip)]
+    pub words: Option<Words>,
+}
+
+impl Unreachable {
+    /// Write `error` in `cat`'s language, where it has words.
+    pub fn say(&mut self, cat: &Catalogue) {
+        if let Some(words) = &self.words {
+            self.error = cat.say(words);
+        }
+    }
 }
 
 /// How many sites, in which state.
@@ -1202,6 +1215,7 @@ mod tests {
                 url: "https://down.test/".into(),
                 name: None,
                 error: "the home page answered HTTP 404 (Not Found)".into(),
+                words: None,
             }],
             pending: vec!["https://later.test/".into()],
             skipped: Vec::new(),

@@ -7,6 +7,8 @@
 pub mod campaign;
 pub mod chart;
 pub mod check;
+mod engine_words;
+pub use engine_words::load_error as load_error_words;
 pub mod har;
 pub use crate::i18n;
 pub mod render;

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use super::campaign::{CampaignReport, Charts};
 use super::check::CheckReport;
+use super::engine_words;
 use super::Report;
 
 /// The `reports/` directory, embedded at build time.
@@ -763,8 +764,31 @@ pub fn render_in(
         for site in &mut r.sites {
             if let Some(words) = &site.error_words {
                 site.error = Some(cat.say(words));
+            } else if let Some(words) = site.error.as_deref().and_then(engine_words::load_error) {
+                site.error = Some(cat.say(&words));
             }
+            for visit in &mut site.evidence.visits {
+                if let Some(words) = engine_words::banner_reason(&visit.banner.reason) {
+                    visit.banner.reason = cat.say(&words);
+                }
+                if let Some(action) = &mut visit.consent_action {
+                    if let Some(words) = action
+                        .error
+                        .as_deref()
+                        .and_then(engine_words::consent_error)
+                    {
+                        action.error = Some(cat.say(&words));
+                    }
+                }
+                for page in &mut visit.pages {
+                    if let Some(words) = page.error.as_deref().and_then(engine_words::load_error) {
+                        page.error = Some(cat.say(&words));
+                    }
+                }
+            }
+            site.facts.profile.authority = cat.authority(&site.facts.profile.authority).to_string();
             for f in &mut site.findings {
+                f.authority = cat.authority(&f.authority).to_string();
                 if let Some(t) = f.i18n.get(lang.code()) {
                     f.title = t.title.clone();
                     f.message = t.message.clone();
