@@ -103,6 +103,19 @@ impl StatementDef {
     }
 }
 
+/// A [`StatementDef`] with its terms as indices of [`Recogniser::terms`].
+#[derive(Debug)]
+struct Statement {
+    phrases: Vec<usize>,
+    all_of: Vec<Vec<usize>>,
+    veto: Vec<usize>,
+    negation: Vec<usize>,
+    negation_lifted_by: Vec<usize>,
+    outcome_yes: Vec<usize>,
+    outcome_no: Vec<usize>,
+    mask: Vec<usize>,
+}
+
 /// One statement found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementHit {
@@ -119,14 +132,24 @@ pub struct StatementHit {
 #[derive(Debug)]
 pub struct Recogniser {
     abbreviations: BTreeSet<String>,
-    clause_breaks: Vec<String>,
-    negation_exceptions: Vec<String>,
-    dependent_clauses: Vec<String>,
-    statements: Vec<(String, StatementDef)>,
-    /// Every term used, compiled over all languages.
-    terms: BTreeMap<String, PatternGroup>,
+    clause_breaks: Vec<usize>,
+    negation_exceptions: Vec<usize>,
+    dependent_clauses: Vec<usize>,
+    statements: Vec<(String, Statement)>,
+    /// Every term used, compiled over all languages, by name.
+    terms: Vec<(String, PatternGroup)>,
+    /// The language bit of every pattern of every term.
+    pattern_langs: Vec<Vec<Langs>>,
     /// Language names, indexed like the bits of a language mask.
     languages: Vec<String>,
+}
+
+/// Which patterns of every term match one normalised text.
+struct Found {
+    /// By term: indices of its matching patterns, in file order.
+    patterns: Vec<Vec<usize>>,
+    /// By term: the languages of those patterns.
+    langs: Vec<Langs>,
 }
 
 /// A set of languages, as bits of [`Recogniser::languages`].
@@ -176,7 +199,7 @@ impl Recogniser {
             }
             used.extend(def.terms().cloned());
         }
-        let mut terms = BTreeMap::new();
+        let mut terms = Vec::new();
         for term in &used {
             let patterns: Vec<(String, String)> = if let Some(key) = term.strip_prefix("text.") {
                 text.iter()
@@ -197,15 +220,51 @@ impl Recogniser {
                     .collect()
             };
             let group = PatternGroup::new(&format!("concepts.{term}"), patterns, &[])?;
-            terms.insert(term.clone(), group);
+            terms.push((term.clone(), group));
         }
+        // `used` is ordered, so `terms` is too.
+        let id = |t: &String| {
+            terms
+                .binary_search_by(|(n, _)| n.cmp(t))
+                .expect("every term used is compiled")
+        };
+        let ids = |ts: &[String]| ts.iter().map(id).collect::<Vec<_>>();
+        let statements = file
+            .statement
+            .iter()
+            .map(|(name, def)| {
+                let statement = Statement {
+                    phrases: ids(&def.phrases),
+                    all_of: def.all_of.iter().map(|g| ids(g)).collect(),
+                    veto: ids(&def.veto),
+                    negation: ids(&def.negation),
+                    negation_lifted_by: ids(&def.negation_lifted_by),
+                    outcome_yes: ids(&def.outcome_yes),
+                    outcome_no: ids(&def.outcome_no),
+                    mask: ids(&def.mask),
+                };
+                (name.clone(), statement)
+            })
+            .collect();
+        let lang_bit = |lang: &str| {
+            languages
+                .iter()
+                .position(|l| l == lang)
+                .map(|i| 1 << i)
+                .unwrap_or(0)
+        };
+        let pattern_langs = terms
+            .iter()
+            .map(|(_, g)| g.languages.iter().map(|l| lang_bit(l)).collect())
+            .collect();
         Ok(Recogniser {
             abbreviations: file.abbreviations.into_iter().collect(),
-            clause_breaks: file.clause_breaks,
-            negation_exceptions: file.negation_exceptions,
-            dependent_clauses: file.dependent_clauses,
-            statements: file.statement.into_iter().collect(),
+            clause_breaks: ids(&file.clause_breaks),
+            negation_exceptions: ids(&file.negation_exceptions),
+            dependent_clauses: ids(&file.dependent_clauses),
+            statements,
             terms,
+            pattern_langs,
             languages: languages.to_vec(),
         })
     }
@@ -221,65 +280,56 @@ impl Recogniser {
         let Some((_, def)) = self.statements.iter().find(|(n, _)| n == name) else {
             return false;
         };
-        let has = |t: &String| {
-            self.terms
-                .get(t)
-                .is_some_and(|g| g.languages.iter().any(|l| l == language))
-        };
+        let has = |&t: &usize| self.terms[t].1.languages.iter().any(|l| l == language);
         def.phrases.iter().any(has) || def.all_of.iter().any(|g| g.iter().all(has))
     }
 
-    fn lang_bit(&self, lang: &str) -> Langs {
-        self.languages
-            .iter()
-            .position(|l| l == lang)
-            .map(|i| 1 << i)
-            .unwrap_or(0)
-    }
-
-    /// The languages whose patterns of `term` match `norm`.
-    fn langs(&self, term: &str, norm: &str, cache: &mut BTreeMap<String, Langs>) -> Langs {
-        if let Some(m) = cache.get(term) {
-            return *m;
-        }
-        let mut mask = 0;
-        if let Some(g) = self.terms.get(term) {
+    /// Which patterns of every term match `norm`: exactly those
+    /// [`PatternGroup::matching`] finds, term by term.
+    fn find(&self, norm: &str) -> Found {
+        let mut found = Found {
+            patterns: vec![Vec::new(); self.terms.len()],
+            langs: vec![0; self.terms.len()],
+        };
+        let mut add = |t: usize, i: usize| {
+            found.patterns[t].push(i);
+            found.langs[t] |= self.pattern_langs[t][i];
+        };
+        for (t, (_, g)) in self.terms.iter().enumerate() {
             for i in g.matching(norm) {
-                mask |= self.lang_bit(&g.languages[i]);
+                add(t, i);
             }
         }
-        cache.insert(term.to_string(), mask);
-        mask
+        found
     }
 
-    /// Byte ranges of the matches of `term` in `norm`, in language `lang`.
-    fn spans(&self, term: &str, lang: &str, norm: &str) -> Vec<Range<usize>> {
-        let Some(g) = self.terms.get(term) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Range<usize>> = g
-            .matching(norm)
-            .filter(|&i| g.languages[i] == lang)
-            .flat_map(|i| g.regex(i).find_iter(norm).map(|m| m.range()))
+    /// Byte ranges of the matches of `term` in `norm`, in language `l`.
+    fn spans(&self, term: usize, l: usize, norm: &str, found: &Found) -> Vec<Range<usize>> {
+        let g = &self.terms[term].1;
+        let mut out: Vec<Range<usize>> = found.patterns[term]
+            .iter()
+            .filter(|&&i| self.pattern_langs[term][i] == 1 << l)
+            .flat_map(|&i| g.regex(i).find_iter(norm).map(|m| m.range()))
             .collect();
         out.sort_by_key(|r| (r.start, r.end));
         out
     }
 
-    /// Spans of `term` in `lang`, over several terms.
-    fn spans_of(&self, terms: &[String], lang: &str, norm: &str) -> Vec<Range<usize>> {
+    /// Spans of `term` in language `l`, over several terms.
+    fn spans_of(&self, terms: &[usize], l: usize, norm: &str, found: &Found) -> Vec<Range<usize>> {
         terms
             .iter()
-            .flat_map(|t| self.spans(t, lang, norm))
+            .flat_map(|&t| self.spans(t, l, norm, found))
             .collect()
     }
 
     /// `norm` with every match of `terms`, in any language, replaced by
     /// spaces of the same length (byte offsets are kept).
-    fn blank(&self, terms: &[String], norm: &str) -> String {
+    fn blank(&self, terms: &[usize], norm: &str, found: &Found) -> String {
         let mut out = norm.to_string();
-        for g in terms.iter().filter_map(|t| self.terms.get(t)) {
-            for i in g.matching(norm).collect::<Vec<_>>() {
+        for &t in terms {
+            let g = &self.terms[t].1;
+            for &i in &found.patterns[t] {
                 for m in g.regex(i).find_iter(norm) {
                     out.replace_range(m.range(), &" ".repeat(m.len()));
                 }
@@ -289,14 +339,14 @@ impl Recogniser {
     }
 
     /// The clauses of a normalised sentence: cut at commas, semicolons,
-    /// colons, brackets, dashes and the clause-break terms of `lang`.
-    fn clauses(&self, norm: &str, lang: &str) -> Vec<Range<usize>> {
+    /// colons, brackets, dashes and the clause-break terms of language `l`.
+    fn clauses(&self, norm: &str, l: usize, found: &Found) -> Vec<Range<usize>> {
         let mut cuts: Vec<Range<usize>> = norm
             .char_indices()
             .filter(|(_, c)| matches!(c, ',' | ';' | ':' | '(' | ')' | '–' | '—' | '"' | '«' | '»'))
             .map(|(i, c)| i..i + c.len_utf8())
             .collect();
-        cuts.extend(self.spans_of(&self.clause_breaks, lang, norm));
+        cuts.extend(self.spans_of(&self.clause_breaks, l, norm, found));
         cuts.sort_by_key(|r| r.start);
         let mut out = Vec::new();
         let mut from = 0;
@@ -316,14 +366,16 @@ impl Recogniser {
     pub fn recognise(&self, text: &str) -> BTreeMap<String, StatementHit> {
         let mut found: BTreeMap<String, StatementHit> = BTreeMap::new();
         for sentence in self.sentences(text) {
-            let mut cache = BTreeMap::new();
-            let allowed = self.dominant(&sentence.norm, &mut cache);
+            let matched = self.find(&sentence.norm);
+            let allowed = self.dominant(&matched);
             for (name, def) in &self.statements {
-                let hits = if def.mask.is_empty() {
-                    self.judge(def, &sentence.norm, allowed, &mut cache)
-                } else {
-                    let masked = self.blank(&def.mask, &sentence.norm);
-                    self.judge(def, &masked, allowed, &mut BTreeMap::new())
+                // A mask that blanks nothing leaves the sentence as matched.
+                let masked = (!def.mask.is_empty())
+                    .then(|| self.blank(&def.mask, &sentence.norm, &matched))
+                    .filter(|masked| *masked != sentence.norm);
+                let hits = match masked {
+                    None => self.judge(def, &sentence.norm, allowed, &matched),
+                    Some(masked) => self.judge(def, &masked, allowed, &self.find(&masked)),
                 };
                 if hits.is_empty() {
                     continue;
@@ -347,10 +399,10 @@ impl Recogniser {
     /// A sentence in one language is not read in another whose words it
     /// happens to share ("partners", "data", "cross-site"): there, the
     /// negations of its own language would go unseen.
-    fn dominant(&self, norm: &str, cache: &mut BTreeMap<String, Langs>) -> Langs {
+    fn dominant(&self, found: &Found) -> Langs {
         let mut counts = vec![0usize; self.languages.len()];
-        for term in self.terms.keys() {
-            for l in bits(self.langs(term, norm, cache)) {
+        for &langs in &found.langs {
+            for l in bits(langs) {
                 counts[l] += 1;
             }
         }
@@ -369,46 +421,43 @@ impl Recogniser {
     /// `(language, anchor words)`, in the `allowed` languages.
     fn judge(
         &self,
-        def: &StatementDef,
+        def: &Statement,
         norm: &str,
         allowed: Langs,
-        cache: &mut BTreeMap<String, Langs>,
+        found: &Found,
     ) -> Vec<(String, String)> {
         // Candidate anchors: (language, term) pairs.
-        let mut anchors: Vec<(usize, &String)> = Vec::new();
-        for term in &def.phrases {
-            let mask = self.langs(term, norm, cache);
+        let mut anchors: Vec<(usize, usize)> = Vec::new();
+        for &term in &def.phrases {
+            let mask = found.langs[term];
             for l in bits(mask) {
                 anchors.push((l, term));
             }
         }
         for group in &def.all_of {
             let mut mask = Langs::MAX;
-            for term in group {
-                mask &= self.langs(term, norm, cache);
+            for &term in group {
+                mask &= found.langs[term];
                 if mask == 0 {
                     break;
                 }
             }
             for l in bits(mask) {
-                anchors.push((l, &group[0]));
+                anchors.push((l, group[0]));
             }
         }
         if anchors.is_empty() {
             return Vec::new();
         }
-        let veto: Langs = def
-            .veto
-            .iter()
-            .fold(0, |m, t| m | self.langs(t, norm, cache));
+        let veto: Langs = def.veto.iter().fold(0, |m, &t| m | found.langs[t]);
         let mut out: Vec<(String, String)> = Vec::new();
         for (l, term) in anchors {
             if veto & (1 << l) != 0 || allowed & (1 << l) == 0 {
                 continue;
             }
             let lang = &self.languages[l];
-            let spans = self.spans(term, lang, norm);
-            let clauses = self.clauses(norm, lang);
+            let spans = self.spans(term, l, norm, found);
+            let clauses = self.clauses(norm, l, found);
             let clause_of = |pos: usize| {
                 clauses
                     .iter()
@@ -418,12 +467,12 @@ impl Recogniser {
             let lifted = def
                 .negation_lifted_by
                 .iter()
-                .any(|t| self.langs(t, norm, cache) & (1 << l) != 0);
+                .any(|&t| found.langs[t] & (1 << l) != 0);
             let negations = if lifted || def.negation.is_empty() {
                 Vec::new()
             } else {
-                let except = self.spans_of(&self.negation_exceptions, lang, norm);
-                let mut n = self.spans_of(&def.negation, lang, norm);
+                let except = self.spans_of(&self.negation_exceptions, l, norm, found);
+                let mut n = self.spans_of(&def.negation, l, norm, found);
                 n.retain(|s| !except.iter().any(|e| e.start <= s.start && s.end <= e.end));
                 n
             };
@@ -438,7 +487,7 @@ impl Recogniser {
                         || (c > 0
                             && negated_clauses[c - 1]
                             && norm[..range.start].ends_with(',')
-                            && self.depends(&norm[range], lang));
+                            && self.depends(&norm[range], l));
                 }
             }
             let negated = |clause: usize| negated_clauses[clause];
@@ -447,7 +496,7 @@ impl Recogniser {
                 let holds = if def.outcome_yes.is_empty() {
                     !negated(k)
                 } else {
-                    self.outcome(def, norm, lang, &clauses, k, &negated)
+                    self.outcome(def, norm, l, &clauses, k, &negated)
                 };
                 if holds {
                     let phrase = norm[span].to_string();
@@ -461,22 +510,28 @@ impl Recogniser {
     }
 
     /// Does `clause` (its text alone) depend on the clause before it, in
-    /// language `lang`?
-    fn depends(&self, clause: &str, lang: &str) -> bool {
-        self.dependent_clauses.iter().any(|t| {
-            self.terms
-                .get(t)
-                .is_some_and(|g| g.matching(clause).any(|i| g.languages[i] == lang))
-        })
+    /// language `l`?
+    fn depends(&self, clause: &str, l: usize) -> bool {
+        self.dependent_clauses
+            .iter()
+            .any(|&t| self.matches_in(t, l, clause))
+    }
+
+    /// Does a pattern of `term` in language `l` match `text`?
+    fn matches_in(&self, term: usize, l: usize, text: &str) -> bool {
+        self.terms[term]
+            .1
+            .matching(text)
+            .any(|i| self.pattern_langs[term][i] == 1 << l)
     }
 
     /// Does the nearest clause stating an outcome, from clause `k` (its
     /// own, then those after it, then those before it), state consent?
     fn outcome(
         &self,
-        def: &StatementDef,
+        def: &Statement,
         norm: &str,
-        lang: &str,
+        l: usize,
         clauses: &[Range<usize>],
         k: usize,
         negated: &dyn Fn(usize) -> bool,
@@ -486,13 +541,7 @@ impl Recogniser {
             .chain((0..k).rev());
         for c in order {
             let clause = &norm[clauses[c].clone()];
-            let any = |terms: &[String]| {
-                terms.iter().any(|t| {
-                    self.terms
-                        .get(t)
-                        .is_some_and(|g| g.matching(clause).any(|i| g.languages[i] == lang))
-                })
-            };
+            let any = |terms: &[usize]| terms.iter().any(|&t| self.matches_in(t, l, clause));
             if any(&def.outcome_no) {
                 return false;
             }
