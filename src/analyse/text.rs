@@ -51,15 +51,14 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
             return facts;
         }
     }
-    let found = lex.statements.recognise(original);
+    let sentences = lex.statements.sentences(original);
+    let found = lex.statements.recognise_sentences(&sentences);
     for (name, hit) in &found {
         if FACT_STATEMENTS.contains(&name.as_str()) {
             facts.sentences.insert(name.clone(), hit.sentence.clone());
         }
     }
-    let count = lex
-        .statements
-        .sentences(original)
+    let count = sentences
         .into_iter()
         .find_map(|s| lex.partner_count(&s.norm).map(|(n, _)| (n, s.original)));
     if let Some((_, sentence)) = &count {

@@ -13,7 +13,7 @@
 //!
 //! See `docs/lexicons.md` for the format and how to add a language.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use anyhow::{bail, Context, Result};
@@ -143,6 +143,11 @@ pub struct Recogniser {
     /// Language names, indexed like the bits of a language mask.
     languages: Vec<String>,
 }
+
+/// The hits of every statement in one sentence: `(language, anchor
+/// words)` by index of [`Recogniser::statements`], statements without
+/// hits left out.
+type SentenceHits = Vec<(usize, Vec<(String, String)>)>;
 
 /// Which patterns of every term match one normalised text.
 struct Found {
@@ -364,35 +369,57 @@ impl Recogniser {
     /// that makes it. Every lexicon is tried; concepts combine only within
     /// one language.
     pub fn recognise(&self, text: &str) -> BTreeMap<String, StatementHit> {
+        self.recognise_sentences(&self.sentences(text))
+    }
+
+    /// [`Recogniser::recognise`] over a text already cut into sentences.
+    /// A sentence is judged once however often it recurs (notices and
+    /// vendor lists repeat theirs): the hits depend on its normalised form
+    /// alone.
+    pub fn recognise_sentences(&self, sentences: &[Sentence]) -> BTreeMap<String, StatementHit> {
         let mut found: BTreeMap<String, StatementHit> = BTreeMap::new();
-        for sentence in self.sentences(text) {
-            let matched = self.find(&sentence.norm);
-            let allowed = self.dominant(&matched);
-            for (name, def) in &self.statements {
-                // A mask that blanks nothing leaves the sentence as matched.
-                let masked = (!def.mask.is_empty())
-                    .then(|| self.blank(&def.mask, &sentence.norm, &matched))
-                    .filter(|masked| *masked != sentence.norm);
-                let hits = match masked {
-                    None => self.judge(def, &sentence.norm, allowed, &matched),
-                    Some(masked) => self.judge(def, &masked, allowed, &self.find(&masked)),
-                };
-                if hits.is_empty() {
-                    continue;
-                }
+        let mut judged: HashMap<&str, SentenceHits> = HashMap::new();
+        for sentence in sentences {
+            let hits = judged
+                .entry(&sentence.norm)
+                .or_insert_with(|| self.judge_sentence(&sentence.norm));
+            for (k, hits) in hits.iter() {
+                let name = &self.statements[*k].0;
                 let entry = found.entry(name.clone()).or_insert_with(|| StatementHit {
                     language: hits[0].0.clone(),
                     sentence: cut(&sentence.original),
                     phrases: Vec::new(),
                 });
                 for (_, phrase) in hits {
-                    if !entry.phrases.contains(&phrase) {
-                        entry.phrases.push(phrase);
+                    if !entry.phrases.contains(phrase) {
+                        entry.phrases.push(phrase.clone());
                     }
                 }
             }
         }
         found
+    }
+
+    /// The hits of every statement in one normalised sentence, by index of
+    /// [`Recogniser::statements`], statements without hits left out.
+    fn judge_sentence(&self, norm: &str) -> SentenceHits {
+        let matched = self.find(norm);
+        let allowed = self.dominant(&matched);
+        let mut out = Vec::new();
+        for (k, (_, def)) in self.statements.iter().enumerate() {
+            // A mask that blanks nothing leaves the sentence as matched.
+            let masked = (!def.mask.is_empty())
+                .then(|| self.blank(&def.mask, norm, &matched))
+                .filter(|masked| masked != norm);
+            let hits = match masked {
+                None => self.judge(def, norm, allowed, &matched),
+                Some(masked) => self.judge(def, &masked, allowed, &self.find(&masked)),
+            };
+            if !hits.is_empty() {
+                out.push((k, hits));
+            }
+        }
+        out
     }
 
     /// The languages a sentence is read in: those matching the most terms.
