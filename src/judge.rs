@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyse::trackers::FilterList;
 use crate::analyse::Analyser;
 use crate::evidence::{Evidence, ListInfo};
+use crate::i18n::{Arg, Catalogue as Texts, Lang, Words};
 use crate::knowledge::Knowledge;
 use crate::rules::score::score;
 use crate::rules::{Catalogue, CompiledRules};
@@ -99,11 +100,14 @@ pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> 
         .iter()
         .find(|e| e.kind == "site_timeout")
         .map(|e| e.message.clone());
-    let refused = out_of_time.or_else(|| {
+    // Why the site is not audited: the engine's sentence for a timeout,
+    // catalogue words for an error or empty home page.
+    let refused: Option<(String, Option<Words>)> = out_of_time.map(|m| (m, None)).or_else(|| {
         facts
             .reachable
-            .then(|| home_page_not_the_site(&evidence))
+            .then(|| home_page_refusal(&evidence))
             .flatten()
+            .map(|w| (say_in_english(&w), Some(w)))
     });
     if refused.is_some() {
         // Rules that need a site do not apply to an error page.
@@ -112,9 +116,10 @@ pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> 
     let outcomes = rules.evaluate(&facts);
     let s = score(rules, &outcomes);
     let mut report = SiteReport::new(evidence, facts, rules, outcomes, Some(s));
-    if let Some(why) = refused {
+    if let Some((why, words)) = refused {
         report.audited = false;
         report.error = Some(why);
+        report.error_words = words;
         report.score = None;
         report.findings.clear();
     }
@@ -126,6 +131,18 @@ pub fn judge(analyser: &Analyser, rules: &CompiledRules, evidence: Evidence) -> 
 /// (no byte at all). Pages that say little are still pages: only a body
 /// with nothing in it counts as empty.
 pub fn home_page_not_the_site(evidence: &Evidence) -> Option<String> {
+    home_page_refusal(evidence).map(|w| say_in_english(&w))
+}
+
+fn say_in_english(words: &Words) -> String {
+    match Texts::get(Lang::En) {
+        Ok(cat) => cat.say(words),
+        Err(_) => words.key.clone(),
+    }
+}
+
+/// [`home_page_not_the_site`], as words of the report catalogues.
+fn home_page_refusal(evidence: &Evidence) -> Option<Words> {
     let visit = evidence.visit(crate::evidence::VisitKind::FirstVisit)?;
     let home = visit.pages.first()?;
     if home.error.is_some() {
@@ -138,8 +155,9 @@ pub fn home_page_not_the_site(evidence: &Evidence) -> Option<String> {
             .and_then(|c| c.canonical_reason())
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
-        return Some(format!(
-            "the home page answered HTTP {status}{reason}: an error page is not the site"
+        return Some(Words::new(
+            "home_error_page",
+            vec![Arg::plain(format!("{status}{reason}"))],
         ));
     }
     // An empty body loads nothing and has no title: when either is seen,
@@ -158,9 +176,7 @@ pub fn home_page_not_the_site(evidence: &Evidence) -> Option<String> {
         && !loads_something
         && !titled
     {
-        return Some(format!(
-            "the home page answered HTTP {status} with an empty body: nothing to audit"
-        ));
+        return Some(Words::new("home_empty_body", vec![Arg::plain(status)]));
     }
     None
 }

@@ -820,8 +820,20 @@ fn error_home_pages_are_listed_not_ranked() {
         .map(|u| (u["url"].as_str().unwrap(), u["error"].as_str().unwrap()))
         .collect();
     assert_eq!(unreachable.len(), 2);
-    assert!(unreachable[0].1.contains("HTTP 404"), "{unreachable:?}");
+    assert!(
+        unreachable[0]
+            .1
+            .contains("the home page answered HTTP 404 (Not Found): an error page"),
+        "{unreachable:?}"
+    );
     assert!(unreachable[1].1.contains("HTTP 503"), "{unreachable:?}");
+    // The same reasons in a French barometer.
+    let r = report_json(&db, &dir.path().join("r-fr"), &["--report-lang", "fr"]);
+    let first = r["unreachable"][0]["error"].as_str().unwrap();
+    assert!(
+        first.contains("la page d’accueil a répondu HTTP 404 (Not Found) : une page d’erreur"),
+        "{first}"
+    );
     // Only the audited site is in the denominators (it tracks before any
     // choice).
     assert_eq!(count_total(&r, "tracking_before_choice"), (1, 1));
