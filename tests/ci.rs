@@ -942,8 +942,9 @@ fn check_speaks_the_report_language() {
     let md = stdout(&out);
     for expected in [
         format!(
-            "## {}: ❌ {}",
+            "## {}{}❌ {}",
             say(&fr, "check_heading", &[]),
+            say(&fr, "colon", &[]),
             say(&fr, "check_failed", &[])
         ),
         fr_tracker.clone(),
@@ -1088,7 +1089,11 @@ fn check_speaks_the_report_language() {
     let text = stdout(&check(dir.path(), &["--report-lang", "fr"]));
     assert!(
         text.contains(&fr_tracker)
-            && text.contains(&format!("{}: ", say(&fr, "check_failed", &[])))
+            && text.contains(&format!(
+                "{}{}",
+                say(&fr, "check_failed", &[]),
+                say(&fr, "colon", &[])
+            ))
             && !text.contains("error(s)"),
         "{text}"
     );
