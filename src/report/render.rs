@@ -767,7 +767,14 @@ pub fn render_in(
             } else if let Some(words) = site.error.as_deref().and_then(engine_words::load_error) {
                 site.error = Some(cat.say(&words));
             }
-            for visit in &mut site.evidence.visits {
+            // The engines' own sentences in the evidence are said in the
+            // report's language for readers; JSON keeps the evidence as
+            // the engines wrote it.
+            let visits = match format {
+                Format::Json => &mut [][..],
+                _ => &mut site.evidence.visits[..],
+            };
+            for visit in visits {
                 if let Some(words) = engine_words::banner_reason(&visit.banner.reason) {
                     visit.banner.reason = cat.say(&words);
                 }
