@@ -11,6 +11,11 @@
 
 use crate::i18n::{Arg, Words};
 
+/// What `text` holds between `before` and `after`, when it is written so.
+fn between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
+    text.strip_prefix(before)?.strip_suffix(after)
+}
+
 /// The words of a banner's `reason`, when it is one the engines write.
 pub fn banner_reason(reason: &str) -> Option<Words> {
     let fixed: [(&str, &str); 4] = [
@@ -34,23 +39,22 @@ pub fn banner_reason(reason: &str) -> Option<Words> {
     if let Some(cmp) = reason.strip_suffix(" consent banner found in the page markup") {
         return Some(Words::new("banner_reason_found_cmp", vec![Arg::plain(cmp)]));
     }
-    if let Some(cmp) = reason
-        .strip_prefix("no banner in the static HTML, but the ")
-        .and_then(|r| {
-            r.strip_suffix(
-                " consent platform is loaded by script: not determinable without a browser",
-            )
-        })
-    {
+    if let Some(cmp) = between(
+        reason,
+        "no banner in the static HTML, but the ",
+        " consent platform is loaded by script: not determinable without a browser",
+    ) {
         return Some(Words::new(
             "banner_reason_script_cmp",
             vec![Arg::plain(cmp)],
         ));
     }
-    if let Some(secs) = reason
-        .strip_prefix("no consent banner in the rendered page after ")
-        .and_then(|r| r.strip_suffix(" s"))
-        .filter(|s| s.parse::<f64>().is_ok())
+    if let Some(secs) = between(
+        reason,
+        "no consent banner in the rendered page after ",
+        " s",
+    )
+    .filter(|s| s.parse::<f64>().is_ok())
     {
         return Some(Words::new(
             "banner_reason_absent",
@@ -89,9 +93,7 @@ pub fn load_error(error: &str) -> Option<Words> {
     if error == "the browser stopped answering" {
         return Some(Words::new("load_error_browser_gone", Vec::new()));
     }
-    if let Some(secs) = error
-        .strip_prefix("no load event within ")
-        .and_then(|r| r.strip_suffix(" s; kept what had loaded"))
+    if let Some(secs) = between(error, "no load event within ", " s; kept what had loaded")
         .filter(|s| s.parse::<f64>().is_ok())
     {
         return Some(Words::new(
@@ -120,20 +122,19 @@ pub fn consent_error(error: &str) -> Option<Words> {
         return Some(Words::new("consent_error_click", vec![Arg::plain(cause)]));
     }
     let choice = |r: &str| matches!(r, "reject" | "accept" | "save" | "settings");
-    if let Some(role) = error
-        .strip_prefix("no ")
-        .and_then(|r| r.strip_suffix(" button and no settings button on the first layer"))
-        .filter(|r| choice(r))
+    if let Some(role) = between(
+        error,
+        "no ",
+        " button and no settings button on the first layer",
+    )
+    .filter(|r| choice(r))
     {
         return Some(Words::new(
             "consent_error_no_button_first_layer",
             vec![Arg::Label(role.to_string())],
         ));
     }
-    if let Some(role) = error
-        .strip_prefix("no ")
-        .and_then(|r| r.strip_suffix(" button on the settings layer"))
-        .filter(|r| choice(r))
+    if let Some(role) = between(error, "no ", " button on the settings layer").filter(|r| choice(r))
     {
         return Some(Words::new(
             "consent_error_no_button_settings",
