@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use url::Url;
 
 use crate::crawl::{build_engine, CrawlOptions, Engine, EngineChoice};
-use crate::evidence::Evidence;
+use crate::evidence::{Evidence, VisitKind};
 use crate::judge::{Judge, JudgeConfig};
 use crate::verdict::SiteReport;
 
@@ -26,7 +26,7 @@ pub struct AuditConfig {
 
 /// Loaded once, used for every site: the engine and the judge.
 pub struct Auditor {
-    pub engine: Box<dyn Engine>,
+    pub engine: Arc<dyn Engine>,
     /// The crawl options the engine runs with (provenance of reports made
     /// without it, such as a timed-out site).
     pub crawl: Arc<CrawlOptions>,
@@ -39,6 +39,17 @@ impl Auditor {
     pub fn new(config: AuditConfig, warn: &mut dyn FnMut(String)) -> Result<Self> {
         let judge = Judge::new(config.judge, warn)?;
         let mut crawl = config.crawl;
+        // A full audit under a profile that counts a close (✕) as a
+        // refusal also checks that closing is respected.
+        let closes = judge
+            .config
+            .profile
+            .as_deref()
+            .and_then(|id| judge.analyser.profiles.get(id))
+            .is_some_and(|p| p.close_is_refusal);
+        if closes && crawl.visits == VisitKind::STANDARD {
+            crawl.visits.push(VisitKind::AfterClose);
+        }
         crawl.ruleset_version = judge.rules_version().to_string();
         crawl.lists = judge.lists();
         let crawl = Arc::new(crawl);

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the evidence format. Bump the minor version for additive
 /// changes, the major version when a field changes meaning or disappears.
-pub const EVIDENCE_VERSION: &str = "1.4";
+pub const EVIDENCE_VERSION: &str = "1.5";
 
 /// Cut `s` to at most `max` characters, marking the cut with `…`: how a
 /// site's strings (cookie values, headers, matched text) are bounded in
@@ -136,10 +136,28 @@ pub enum VisitKind {
     /// link: does browsing alone switch tracking on ("implied consent")?
     /// Browser engine, with `--consent implied`. Since 1.2.
     Browsing,
+    /// Arrive, click the banner's first-layer close button (✕), browse:
+    /// where closing counts as a refusal (the Italian Garante's 2021
+    /// guidelines, the CNIL's), is it respected? Browser engine, with
+    /// `--consent close`, or by default under a `--profile` that counts a
+    /// close as a refusal. Since 1.5.
+    AfterClose,
 }
 
 impl VisitKind {
-    pub const ALL: [VisitKind; 4] = [
+    pub const ALL: [VisitKind; 5] = [
+        VisitKind::FirstVisit,
+        VisitKind::AfterReject,
+        VisitKind::AfterAccept,
+        VisitKind::Browsing,
+        VisitKind::AfterClose,
+    ];
+
+    /// The visits of a full audit (`--consent all`, the default). The
+    /// close visit is added where the profile counts a close as a refusal
+    /// (see [`VisitSet::with_close`]): elsewhere a ✕ is no choice, and the
+    /// visit would cost a browser context per site for nothing to judge.
+    pub const STANDARD: [VisitKind; 4] = [
         VisitKind::FirstVisit,
         VisitKind::AfterReject,
         VisitKind::AfterAccept,
@@ -153,6 +171,7 @@ impl VisitKind {
             VisitKind::AfterReject => "after_reject",
             VisitKind::AfterAccept => "after_accept",
             VisitKind::Browsing => "browsing",
+            VisitKind::AfterClose => "after_close",
         }
     }
 
@@ -161,7 +180,10 @@ impl VisitKind {
     pub fn key(self) -> &'static str {
         match self {
             VisitKind::FirstVisit => "before",
-            VisitKind::AfterReject | VisitKind::AfterAccept | VisitKind::Browsing => self.as_str(),
+            VisitKind::AfterReject
+            | VisitKind::AfterAccept
+            | VisitKind::Browsing
+            | VisitKind::AfterClose => self.as_str(),
         }
     }
 
@@ -173,6 +195,7 @@ impl VisitKind {
             VisitKind::AfterReject => "reject",
             VisitKind::AfterAccept => "accept",
             VisitKind::Browsing => "implied",
+            VisitKind::AfterClose => "close",
         }
     }
 
@@ -230,9 +253,23 @@ pub mod visit_keys {
 pub struct VisitSet(Vec<VisitKind>);
 
 impl VisitSet {
-    /// Every visit.
+    /// A full audit: every standard visit ([`VisitKind::STANDARD`]).
     pub fn all() -> VisitSet {
-        VisitSet(VisitKind::ALL.to_vec())
+        VisitSet(VisitKind::STANDARD.to_vec())
+    }
+
+    /// A full audit under a profile that counts a close (✕) as a refusal
+    /// also closes the banner: `all` gains the close visit. An explicit
+    /// list is kept as given.
+    pub fn with_close(self) -> VisitSet {
+        if self == VisitSet::all() {
+            let mut kinds = self.0;
+            kinds.push(VisitKind::AfterClose);
+            kinds.sort();
+            VisitSet(kinds)
+        } else {
+            self
+        }
     }
 
     /// The first visit alone.
@@ -256,7 +293,7 @@ impl VisitSet {
         for word in text.split(',').map(str::trim) {
             let more: &[VisitKind] = match word {
                 "none" => &[],
-                "all" => &VisitKind::ALL,
+                "all" => &VisitKind::STANDARD,
                 w => match VisitKind::from_name(w) {
                     Some(k) => &[k][..],
                     None => {
@@ -1016,7 +1053,16 @@ mod visit_tests {
     fn visit_sets_parse_and_print_back() {
         let set = |s: &str| VisitSet::parse(s).unwrap();
         use VisitKind::*;
-        assert_eq!(set("all").kinds(), VisitKind::ALL);
+        assert_eq!(set("all").kinds(), VisitKind::STANDARD);
+        // The close visit is asked for by name, or added to `all` by a
+        // profile that counts a close as a refusal; a list stays as given.
+        assert_eq!(set("all,close").kinds(), VisitKind::ALL);
+        assert_eq!(set("all").with_close().kinds(), VisitKind::ALL);
+        assert_eq!(
+            set("reject").with_close().kinds(),
+            [FirstVisit, AfterReject]
+        );
+        assert_eq!(set("close").kinds(), [FirstVisit, AfterClose]);
         assert_eq!(set("none").kinds(), [FirstVisit]);
         // Any order, any of a visit's names, repeats: visit order, once.
         assert_eq!(
@@ -1026,7 +1072,7 @@ mod visit_tests {
         assert_eq!(set("implied").kinds(), [FirstVisit, Browsing]);
         assert_eq!(set("browsing,none").kinds(), [FirstVisit, Browsing]);
         // Printed as it is read.
-        for text in ["all", "none", "reject,accept", "implied"] {
+        for text in ["all", "none", "reject,accept", "implied", "reject,close"] {
             assert_eq!(set(text).to_string(), text);
         }
         assert_eq!(set("reject,accept,implied").to_string(), "all");
@@ -1040,7 +1086,7 @@ mod visit_tests {
             let err = VisitSet::parse(bad).unwrap_err();
             assert!(
                 err.contains(
-                    "expected none, all, or a comma-separated list of reject, accept, implied"
+                    "expected none, all, or a comma-separated list of reject, accept, implied, close"
                 ),
                 "{bad}: {err}"
             );

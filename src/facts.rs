@@ -52,6 +52,11 @@ pub struct Facts {
     /// engine): what browsing alone switches on.
     #[serde(default)]
     pub browsing: VisitFacts,
+    /// Visit after clicking the banner's first-layer close (✕) (browser
+    /// engine; made where the profile counts a close as a refusal, or with
+    /// `--consent close`).
+    #[serde(default)]
+    pub after_close: VisitFacts,
     /// Consent inferred from browsing, observed in the `browsing` visit.
     #[serde(default)]
     pub implied: ImpliedFacts,
@@ -598,6 +603,7 @@ impl Facts {
             VisitKind::AfterReject => &self.after_reject,
             VisitKind::AfterAccept => &self.after_accept,
             VisitKind::Browsing => &self.browsing,
+            VisitKind::AfterClose => &self.after_close,
         }
     }
 
@@ -607,6 +613,7 @@ impl Facts {
             VisitKind::AfterReject => &mut self.after_reject,
             VisitKind::AfterAccept => &mut self.after_accept,
             VisitKind::Browsing => &mut self.browsing,
+            VisitKind::AfterClose => &mut self.after_close,
         }
     }
 

@@ -150,6 +150,11 @@ fn on_a_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<String> {
 #[test]
 fn no_new_cycles_between_top_level_modules() {
     let mut edges = graph();
+    // `cargo test --test architecture -- --nocapture` shows the layers.
+    for (module, uses) in &edges {
+        let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+        println!("{module:>10} uses {}", uses.join(", "));
+    }
     let found = mutual(&edges);
     let known: BTreeSet<(String, String)> = KNOWN_CYCLES
         .iter()

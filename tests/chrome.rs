@@ -868,3 +868,131 @@ fn a_policy_linked_but_left_unread_by_the_time_budget_is_not_judged() {
     assert_eq!(site["facts"]["policy"]["status"], 200, "{site:#}");
     assert_eq!(site["facts"]["policy"]["reachable"], true);
 }
+
+fn visit_kinds(site: &Value) -> Vec<String> {
+    site["evidence"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The ✕ visit: made by default under a profile that counts closing as a
+/// refusal, never silently elsewhere; a ✕ that starts the analytics is a
+/// finding there (R510), one that refuses is not, and the same ✕ under a
+/// profile where closing is no choice is not judged.
+#[test]
+fn closing_the_banner_is_checked_as_a_refusal_where_the_profile_says_so() {
+    let it = chrome_scan(
+        &["www.chiudi-ignora.test", "www.chiudi-rispetta.test"],
+        &["--profile", "it"],
+    );
+    let (ignores, respects) = (&it["sites"][0], &it["sites"][1]);
+    for site in [ignores, respects] {
+        assert_eq!(
+            visit_kinds(site),
+            [
+                "first_visit",
+                "after_reject",
+                "after_accept",
+                "browsing",
+                "after_close"
+            ]
+        );
+        let close = &site["evidence"]["visits"][4];
+        assert_eq!(close["consent_action"]["clicks"], json!(["✕"]));
+        assert_eq!(close["consent_action"]["succeeded"], true);
+        assert_eq!(site["facts"]["after_close"]["choice_made"], true);
+    }
+    assert_eq!(ids(ignores), ["R510"]);
+    assert!(ids(respects).is_empty(), "{:?}", ids(respects));
+    let r510 = finding(ignores, "R510");
+    assert_eq!(
+        r510["evidence"],
+        json!([
+            "www.google-analytics.com (Google, analytics)",
+            "cookie _ga (www.chiudi-ignora.test)"
+        ])
+    );
+    // Only what followed the click counts: nothing was tracked before it.
+    assert!(hosts(&ignores["facts"]["before"]).is_empty());
+    assert_eq!(
+        hosts(&ignores["facts"]["after_close"]),
+        ["www.google-analytics.com"]
+    );
+
+    // An explicit list is kept as given; without a profile that counts a
+    // close as a refusal, no close visit is made, and when asked for by
+    // name under one where closing is no choice, R510 does not apply.
+    let listed = chrome_scan(
+        &["www.chiudi-ignora.test"],
+        &["--profile", "it", "--consent", "reject,accept"],
+    );
+    assert_eq!(
+        visit_kinds(&listed["sites"][0]),
+        ["first_visit", "after_reject", "after_accept"]
+    );
+    let de = chrome_scan(
+        &["www.chiudi-ignora.test"],
+        &["--profile", "de", "--consent", "close"],
+    );
+    let site = &de["sites"][0];
+    assert_eq!(visit_kinds(site), ["first_visit", "after_close"]);
+    assert_eq!(site["facts"]["after_close"]["tracker_count"], 1);
+    assert!(!ids(site).contains(&s("R510")), "{:?}", ids(site));
+}
+
+/// Sites audited one after another share a browser (the engine keeps it
+/// between sites), never what a site left in it: every visit has a browser
+/// context of its own. A site audited after another that wrote cookies and
+/// storage sees exactly what it sees audited alone.
+#[test]
+fn a_browser_kept_between_sites_carries_nothing_from_one_to_the_next() {
+    let alone = chrome_scan(&["www.localstore-clean.test"], &[]);
+    let after = chrome_scan(
+        &[
+            "www.cmp-cheat.test",
+            "www.localstore-clean.test",
+            "www.cmp-cheat.test",
+        ],
+        &[],
+    );
+    let storage = |visit: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = visit["storage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} {}", s["origin"], s["key"]))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let alone = &alone["sites"][0];
+    // The first site left cookies in its visits (so there was something
+    // to carry over).
+    let first = &after["sites"][0];
+    assert!(!cookie_list(&first["evidence"]["visits"][2]).is_empty());
+    let site = &after["sites"][1];
+    for (i, visit) in site["evidence"]["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let kind = visit["kind"].as_str().unwrap();
+        let was = &alone["evidence"]["visits"][i];
+        assert_eq!(was["kind"], kind);
+        assert_eq!(cookie_list(visit), cookie_list(was), "{kind}");
+        assert_eq!(storage(visit), storage(was), "{kind}");
+        for c in visit["cookies"].as_array().unwrap() {
+            assert!(
+                !c["domain"].as_str().unwrap().contains("cmp-cheat"),
+                "{kind}: {c}"
+            );
+        }
+    }
+    assert_eq!(ids(site), ids(alone));
+    // The third site is the first again, audited the same way.
+    assert_eq!(ids(&after["sites"][2]), ids(first));
+}

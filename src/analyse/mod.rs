@@ -146,6 +146,7 @@ impl Analyser {
             after_reject: visit(VisitKind::AfterReject),
             after_accept: visit(VisitKind::AfterAccept),
             browsing,
+            after_close: visit(VisitKind::AfterClose),
             implied,
             wall,
             forms,

@@ -17,7 +17,6 @@ pub fn run(args: DemoArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    runtime.spawn(super::scan::end_browsers_on_interrupt());
     let result = runtime.block_on(async {
         let web = Web::from_embedded(&crate::demo::WEB)?;
         let server = Server::start(web, 0).await?;
@@ -37,6 +36,9 @@ pub fn run(args: DemoArgs) -> ExitCode {
             judge: Default::default(),
         };
         let auditor = Auditor::new(config, &mut |w| warn(&w))?;
+        tokio::spawn(super::scan::end_browsers_on_interrupt(
+            auditor.engine.clone(),
+        ));
         let mut sites = Vec::new();
         for host in crate::demo::SITES {
             let url = url::Url::parse(&server.url(host))?;

@@ -154,8 +154,10 @@ pub struct CrawlArgs {
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     pub settle: f64,
     /// Browser engine: which visits to make besides the first one: none,
-    /// all, or a comma-separated list of reject, accept, implied
-    /// (`reject,accept` is the classic three-visit audit) [default: all].
+    /// all, or a comma-separated list of reject, accept, implied, close
+    /// (`reject,accept` is the classic three-visit audit; `all` is reject,
+    /// accept and implied, plus close under a --profile that counts
+    /// closing the banner as a refusal) [default: all].
     #[arg(long, value_name = "VISITS")]
     pub consent: Option<VisitSet>,
     /// Browser engine: time budget of one visit, in seconds.

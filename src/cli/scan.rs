@@ -126,7 +126,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     let _ = warm.join();
-    runtime.spawn(end_browsers_on_interrupt());
+    runtime.spawn(end_browsers_on_interrupt(auditor.engine.clone()));
     // A text report on stdout says which sites were not audited.
     let on_stdout = format == Format::Text && args.output.is_none();
     let mut sites = Vec::new();
@@ -172,11 +172,11 @@ fn write_hars(dir: &std::path::Path, sites: &[SiteReport]) -> Result<()> {
     Ok(())
 }
 
-/// On Ctrl-C or SIGTERM, end every browser this process started (and its
+/// On Ctrl-C or SIGTERM, end every browser the engine started (and its
 /// temporary profile) before exiting: no Chromium outlives `barometer`.
-pub async fn end_browsers_on_interrupt() {
+pub async fn end_browsers_on_interrupt(engine: std::sync::Arc<dyn crate::crawl::Engine>) {
     crate::campaign::run::interrupted().await;
-    crate::crawl::chrome::kill_all_browsers();
+    engine.shutdown();
     eprintln!("error: interrupted; browsers stopped, nothing written");
     std::process::exit(130);
 }

@@ -83,7 +83,7 @@ impl Default for CrawlOptions {
             insecure: false,
             max_body_bytes: 10 * 1024 * 1024,
             max_subresources: 300,
-            visits: VisitKind::ALL.to_vec(),
+            visits: VisitKind::STANDARD.to_vec(),
             settle: Duration::from_secs(3),
             visit_timeout: Duration::from_secs(30),
             site_timeout: Duration::from_secs(180),
@@ -187,12 +187,12 @@ pub fn build_engine(
     opts: Arc<CrawlOptions>,
     knowledge: Arc<Knowledge>,
     warn: &mut dyn FnMut(String),
-) -> Result<Box<dyn Engine>> {
+) -> Result<Arc<dyn Engine>> {
     let chrome = find_chrome(opts.chrome.as_ref());
     match (choice, chrome) {
-        (EngineChoice::Http, _) => Ok(Box::new(http::HttpEngine::new(opts, knowledge)?)),
+        (EngineChoice::Http, _) => Ok(Arc::new(http::HttpEngine::new(opts, knowledge)?)),
         (EngineChoice::Chrome | EngineChoice::Auto, Some(path)) if path.is_file() => {
-            Ok(Box::new(chrome::ChromeEngine::new(path, opts, knowledge)))
+            Ok(Arc::new(chrome::ChromeEngine::new(path, opts, knowledge)))
         }
         (EngineChoice::Chrome, Some(path)) => bail!("no Chromium at {}", path.display()),
         (EngineChoice::Chrome, None) => bail!(
@@ -200,7 +200,7 @@ pub fn build_engine(
         ),
         (EngineChoice::Auto, _) => {
             warn("Chromium not found: using the http engine (no JavaScript: script-set cookies and script-injected banners are not seen); install it with `apt-get install -y chromium`".to_string());
-            Ok(Box::new(http::HttpEngine::new(opts, knowledge)?))
+            Ok(Arc::new(http::HttpEngine::new(opts, knowledge)?))
         }
     }
 }

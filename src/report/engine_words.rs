@@ -107,8 +107,12 @@ pub fn load_error(error: &str) -> Option<Words> {
 /// The words of a consent click's `error`, when it is one the browser
 /// engine writes; `choice` (reject, accept) is said as a label.
 pub fn consent_error(error: &str) -> Option<Words> {
-    let fixed: [(&str, &str); 3] = [
+    let fixed: [(&str, &str); 4] = [
         ("no banner to click", "consent_error_no_banner"),
+        (
+            "no close button on the first layer",
+            "consent_error_no_close_button",
+        ),
         (
             "the settings layer could not be read",
             "consent_error_settings_unread",
@@ -202,6 +206,7 @@ mod tests {
             "click failed: Method not found",
             "no reject button and no settings button on the first layer",
             "no accept button on the settings layer",
+            "no close button on the first layer",
         ];
         for e in errors {
             assert_eq!(en(consent_error(e)), e);

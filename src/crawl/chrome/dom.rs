@@ -3,7 +3,8 @@
 use super::wire::Devtools;
 use serde_json::Value;
 
-use super::{cdp, Session};
+use super::browser::Session;
+use super::cdp;
 use crate::evidence::ButtonStyle;
 
 /// `(x, y, width, height)` of an element's border box, if it is rendered.

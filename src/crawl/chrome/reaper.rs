@@ -1,7 +1,7 @@
 //! No Chromium outlives `barometer`, even when `barometer` is SIGKILLed.
 //!
 //! Ctrl-C, SIGTERM and panics are handled in-process (the browser is
-//! dropped, or [`super::kill_all_browsers`] runs). A SIGKILL cannot be
+//! dropped, or the engine's `shutdown` runs). A SIGKILL cannot be
 //! caught, and Chromium does not exit when its parent dies. So the first
 //! browser launch also starts a small watcher: `barometer` itself, run with
 //! a hidden command, that waits for its parent to disappear and then kills
