@@ -268,41 +268,25 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 const TABLES: &str = "[check], [assertions], [[allow]]";
-const CHECK_KEYS: &str = "urls, engine, consent, runs, policy, baseline, docs_url";
-const ASSERTION_KEYS: &str =
-    "new-tracker, new-cookie, new-third-party-host, third-party-hosts, score, rule";
-const ALLOW_KEYS: &str = "host, cookie, reason, expires";
 
 impl Config {
     /// Parse `text`, the contents of the file `origin` (used in errors and to
     /// resolve the baseline path).
     pub fn parse(text: &str, origin: &Path) -> Result<Config, ConfigError> {
-        let p = Parser {
-            file: origin.display().to_string(),
-            src: text,
-        };
+        let file = origin.display().to_string();
         let doc = DeTable::parse(text).map_err(|e| ConfigError {
-            file: p.file.clone(),
-            line: e.span().map_or(0, |s| p.line(s.start)),
+            file: file.clone(),
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
             key: None,
             message: format!("invalid TOML: {}", e.message().trim_end()),
         })?;
-        let mut cfg = Config::default();
-        for (k, v) in sorted(doc.get_ref()) {
-            match k.get_ref().as_ref() {
-                "check" => p.check(&mut cfg, v)?,
-                "assertions" => p.assertions(&mut cfg, v)?,
-                "allow" => p.allow(&mut cfg, v)?,
-                other => {
-                    let what = if matches!(v.get_ref(), DeValue::Table(_)) {
-                        format!("unknown table [{other}]")
-                    } else {
-                        format!("unknown key `{other}` at the top level")
-                    };
-                    return Err(p.err(k.span(), other, format!("{what} (known tables: {TABLES})")));
-                }
-            }
-        }
+        // toml's errors have a span but not the key path: a copy of the
+        // document finds the key at the span.
+        let root = Spanned::new(doc.span(), DeValue::Table(doc.get_ref().clone()));
+        let src = Source { file, text, root };
+        let raw = RawFile::deserialize(toml::de::Deserializer::from(doc))
+            .map_err(|e| src.serde_error(&e))?;
+        let mut cfg = src.config(raw)?;
         if let Some(b) = cfg.baseline.take() {
             let dir = origin.parent().filter(|d| !d.as_os_str().is_empty());
             cfg.baseline = Some(match dir {
@@ -325,457 +309,411 @@ impl Config {
     }
 }
 
-type Entry<'a, 'i> = (
-    &'a Spanned<toml::de::DeString<'i>>,
-    &'a Spanned<DeValue<'i>>,
-);
+// The file as written. serde refuses unknown keys and values of the wrong
+// TOML type; `Source::config` then checks the values. Values are `Spanned`
+// so that those errors can name their line, and read as `toml::Value` where
+// the check must word a wrong type itself (a level, a date). Of two errors,
+// the one reported is not always the first in the file: serde meets a
+// table's keys in name order (toml is built without `preserve_order`), and
+// the checks run after it.
 
-/// A table's entries in file order, so that the first error reported is the
-/// first in the file.
-fn sorted<'a, 'i>(t: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
-    let mut entries: Vec<_> = t.iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    entries
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct RawFile {
+    check: RawCheck,
+    assertions: RawAssertions,
+    allow: Vec<Spanned<RawAllow>>,
 }
 
-fn type_name(v: &DeValue) -> &'static str {
-    match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
+type Text = Spanned<String>;
+type Any = Spanned<toml::Value>;
+type Int = Spanned<i64>;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, expecting = "a table ([check])")]
+struct RawCheck {
+    urls: Option<Vec<Text>>,
+    engine: Option<Text>,
+    consent: Option<Text>,
+    runs: Option<Int>,
+    policy: Option<Text>,
+    baseline: Option<Text>,
+    docs_url: Option<Text>,
 }
 
-fn is_rule_id(id: &str) -> bool {
-    let letters = id.bytes().take_while(u8::is_ascii_uppercase).count();
-    letters > 0 && id.len() > letters && id.bytes().skip(letters).all(|b| b.is_ascii_digit())
+#[derive(Deserialize, Default)]
+#[serde(
+    deny_unknown_fields,
+    rename_all = "kebab-case",
+    expecting = "a table ([assertions])"
+)]
+struct RawAssertions {
+    new_tracker: Option<Any>,
+    new_cookie: Option<Any>,
+    new_third_party_host: Option<Any>,
+    third_party_hosts: Option<RawMax>,
+    score: Option<RawMin>,
+    rule: Option<BTreeMap<Text, Any>>,
 }
 
-struct Parser<'s> {
+// Two structs rather than one generic threshold, so that an unknown key
+// lists the one bound its table takes.
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table: `third-party-hosts.max = N` or `third-party-hosts = { max = N, level = \"warn\" }`"
+)]
+struct RawMax {
+    max: Int,
+    level: Option<Any>,
+}
+
+#[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table: `score.min = N` or `score = { min = N, level = \"warn\" }`"
+)]
+struct RawMin {
+    min: Int,
+    level: Option<Any>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table ([[allow]])")]
+struct RawAllow {
+    host: Option<Text>,
+    cookie: Option<Text>,
+    reason: Option<Text>,
+    expires: Option<Any>,
+}
+
+/// The file being parsed. Errors are given as a span, and said with its
+/// line and the key found there.
+struct Source<'s> {
     file: String,
-    src: &'s str,
+    text: &'s str,
+    root: Spanned<DeValue<'s>>,
 }
 
-impl Parser<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.src.len());
-        self.src.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    fn err(&self, span: Range<usize>, key: &str, message: String) -> ConfigError {
+impl<'s> Source<'s> {
+    /// An error at `span`; `{key}` at the start of `message` is the key
+    /// there as written in its table.
+    fn err(&self, span: Range<usize>, message: &str) -> ConfigError {
+        let (path, _) = self.at(span.start);
+        let message = match message.strip_prefix(KEY) {
+            Some(rest) => format!("{}{rest}", short(&path)),
+            None => message.to_string(),
+        };
         ConfigError {
             file: self.file.clone(),
-            line: self.line(span.start),
-            key: (!key.is_empty()).then(|| key.to_string()),
+            line: line_of(self.text, span.start),
+            key: (!path.is_empty()).then_some(path),
             message,
         }
     }
 
-    fn table<'a, 'i>(
-        &self,
-        v: &'a Spanned<DeValue<'i>>,
-        path: &str,
-        expected: &str,
-    ) -> Result<&'a DeTable<'i>, ConfigError> {
-        match v.get_ref() {
-            DeValue::Table(t) => Ok(t),
-            other => Err(self.err(
-                v.span(),
-                path,
-                format!(
-                    "{} must be {expected}, not {}",
-                    short(path),
-                    type_name(other)
-                ),
-            )),
-        }
+    /// The dotted path and the value of the key at `offset`.
+    fn at(&self, offset: usize) -> (String, &DeValue<'s>) {
+        let found = locate(&self.root, offset, String::new());
+        found.unwrap_or((String::new(), self.root.get_ref()))
     }
 
-    fn string<'a>(&self, v: &'a Spanned<DeValue>, path: &str) -> Result<&'a str, ConfigError> {
-        match v.get_ref() {
-            DeValue::String(s) => Ok(s.as_ref()),
-            other => Err(self.err(
-                v.span(),
-                path,
-                format!("{path} must be a string, not {}", type_name(other)),
-            )),
-        }
-    }
-
-    fn choice(
-        &self,
-        v: &Spanned<DeValue>,
-        path: &str,
-        choices: &[&str],
-    ) -> Result<String, ConfigError> {
-        let s = self.string(v, path)?;
-        if choices.contains(&s) {
-            Ok(s.to_string())
-        } else {
-            Err(self.err(
-                v.span(),
-                path,
-                format!("{path} must be {}, not \"{s}\"", or_list(choices)),
-            ))
-        }
-    }
-
-    fn level(&self, v: &Spanned<DeValue>, path: &str) -> Result<Level, ConfigError> {
-        let bad = |found: String| {
-            self.err(
-                v.span(),
-                path,
-                format!(
-                    "{}: level must be off, warn or error, not {found}",
-                    short(path)
-                ),
-            )
-        };
-        match v.get_ref() {
-            DeValue::String(s) => Level::parse(s).ok_or_else(|| bad(format!("\"{s}\""))),
-            other => Err(bad(type_name(other).to_string())),
-        }
-    }
-
-    /// A non-negative integer no larger than `max`.
-    fn uint(&self, v: &Spanned<DeValue>, path: &str, max: u32) -> Result<u32, ConfigError> {
-        let bad = |found: String| {
-            self.err(
-                v.span(),
-                path,
-                if max == u32::MAX {
-                    format!(
-                        "{} must be a non-negative integer, not {found}",
-                        short(path)
-                    )
-                } else {
-                    format!(
-                        "{} must be an integer from 0 to {max}, not {found}",
-                        short(path)
-                    )
-                },
-            )
-        };
-        match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-                Ok(n) if (0..=i64::from(max)).contains(&n) => Ok(n as u32),
-                _ => Err(bad(i.to_string())),
-            },
-            DeValue::Float(f) => Err(bad(f.as_str().to_string())),
-            other => Err(bad(type_name(other).to_string())),
-        }
-    }
-
-    fn check(&self, cfg: &mut Config, v: &Spanned<DeValue>) -> Result<(), ConfigError> {
-        let t = self.table(v, "check", "a table ([check])")?;
-        for (k, v) in sorted(t) {
-            let key = k.get_ref().as_ref();
-            let path = format!("check.{key}");
-            match key {
-                "urls" => {
-                    let DeValue::Array(a) = v.get_ref() else {
-                        return Err(self.err(
-                            v.span(),
-                            &path,
-                            format!(
-                                "{path} must be an array of strings, not {}",
-                                type_name(v.get_ref())
-                            ),
-                        ));
-                    };
-                    cfg.urls.clear();
-                    for (i, u) in a.iter().enumerate() {
-                        let item = format!("{path}[{i}]");
-                        let s = self.string(u, &item)?.trim();
-                        if s.is_empty() {
-                            return Err(self.err(u.span(), &item, format!("{item} is empty")));
-                        }
-                        cfg.urls.push(s.to_string());
-                    }
-                }
-                "engine" => {
-                    cfg.engine = Some(self.choice(v, &path, &["http", "chrome", "auto"])?)
-                }
-                "consent" => {
-                    let text = self.string(v, &path)?;
-                    cfg.consent = Some(
-                        VisitSet::parse(text)
-                            .map_err(|e| self.err(v.span(), &path, format!("{path}: {e}")))?,
-                    )
-                }
-                "runs" => {
-                    let n = self.uint(v, &path, 20)?;
-                    if n == 0 {
-                        return Err(self.err(
-                            v.span(),
-                            &path,
-                            format!("{path} must be an integer from 1 to 20, not 0"),
-                        ));
-                    }
-                    cfg.runs = Some(n);
-                }
-                "policy" => {
-                    let s = self.choice(v, &path, &["any", "majority", "all"])?;
-                    cfg.policy = RunsPolicy::parse(&s).unwrap_or_default();
-                }
-                "baseline" => {
-                    let s = self.string(v, &path)?;
-                    if s.trim().is_empty() {
-                        return Err(self.err(v.span(), &path, format!("{path} is empty")));
-                    }
-                    cfg.baseline = Some(s.to_string());
-                }
-                "docs_url" => {
-                    let s = self.string(v, &path)?.trim();
-                    let ok = url::Url::parse(&s.replace("{id}", "R501"))
-                        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-                    if !ok {
-                        return Err(self.err(
-                            v.span(),
-                            &path,
-                            format!("{path} must be an http(s) URL, with {{id}} for the rule id"),
-                        ));
-                    }
-                    cfg.docs_url = Some(s.to_string());
-                }
-                other => {
-                    return Err(self.err(
-                        k.span(),
-                        &path,
-                        format!("unknown key `{other}` in [check] (known: {CHECK_KEYS})"),
-                    ))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn assertions(&self, cfg: &mut Config, v: &Spanned<DeValue>) -> Result<(), ConfigError> {
-        let t = self.table(v, "assertions", "a table ([assertions])")?;
-        for (k, v) in sorted(t) {
-            let key = k.get_ref().as_ref();
-            let path = format!("assertions.{key}");
-            match key {
-                "new-tracker" => cfg.new_tracker = self.level(v, &path)?,
-                "new-cookie" => cfg.new_cookie = self.level(v, &path)?,
-                "new-third-party-host" => cfg.new_third_party_host = self.level(v, &path)?,
-                "third-party-hosts" => {
-                    cfg.third_party_hosts_max = Some(self.threshold(v, key, "max", u32::MAX)?)
-                }
-                "score" => cfg.score_min = Some(self.threshold(v, key, "min", 100)?),
-                "rule" => {
-                    let t =
-                        self.table(v, &path, "a table of rule ids (`rule.C101 = \"error\"`)")?;
-                    for (id_key, level) in sorted(t) {
-                        let id = id_key.get_ref().as_ref();
-                        let name = format!("assertions.rule.{id}");
-                        if !is_rule_id(id) {
-                            return Err(self.err(
-                                id_key.span(),
-                                &name,
-                                format!(
-                                    "`{id}` in [assertions] rule is not a rule id \
-                                     (capital letters then digits, like C101)"
-                                ),
-                            ));
-                        }
-                        cfg.rules.insert(id.to_string(), self.level(level, &name)?);
-                    }
-                }
-                other => {
-                    return Err(self.err(
-                        k.span(),
-                        &path,
-                        format!("unknown key `{other}` in [assertions] (known: {ASSERTION_KEYS})"),
-                    ))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `name.bound = N` or `name = { bound = N, level = "warn" }`.
-    fn threshold(
-        &self,
-        v: &Spanned<DeValue>,
-        name: &str,
-        bound: &str,
-        limit: u32,
-    ) -> Result<(Level, u32), ConfigError> {
-        let t = self.table(
-            v,
-            &format!("assertions.{name}"),
-            &format!(
-                "a table: `{name}.{bound} = N` or `{name} = {{ {bound} = N, level = \"warn\" }}`"
-            ),
-        )?;
-        let mut level = Level::Error;
-        let mut value = None;
-        for (k, v) in sorted(t) {
-            let key = k.get_ref().as_ref();
-            let path = format!("assertions.{name}.{key}");
-            if key == bound {
-                value = Some(self.uint(v, &path, limit)?);
-            } else if key == "level" {
-                level = self.level(v, &path)?;
-            } else {
-                return Err(self.err(
-                    k.span(),
-                    &path,
-                    format!("unknown key `{key}` in [assertions] {name} (known: {bound}, level)"),
-                ));
-            }
-        }
-        let value = value.ok_or_else(|| {
-            self.err(
-                v.span(),
-                &format!("assertions.{name}"),
-                format!("{name} needs `{bound}`"),
-            )
-        })?;
-        Ok((level, value))
-    }
-
-    fn allow(&self, cfg: &mut Config, v: &Spanned<DeValue>) -> Result<(), ConfigError> {
-        let DeValue::Array(entries) = v.get_ref() else {
-            return Err(self.err(
-                v.span(),
-                "allow",
-                format!(
-                    "allow must be an array of tables ([[allow]]), not {}",
-                    type_name(v.get_ref())
-                ),
-            ));
-        };
-        for (i, entry) in entries.iter().enumerate() {
-            let path = format!("allow[{i}]");
-            let t = self.table(entry, &path, "a table ([[allow]])")?;
-            let (mut host, mut cookie, mut reason, mut expires) = (None, None, None, None);
-            for (k, v) in sorted(t) {
-                let key = k.get_ref().as_ref();
-                let kpath = format!("{path}.{key}");
-                match key {
-                    "host" => host = Some(self.allow_host(v, &kpath)?),
-                    "cookie" => cookie = Some(self.allow_cookie(v, &kpath)?),
-                    "reason" => {
-                        let s = self.string(v, &kpath)?.trim();
-                        if s.is_empty() {
-                            return Err(self.err(
-                                v.span(),
-                                &kpath,
-                                "an allow entry needs a reason, not an empty string".into(),
-                            ));
-                        }
-                        reason = Some(s.to_string());
-                    }
-                    "expires" => expires = Some(self.date(v, &kpath)?),
-                    other => {
-                        return Err(self.err(
-                            k.span(),
-                            &kpath,
-                            format!("unknown key `{other}` in [[allow]] (known: {ALLOW_KEYS})"),
-                        ))
-                    }
-                }
-            }
-            if host.is_some() == cookie.is_some() {
-                let which = if host.is_some() { "both" } else { "neither" };
-                return Err(self.err(
-                    entry.span(),
-                    &path,
-                    format!("an allow entry needs exactly one of host and cookie, it has {which}"),
-                ));
-            }
-            let Some(reason) = reason else {
-                return Err(self.err(entry.span(), &path, "an allow entry needs a reason".into()));
-            };
-            cfg.allow.push(Allow {
-                host,
-                cookie,
-                reason,
-                expires,
-            });
-        }
-        Ok(())
-    }
-
-    fn allow_host(&self, v: &Spanned<DeValue>, path: &str) -> Result<String, ConfigError> {
-        let s = self.string(v, path)?.trim().to_ascii_lowercase();
-        let bare = s.strip_prefix("*.").unwrap_or(&s);
-        if bare.is_empty()
-            || bare.contains(['*', '/', ':', ' ', '@'])
-            || bare.starts_with('.')
-            || bare.ends_with('.')
+    /// serde's error in this module's words: TOML types rather than Rust
+    /// ones, the known keys.
+    fn serde_error(&self, e: &toml::de::Error) -> ConfigError {
+        let (msg, span) = (e.message(), e.span().unwrap_or_default());
+        let (path, value) = self.at(span.start);
+        let message = if let Some((name, known)) = msg
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split_once("`, expected "))
         {
-            return Err(self.err(
-                v.span(),
-                path,
-                format!("{path} must be a host (www.example.com) or *.example.com, not \"{s}\""),
-            ));
-        }
-        Ok(s)
+            unknown_key(name, known, &path, value)
+        } else if let Some(field) = msg
+            .strip_prefix("missing field `")
+            .and_then(|m| m.strip_suffix('`'))
+        {
+            format!("{KEY} needs `{field}`")
+        } else if let Some((_, expected)) = msg
+            .strip_prefix("invalid type: ")
+            .and_then(|m| m.rsplit_once(", expected "))
+        {
+            // serde names Rust types; these are the file's only ones.
+            let expected = match expected {
+                "i64" => "an integer",
+                "a sequence" if path == "allow" => "an array of tables ([[allow]])",
+                "a sequence" => "an array of strings",
+                "a map" => "a table of rule ids (`rule.C101 = \"error\"`)",
+                other => other,
+            };
+            format!("{KEY} must be {expected}, not {}", a(value.type_str()))
+        } else {
+            msg.to_string()
+        };
+        self.err(span, &message)
     }
 
-    fn allow_cookie(&self, v: &Spanned<DeValue>, path: &str) -> Result<String, ConfigError> {
-        let s = self.string(v, path)?.trim().to_string();
-        let (name, domain) = match s.rsplit_once('@') {
-            Some((n, d)) => (n, Some(d)),
-            None => (s.as_str(), None),
-        };
-        if name.is_empty() || domain.is_some_and(|d| d.trim_start_matches('.').is_empty()) {
-            return Err(self.err(
-                v.span(),
-                path,
-                format!("{path} must be a cookie name pattern (_ga_*), optionally name@domain, not \"{s}\""),
-            ));
-        }
-        Ok(s)
+    /// `check(v)`, its error said at `v`.
+    fn valid<T, U>(
+        &self,
+        v: Spanned<T>,
+        check: impl FnOnce(T) -> Result<U, String>,
+    ) -> Result<U, ConfigError> {
+        let span = v.span();
+        check(v.into_inner()).map_err(|m| self.err(span, &m))
     }
 
-    fn date(&self, v: &Spanned<DeValue>, path: &str) -> Result<NaiveDate, ConfigError> {
-        let bad = |found: String| {
-            self.err(
-                v.span(),
-                path,
-                format!("{path} must be a date like 2027-01-31, not {found}"),
-            )
-        };
-        match v.get_ref() {
-            DeValue::Datetime(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => {
-                    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                        .ok_or_else(|| bad(dt.to_string()))
-                }
-                _ => Err(bad(dt.to_string())),
-            },
-            DeValue::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .ok()
-                .filter(|_| s.trim().len() == 10)
-                .ok_or_else(|| bad(format!("\"{s}\""))),
-            other => Err(bad(type_name(other).to_string())),
-        }
+    fn opt<T, U>(
+        &self,
+        v: Option<Spanned<T>>,
+        check: impl FnOnce(T) -> Result<U, String>,
+    ) -> Result<Option<U>, ConfigError> {
+        v.map(|v| self.valid(v, check)).transpose()
     }
+
+    fn config(&self, raw: RawFile) -> Result<Config, ConfigError> {
+        let (c, a, default) = (raw.check, raw.assertions, Config::default());
+        // `name.bound = N` or `name = { bound = N, level = "warn" }`.
+        let threshold = |bound, l, max| {
+            let bound = self.valid(bound, int(0, max))?;
+            Ok::<_, ConfigError>((self.opt(l, level)?.unwrap_or(Level::Error), bound))
+        };
+        Ok(Config {
+            urls: (c.urls.into_iter().flatten())
+                .map(|u| self.valid(u, |u| Ok(non_empty(u)?.trim().to_string())))
+                .collect::<Result<_, _>>()?,
+            engine: self.opt(c.engine, |s| one_of(&["http", "chrome", "auto"], s))?,
+            consent: self.opt(c.consent, |s| {
+                VisitSet::parse(&s).map_err(|e| format!("{KEY}: {e}"))
+            })?,
+            runs: self.opt(c.runs, int(1, 20))?,
+            policy: (self.opt(c.policy, |s| one_of(&["any", "majority", "all"], s))?)
+                .and_then(|s| RunsPolicy::parse(&s))
+                .unwrap_or(default.policy),
+            baseline: self.opt(c.baseline, non_empty)?,
+            docs_url: self.opt(c.docs_url, docs_url)?,
+            new_tracker: self
+                .opt(a.new_tracker, level)?
+                .unwrap_or(default.new_tracker),
+            new_cookie: self.opt(a.new_cookie, level)?.unwrap_or(default.new_cookie),
+            new_third_party_host: (self.opt(a.new_third_party_host, level)?)
+                .unwrap_or(default.new_third_party_host),
+            third_party_hosts_max: (a.third_party_hosts)
+                .map(|t| threshold(t.max, t.level, u32::MAX))
+                .transpose()?,
+            score_min: (a.score)
+                .map(|t| threshold(t.min, t.level, 100))
+                .transpose()?,
+            rules: (a.rule.into_iter().flatten())
+                .map(|(id, l)| Ok((self.valid(id, rule_id)?, self.valid(l, level)?)))
+                .collect::<Result<_, _>>()?,
+            allow: (raw.allow.into_iter())
+                .map(|entry| self.allow(entry))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn allow(&self, entry: Spanned<RawAllow>) -> Result<Allow, ConfigError> {
+        let (span, e) = (entry.span(), entry.into_inner());
+        let host = self.opt(e.host, host)?;
+        let cookie = self.opt(e.cookie, cookie)?;
+        let reason = self.opt(e.reason, |s| match s.trim() {
+            "" => Err("an allow entry needs a reason, not an empty string".into()),
+            reason => Ok(reason.to_string()),
+        })?;
+        let expires = self.opt(e.expires, day)?;
+        let missing = match (&host, &cookie, reason) {
+            (Some(_), Some(_), _) => "exactly one of host and cookie, it has both",
+            (None, None, _) => "exactly one of host and cookie, it has neither",
+            (_, _, None) => "a reason",
+            (_, _, Some(reason)) => {
+                return Ok(Allow {
+                    host,
+                    cookie,
+                    reason,
+                    expires,
+                })
+            }
+        };
+        Err(self.err(span, &format!("an allow entry needs {missing}")))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    1 + before.iter().filter(|&&b| b == b'\n').count()
+}
+
+// The checks. They do not know the key of the value they check: an error
+// that names it starts with `{key}`, which `Source::err` replaces.
+const KEY: &str = "{key}";
+
+fn non_empty(s: String) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err(format!("{KEY} is empty"));
+    }
+    Ok(s)
+}
+
+fn one_of(choices: &[&str], s: String) -> Result<String, String> {
+    if choices.contains(&s.as_str()) {
+        return Ok(s);
+    }
+    let (last, rest) = choices.split_last().expect("some choices");
+    let choices = format!("{} or {last}", rest.join(", "));
+    Err(format!("{KEY} must be {choices}, not \"{s}\""))
+}
+
+fn docs_url(s: String) -> Result<String, String> {
+    let s = s.trim();
+    // `{id}` is not valid in a URL's host, so try it with a real id.
+    let ok = url::Url::parse(&s.replace("{id}", "R501"))
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+    if !ok {
+        return Err(format!(
+            "{KEY} must be an http(s) URL, with {{id}} for the rule id"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+fn level(v: toml::Value) -> Result<Level, String> {
+    v.as_str().and_then(Level::parse).ok_or_else(|| {
+        let found = v
+            .as_str()
+            .map_or_else(|| a(v.type_str()), |s| format!("\"{s}\""));
+        format!("{KEY}: level must be off, warn or error, not {found}")
+    })
+}
+
+/// An integer from `min` to `max`.
+fn int(min: u32, max: u32) -> impl FnOnce(i64) -> Result<u32, String> {
+    move |n| {
+        let n_ok = u32::try_from(n).ok().filter(|n| (min..=max).contains(n));
+        n_ok.ok_or_else(|| match max {
+            u32::MAX => format!("{KEY} must be a non-negative integer, not {n}"),
+            _ => format!("{KEY} must be an integer from {min} to {max}, not {n}"),
+        })
+    }
+}
+
+fn rule_id(id: String) -> Result<String, String> {
+    let letters = id.bytes().take_while(u8::is_ascii_uppercase).count();
+    let digits = id.bytes().skip(letters).all(|b| b.is_ascii_digit());
+    if letters == 0 || id.len() == letters || !digits {
+        return Err(format!(
+            "`{id}` in [assertions] rule is not a rule id (capital letters then digits, like C101)"
+        ));
+    }
+    Ok(id)
+}
+
+fn host(s: String) -> Result<String, String> {
+    let s = s.trim().to_ascii_lowercase();
+    let bare = s.strip_prefix("*.").unwrap_or(&s);
+    if bare.is_empty()
+        || bare.contains(['*', '/', ':', ' ', '@'])
+        || bare.starts_with('.')
+        || bare.ends_with('.')
+    {
+        return Err(format!(
+            "{KEY} must be a host (www.example.com) or *.example.com, not \"{s}\""
+        ));
+    }
+    Ok(s)
+}
+
+fn cookie(s: String) -> Result<String, String> {
+    let s = s.trim();
+    let (name, domain) = match s.rsplit_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (s, None),
+    };
+    if name.is_empty() || domain.is_some_and(|d| d.trim_start_matches('.').is_empty()) {
+        return Err(format!(
+            "{KEY} must be a cookie name pattern (_ga_*), optionally name@domain, not \"{s}\""
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A day, as a TOML date or, since people quote dates, a `YYYY-MM-DD` string.
+fn day(v: toml::Value) -> Result<NaiveDate, String> {
+    let (text, found) = match v {
+        toml::Value::Datetime(dt) => (dt.to_string(), dt.to_string()),
+        toml::Value::String(s) => (s.trim().to_string(), format!("\"{s}\"")),
+        other => (String::new(), a(other.type_str())),
+    };
+    let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+    let day = day.filter(|_| text.len() == 10);
+    day.ok_or_else(|| format!("{KEY} must be a date like 2027-01-31, not {found}"))
+}
+
+/// A TOML type as errors name it, from `type_str()`.
+fn a(type_str: &str) -> String {
+    match type_str {
+        "integer" | "array" => format!("an {type_str}"),
+        "datetime" => "a date-time".into(),
+        _ => format!("a {type_str}"),
+    }
+}
+
+/// The dotted path and the value of the innermost key or value whose span
+/// holds `offset`. Every entry is searched: a table's span is its header,
+/// not its body.
+fn locate<'a, 'i>(
+    v: &'a Spanned<DeValue<'i>>,
+    offset: usize,
+    path: String,
+) -> Option<(String, &'a DeValue<'i>)> {
+    let inner = match v.get_ref() {
+        DeValue::Table(t) => t.iter().find_map(|(k, v)| {
+            let path = match path.as_str() {
+                "" => k.get_ref().to_string(),
+                _ => format!("{path}.{}", k.get_ref()),
+            };
+            let on_key = k
+                .span()
+                .contains(&offset)
+                .then(|| (path.clone(), v.get_ref()));
+            locate(v, offset, path).or(on_key)
+        }),
+        DeValue::Array(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| locate(e, offset, format!("{path}[{i}]"))),
+        _ => None,
+    };
+    inner.or_else(|| v.span().contains(&offset).then_some((path, v.get_ref())))
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" (`known` is from
+/// "one of") about the key at `path`, whose value is `value`.
+fn unknown_key(name: &str, known: &str, path: &str, value: &DeValue) -> String {
+    let parent = path.strip_suffix(name).unwrap_or("").trim_end_matches('.');
+    if parent.is_empty() {
+        let what = match value {
+            DeValue::Table(_) => format!("unknown table [{name}]"),
+            _ => format!("unknown key `{name}` at the top level"),
+        };
+        return format!("{what} (known tables: {TABLES})");
+    }
+    let known = known.trim_start_matches("one of ").replace("` or `", ", ");
+    // `allow[1]` is in [[allow]], `assertions.score` in [assertions] score.
+    let (head, tail) = parent.split_once('.').unwrap_or((parent, ""));
+    let table = match head.split_once('[') {
+        Some((array, _)) => format!("[[{array}]] {tail}"),
+        None => format!("[{head}] {tail}"),
+    };
+    format!(
+        "unknown key `{name}` in {} (known: {})",
+        table.trim_end(),
+        known.replace('`', "")
+    )
 }
 
 /// A key path as written in its table: `assertions.score.min` is `score.min`.
 fn short(path: &str) -> &str {
     path.strip_prefix("assertions.").unwrap_or(path)
-}
-
-fn or_list(choices: &[&str]) -> String {
-    match choices {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]
@@ -942,6 +880,45 @@ expires = "2026-12-31"
 
         let e = error("[check.extra]\nx = 1\n");
         assert_eq!((e.line, e.key.as_deref()), (1, Some("check.extra")));
+    }
+
+    #[test]
+    fn serde_errors_name_the_key_and_its_line() {
+        // serde finds unknown keys; the line is the key's own, however its
+        // table is spelled.
+        let e =
+            error("[assertions]\nscore = { min = 80 }\nrule.C101 = \"warn\"\n\nnew-trackerz = 1\n");
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (5, Some("assertions.new-trackerz"))
+        );
+        assert!(e
+            .message
+            .starts_with("unknown key `new-trackerz` in [assertions] (known: new-tracker, "));
+        let e = error("[check]\nurls = []\n\n[assertions.score]\nmin = 80\nlvl = \"warn\"\n");
+        assert_eq!(
+            (e.line, e.key.as_deref()),
+            (6, Some("assertions.score.lvl"))
+        );
+
+        // Wrong types and missing bounds, in TOML's words rather than Rust's.
+        let said = |text| error(text).to_string();
+        assert_eq!(
+            said("\n\ncheck = 3\n"),
+            "ci/barometer.toml:3: check must be a table ([check]), not an integer"
+        );
+        assert_eq!(
+            said("[check]\nengine = 2027-01-31\n"),
+            "ci/barometer.toml:2: check.engine must be a string, not a date-time"
+        );
+        assert_eq!(
+            said("[check]\nruns = 2.5\n"),
+            "ci/barometer.toml:2: check.runs must be an integer, not a float"
+        );
+        assert_eq!(
+            said("\n[assertions.score]\nlevel = \"warn\"\n"),
+            "ci/barometer.toml:2: score needs `min`"
+        );
     }
 
     #[test]
