@@ -4,7 +4,7 @@
 //! [check]
 //! urls = ["https://www.example.fr/"]
 //! engine = "chrome"            # http | chrome | auto
-//! consent = "reject,accept"    # none | all | a list of reject, accept, implied
+//! consent = "reject,accept"    # none | all | a list of reject, accept, implied, close
 //! runs = 3                     # 1..=20
 //! policy = "majority"          # any | majority | all
 //! baseline = "barometer-baseline.json"   # relative to this file
