@@ -141,11 +141,11 @@ impl Drop for Running {
 /// a leak in a renderer that outlived its page).
 pub(super) const SITES_PER_BROWSER: u32 = 20;
 
-/// Browsers kept between sites. Starting Chromium costs about half a
-/// second of CPU, as much as a short visit: a campaign worker takes a
-/// browser here, audits one site in fresh browser contexts, and gives it
-/// back. At most one browser per site being audited exists, so a
-/// campaign of concurrency N keeps at most N.
+/// Browsers kept between sites: a campaign worker takes a browser here,
+/// audits one site in fresh browser contexts, and gives it back. Starting
+/// a Chromium for every site cost a fifth to a quarter of a browser
+/// campaign's time (`scripts/bench-browser`). At most one browser per site
+/// being audited exists, so a campaign of concurrency N keeps at most N.
 #[derive(Default)]
 pub(super) struct Pool {
     idle: Mutex<Vec<Running>>,

@@ -38,7 +38,7 @@ pub(super) struct VisitPlan {
     pub browse_without_choice: bool,
     /// Read what the first visit reads for all of them: the forms of each
     /// page, the TCF signal and the overlay before any click, the privacy
-    /// policy.
+    /// policy, the banner's screenshots.
     pub read_site: bool,
     /// Scroll the home page to the bottom and record each step with the
     /// cookies then in the jar (consent inferred from browsing).
@@ -324,7 +324,9 @@ impl ChromeEngine {
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), "home page loaded");
         let (mut banner_seen, page_links, home_flat) = self.find_banner(s, &home_url)?;
         tracing::info!(visit = kind.as_str(), elapsed = ?started.elapsed(), status = ?banner_seen.status, "banner looked for");
-        if banner_seen.status == BannerStatus::Present {
+        // The banner as a visitor first meets it: every visit meets the
+        // same one, and reports show the first visit's.
+        if plan.read_site && banner_seen.status == BannerStatus::Present {
             banner_seen.screenshots = self.screenshots(s, &banner_seen);
         }
         // The forms of the rendered page (the first visit speaks for all).
