@@ -49,19 +49,23 @@ pub fn banner_reason(reason: &str) -> Option<Words> {
             vec![Arg::plain(cmp)],
         ));
     }
-    if let Some(secs) = between(
+    if let Some(secs) = number_between(
         reason,
         "no consent banner in the rendered page after ",
         " s",
-    )
-    .filter(|s| s.parse::<f64>().is_ok())
-    {
+    ) {
         return Some(Words::new(
             "banner_reason_absent",
             vec![Arg::Number(secs.to_string())],
         ));
     }
     None
+}
+
+/// What `text` holds between `before` and `after`, when it is a number
+/// (seconds, as the engines write them).
+fn number_between<'a>(text: &'a str, before: &str, after: &str) -> Option<&'a str> {
+    between(text, before, after).filter(|s| s.parse::<f64>().is_ok())
 }
 
 /// The words of a page's load `error`, when it starts the way the engines
@@ -93,9 +97,7 @@ pub fn load_error(error: &str) -> Option<Words> {
     if error == "the browser stopped answering" {
         return Some(Words::new("load_error_browser_gone", Vec::new()));
     }
-    if let Some(secs) = between(error, "no load event within ", " s; kept what had loaded")
-        .filter(|s| s.parse::<f64>().is_ok())
-    {
+    if let Some(secs) = number_between(error, "no load event within ", " s; kept what had loaded") {
         return Some(Words::new(
             "load_error_no_load_event",
             vec![Arg::Number(secs.to_string())],
