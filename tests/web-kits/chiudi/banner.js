@@ -1,11 +1,16 @@
-// Closing is taken as "carry on": the analytics start at once, and on
-// every page after, whatever the banner says.
-function closed(keep, measure) { keep("chiuso"); measure(); }
-function afterClose(measure) { measure(); }
-// The shop's own cookie banner: a close button (✕) in its corner, "Accetta
+// A small cookie-banner script two test shops use (each serves it as its
+// own /banner.js, through `mount` in its site.toml). The shop says on the
+// script tag what its close button (✕) does: `data-close="refuse"`, as its
+// banner text promises, or `data-close="carry-on"`, taken as consent: the
+// analytics start at once, and on every page after.
+// The banner: a close button (✕) in its corner, "Accetta
 // tutti" and "Personalizza" on the first layer, "Rifiuta tutti" on the
 // second. The choice is kept in a first-party cookie for 6 months.
 (function () {
+  var carryOn = document.currentScript.dataset.close === "carry-on";
+  var style = document.createElement("style");
+  style.textContent = "#cookie-bar { position: fixed; left: 0; right: 0; bottom: 0; padding: 1em 2.5em 1em 1.5em; background: #fafafa; color: #111; border-top: 2px solid #2d6a4f; font: 16px sans-serif; z-index: 10; } #cookie-bar button { margin: .4em .8em 0 0; padding: .6em 1.4em; font-size: 16px; background: #2d6a4f; color: #fff; border: 0; cursor: pointer; } #cookie-bar .x { position: absolute; top: .2em; right: .4em; background: none; color: #111; font-size: 22px; padding: 0 .3em; margin: 0; }";
+  document.head.appendChild(style);
   function choice() {
     var m = document.cookie.match(/(?:^|; )scelta=([^;]*)/);
     return m ? m[1] : null;
@@ -41,7 +46,8 @@ function afterClose(measure) { measure(); }
       d.remove();
       if (b.classList.contains("ok")) { keep("si"); measure(); }
       else if (b.classList.contains("no")) { keep("no"); }
-      else if (b.classList.contains("x")) { closed(keep, measure); }
+      else if (b.classList.contains("x") && carryOn) { keep("chiuso"); measure(); }
+      else if (b.classList.contains("x")) { keep("no"); }
     });
   }
   // "Preferenze cookie" in the footer opens the banner again.
@@ -54,7 +60,7 @@ function afterClose(measure) { measure(); }
     var c = choice();
     if (c === "si") measure();
     else if (c === null) banner();
-    else if (c === "chiuso") afterClose(measure);
+    else if (c === "chiuso") measure();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
