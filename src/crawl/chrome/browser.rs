@@ -155,6 +155,10 @@ impl Pool {
     /// A running browser for the site of `slot` (behind the guard proxy
     /// when `guarded`), if one is idle and fit.
     pub(super) fn take(&self, slot: &Arc<Slot>, guarded: bool) -> Option<Running> {
+        // A site already given up on gets none (launching then says why).
+        if slot.cancelled.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut idle = self.idle.lock().ok()?;
         // Browsers that died while idle are dropped (their profiles deleted).
         idle.retain(Running::reusable);
