@@ -355,7 +355,45 @@ impl Lexicons {
     /// those of [`BUILTIN_LANGUAGES`] first and in that order, then the
     /// others by file name.
     pub fn builtin() -> Result<Self> {
-        let mut files = super::builtin_toml_files("lexicon")?;
+        let files = super::builtin_toml_files("lexicon")?;
+        Self::from_rules(
+            files,
+            (
+                "rules/statements.toml",
+                super::builtin_text("statements.toml")?,
+            ),
+        )
+    }
+
+    /// The lexicons of a `rules/` directory on disk (its `lexicon/*.toml`
+    /// and `statements.toml`), read the way [`Lexicons::builtin`] reads the
+    /// embedded ones. Measuring a lexicon change this way needs no rebuild:
+    /// `tests/statements.rs` and `tests/languages.rs` read the checkout's
+    /// `rules/` at run time.
+    pub fn from_dir(rules: &std::path::Path) -> Result<Self> {
+        let mut files = Vec::new();
+        let dir = rules.join("lexicon");
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                files.push((format!("rules/lexicon/{name}"), text));
+            }
+        }
+        let path = rules.join("statements.toml");
+        let statements = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::from_rules(files, ("rules/statements.toml", &statements))
+    }
+
+    /// Order the lexicon files as the built-in ones are (see
+    /// [`Lexicons::builtin`]), check that every built-in language is there,
+    /// and build.
+    fn from_rules(mut files: Vec<(String, String)>, statements: (&str, &str)) -> Result<Self> {
         let rank = |origin: &str| {
             BUILTIN_LANGUAGES
                 .iter()
@@ -369,11 +407,22 @@ impl Lexicons {
                 bail!("built-in data file {origin} is missing");
             }
         }
-        Self::from_sources(&files)
+        Self::build(&files, statements)
     }
 
-    /// Build from `(origin, toml text)` pairs.
+    /// Build from `(origin, toml text)` pairs, with the built-in
+    /// `rules/statements.toml`.
     pub fn from_sources(files: &[(String, String)]) -> Result<Self> {
+        Self::build(
+            files,
+            (
+                "rules/statements.toml",
+                super::builtin_text("statements.toml")?,
+            ),
+        )
+    }
+
+    fn build(files: &[(String, String)], statements_file: (&str, &str)) -> Result<Self> {
         let mut languages = Vec::new();
         let mut statement_languages = Vec::new();
         let mut groups: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
@@ -425,10 +474,7 @@ impl Lexicons {
             languages.push(lang);
         }
         let statements = Recogniser::new(
-            super::statements::parse(
-                super::builtin_text("statements.toml")?,
-                "rules/statements.toml",
-            )?,
+            super::statements::parse(statements_file.1, statements_file.0)?,
             &languages,
             &concepts,
             &text_lists,
@@ -602,6 +648,32 @@ pub fn sentence_around(text: &str, start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rules_directory_on_disk_reads_as_the_embedded_one() {
+        let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let disk = Lexicons::from_dir(&rules).unwrap();
+        let embedded = Lexicons::builtin().unwrap();
+        assert_eq!(disk.languages, embedded.languages);
+        assert_eq!(disk.statement_languages, embedded.statement_languages);
+        let sentence = "Our partners use cookies to follow you from one site to another.";
+        assert_eq!(
+            disk.statements
+                .recognise(sentence)
+                .keys()
+                .collect::<Vec<_>>(),
+            embedded
+                .statements
+                .recognise(sentence)
+                .keys()
+                .collect::<Vec<_>>()
+        );
+        let missing = Lexicons::from_dir(&rules.join("no-such-dir")).unwrap_err();
+        assert!(
+            format!("{missing:#}").contains("no-such-dir"),
+            "{missing:#}"
+        );
+    }
 
     #[test]
     fn loose_matching_then_confirming_is_exact() {
