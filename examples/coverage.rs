@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
-use barometer::knowledge::{builtin_text, TrackerDb};
+use barometer::knowledge::TrackerDb;
 use serde_json::Value;
 
 /// Words that say nothing about which company a name means.
@@ -97,7 +97,7 @@ fn main() -> Result<()> {
     let json: Value = serde_json::from_str(&text).with_context(|| format!("{path}: not JSON"))?;
     let db = match args.get(1) {
         Some(file) => TrackerDb::parse(&std::fs::read_to_string(file)?, file)?,
-        None => TrackerDb::parse(builtin_text("trackers.toml")?, "rules/trackers.toml")?,
+        None => barometer::knowledge::builtin_trackers()?,
     };
     let empty = serde_json::Map::new();
     let obj = |key: &str| json.get(key).and_then(Value::as_object).unwrap_or(&empty);

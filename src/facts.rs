@@ -556,7 +556,7 @@ pub struct TrackerFact {
     /// Registrable domain of the host.
     pub domain: String,
     pub company: String,
-    /// advertising, analytics, social, session_replay, retargeting, identity_sync, fingerprinting, cmp, tag_manager, anti_fraud, infrastructure, filter_list.
+    /// advertising, analytics, social, session_replay, retargeting, identity_sync, fingerprinting, cmp, tag_manager, anti_fraud, infrastructure, ad_block_recovery, filter_list.
     pub category: String,
     pub consent_required: bool,
     /// `audience_measurement` when the profile grants the exemption and the

@@ -59,6 +59,14 @@ fn collectors_are_told_from_loaders_paths_and_second_domains() {
         row("de.tynt.com", "33Across", "advertising", true),
         row("idsync.rlcdn.com", "LiveRamp", "identity_sync", true),
         row("px.pippio.com", "LiveRamp", "identity_sync", true),
+        // A host of a shipped list (rules/admiralist/), in a category that
+        // contact alone does not make tracking.
+        row(
+            "lumberrule.com",
+            "Admiral (Leven Labs)",
+            "ad_block_recovery",
+            false,
+        ),
     ];
     expected.sort();
     assert_eq!(before_trackers(&r), expected);
@@ -93,6 +101,7 @@ fn collectors_are_told_from_loaders_paths_and_second_domains() {
         "tiqcdn",
         "cdn.segment.com",
         "anti_fraud",
+        "lumberrule",
     ] {
         assert!(!c102.contains(host), "{host} in {c102}");
     }

@@ -79,7 +79,7 @@ impl Knowledge {
     /// Load the knowledge embedded in the binary.
     pub fn builtin() -> Result<Self> {
         Ok(Knowledge {
-            trackers: TrackerDb::parse(builtin_text("trackers.toml")?, "rules/trackers.toml")?,
+            trackers: builtin_trackers()?,
             cookies: builtin_cookies()?,
             cmps: CmpDb::parse(builtin_text("cmps.toml")?, "rules/cmps.toml")?,
             consent_cookies: ConsentCookieDb::parse(
@@ -91,6 +91,15 @@ impl Knowledge {
             notice: notice::NoticeLexicon::builtin()?,
         })
     }
+}
+
+/// `rules/trackers.toml`, with the host lists it names beside it.
+pub fn builtin_trackers() -> Result<TrackerDb> {
+    TrackerDb::parse_with(
+        builtin_text("trackers.toml")?,
+        "rules/trackers.toml",
+        &|path| Ok(builtin_text(path)?.to_string()),
+    )
 }
 
 /// Our cookie list with the Open Cookie Database under it.

@@ -42,6 +42,11 @@ pub enum TrackerCategory {
     /// Content delivery networks, font and library hosts: serving files,
     /// not collecting data about the visitor.
     Infrastructure,
+    /// Ad-block detection and recovery (messages asking the visitor to
+    /// allow ads or subscribe). Whether detecting an ad blocker needs
+    /// consent is not settled, so contacting such a host is not judged on
+    /// its own; what it stores is.
+    AdBlockRecovery,
     /// Matched only by a user-supplied filter list.
     FilterList,
 }
@@ -50,7 +55,8 @@ impl TrackerCategory {
     /// Does contacting this kind of host, on its own, call for consent?
     /// Consent platforms and tag-manager loaders are plumbing (what they
     /// load is judged on its own); anti-fraud checks and infrastructure
-    /// (CDNs, fonts) serve the site's security or delivery, not tracking.
+    /// (CDNs, fonts) serve the site's security or delivery, not tracking;
+    /// ad-block recovery is not settled law (see its variant).
     pub fn requires_consent(self) -> bool {
         !matches!(
             self,
@@ -58,6 +64,7 @@ impl TrackerCategory {
                 | TrackerCategory::TagManager
                 | TrackerCategory::AntiFraud
                 | TrackerCategory::Infrastructure
+                | TrackerCategory::AdBlockRecovery
         )
     }
 
@@ -74,6 +81,7 @@ impl TrackerCategory {
             TrackerCategory::Fingerprinting => "fingerprinting",
             TrackerCategory::AntiFraud => "anti_fraud",
             TrackerCategory::Infrastructure => "infrastructure",
+            TrackerCategory::AdBlockRecovery => "ad_block_recovery",
             TrackerCategory::FilterList => "filter_list",
         }
     }
@@ -139,6 +147,10 @@ struct EntityRecord {
     /// Hosts in the entity's category, without a note.
     #[serde(default)]
     domains: Vec<String>,
+    /// More such hosts, one per line, in a text file beside the tracker
+    /// file (a list shipped with its own licence): `#` starts a comment.
+    #[serde(default)]
+    domains_file: Option<String>,
     #[serde(default)]
     tracker: Vec<HostRecord>,
 }
@@ -169,7 +181,20 @@ pub struct TrackerDb {
 }
 
 impl TrackerDb {
+    /// Parse a tracker file that names no `domains_file`.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        Self::parse_with(text, origin, &|path| {
+            bail!("{origin}: `domains_file = \"{path}\"` is only read from the built-in rules")
+        })
+    }
+
+    /// Parse a tracker file, reading each entity's `domains_file` (a path
+    /// relative to the tracker file's directory) with `read`.
+    pub fn parse_with(
+        text: &str,
+        origin: &str,
+        read: &dyn Fn(&str) -> Result<String>,
+    ) -> Result<Self> {
         let file: TrackerFile =
             toml::from_str(text).with_context(|| format!("{origin}: invalid tracker file"))?;
         let mut entities = Vec::new();
@@ -184,12 +209,26 @@ impl TrackerDb {
             if !seen_names.insert(record.name.clone()) {
                 bail!("{origin}: entity `{}` is listed twice", record.name);
             }
-            if record.domains.is_empty() && record.tracker.is_empty() {
+            let mut listed = Vec::new();
+            if let Some(path) = &record.domains_file {
+                let text = read(path)?;
+                listed = text
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim())
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if listed.is_empty() {
+                    bail!("{origin}: entity `{}`: {path} lists no host", record.name);
+                }
+            }
+            if record.domains.is_empty() && listed.is_empty() && record.tracker.is_empty() {
                 bail!("{origin}: entity `{}` lists no host", record.name);
             }
             let hosts = record
                 .domains
                 .iter()
+                .chain(&listed)
                 .map(|d| HostRecord {
                     domain: d.clone(),
                     path: None,
@@ -435,6 +474,39 @@ path = "/captcha/"
     }
 
     #[test]
+    fn a_domains_file_adds_hosts_in_its_entity_category() {
+        let file = r#"version = "t"
+            [[entity]]
+            name = "Rotating"
+            category = "ad_block_recovery"
+            domains = ["rotating.test"]
+            domains_file = "rotating/hosts.txt""#;
+        let read = |path: &str| -> Result<String> {
+            assert_eq!(path, "rotating/hosts.txt");
+            Ok("# a comment\nDonkeyLeaf.test\n\nlumber-rule.test # trailing\n".into())
+        };
+        let db = TrackerDb::parse_with(file, "t", &read).unwrap();
+        let hit = db.lookup("cdn.donkeyleaf.test").unwrap();
+        assert_eq!(
+            (hit.company.as_str(), hit.category),
+            ("Rotating", TrackerCategory::AdBlockRecovery)
+        );
+        assert!(db.lookup("lumber-rule.test").is_some());
+        assert!(db.lookup("rotating.test").is_some());
+        assert!(!TrackerCategory::AdBlockRecovery.requires_consent());
+        assert_eq!(db.len(), 3);
+        // A host in the file and in the TOML is listed twice.
+        let twice = |_: &str| -> Result<String> { Ok("rotating.test\n".into()) };
+        let e = TrackerDb::parse_with(file, "t", &twice).unwrap_err();
+        assert!(e.to_string().contains("listed twice"), "{e}");
+        // An empty file, and a file outside the built-in rules.
+        let empty = |_: &str| -> Result<String> { Ok("# nothing\n".into()) };
+        assert!(TrackerDb::parse_with(file, "t", &empty).is_err());
+        let e = TrackerDb::parse(file, "user.toml").unwrap_err();
+        assert!(e.to_string().contains("only read from the built-in"), "{e}");
+    }
+
+    #[test]
     fn a_path_entry_matches_its_host_under_its_prefix_only() {
         let db = TrackerDb::parse(FILE, "t").unwrap();
         let at = |host: &str, path: &str| {
@@ -495,7 +567,7 @@ path = "/captcha/"
         ] {
             assert!(c.requires_consent(), "{c:?}");
         }
-        for c in [Cmp, TagManager, AntiFraud, Infrastructure] {
+        for c in [Cmp, TagManager, AntiFraud, Infrastructure, AdBlockRecovery] {
             assert!(!c.requires_consent(), "{c:?}");
         }
     }
