@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context, Result};
 use std::sync::OnceLock;
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
@@ -185,7 +185,7 @@ impl PatternGroup {
         patterns: Vec<(String, String)>,
         all: &[(String, String)],
     ) -> Result<Self> {
-        let set = match RegexSet::new(patterns.iter().map(|(_, p)| p)) {
+        let set = match build_set(patterns.iter().map(|(_, p)| p.as_str())) {
             Ok(set) => set,
             Err(e) => {
                 for (lang, p) in &patterns {
@@ -220,7 +220,7 @@ impl PatternGroup {
         let loose = (!text.is_ascii())
             .then(|| {
                 self.loose.get_or_init(|| {
-                    RegexSet::new(self.set.patterns().iter().map(|p| without_boundaries(p))).ok()
+                    build_set(self.set.patterns().iter().map(|p| without_boundaries(p))).ok()
                 })
             })
             .and_then(Option::as_ref);
@@ -242,6 +242,33 @@ impl PatternGroup {
     pub(crate) fn exact(&self, text: &str) -> Vec<usize> {
         self.set.matches(text).into_iter().collect()
     }
+
+    /// Why the fast set without word boundaries cannot be built, if it
+    /// cannot.
+    pub(crate) fn loose_error(&self) -> Option<String> {
+        build_set(self.set.patterns().iter().map(|p| without_boundaries(p)))
+            .err()
+            .map(|e| e.to_string())
+    }
+}
+
+/// The lazy DFA's cache limit for a pattern group's set. The regex crate's
+/// default (2 MiB) is too small for the larger groups of 26 lexicons: the
+/// fast engine is then not used at all, and every set is run by the slow
+/// one (a third more time for a whole http campaign, measured with
+/// `scripts/bench`). It is a limit, not an allocation: the cache grows with
+/// the states a text needs.
+const SET_DFA_CACHE: usize = 8 << 20;
+
+/// Compile a pattern group's set, with room for the fast engine.
+fn build_set<I, S>(patterns: I) -> Result<RegexSet, regex::Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    RegexSetBuilder::new(patterns)
+        .dfa_size_limit(SET_DFA_CACHE)
+        .build()
 }
 
 /// `pattern` with its word-boundary assertions (`\b`, `\B`, `\b{...}`)
