@@ -55,10 +55,11 @@ const NOTICE: [&str; 6] = [
     "Wij verwerken je gegevens om je bestelling af te handelen en, met je toestemming, om je nieuwsbrieven te sturen. Onze partners kunnen cookies gebruiken om je op andere websites te herkennen. Je kunt je toestemming op elk moment intrekken via de cookie-instellingen. Gegevens worden zeven jaar bewaard. ",
 ];
 
-fn banner() -> String {
+/// `sentences` repeated to about 2 kB.
+fn repeated_to_2kb(sentences: &[&str]) -> String {
     let mut text = String::new();
     while text.len() < 2000 {
-        for s in BANNER {
+        for s in sentences {
             text.push_str(s);
             text.push(' ');
         }
@@ -68,18 +69,6 @@ fn banner() -> String {
         end -= 1;
     }
     text.truncate(end);
-    text
-}
-
-fn banner_en() -> String {
-    let mut text = String::new();
-    while text.len() < 2000 {
-        for s in BANNER_EN {
-            text.push_str(s);
-            text.push(' ');
-        }
-    }
-    text.truncate(2048.min(text.len()));
     text
 }
 
@@ -121,8 +110,8 @@ fn notice() -> String {
 
 fn statements_bench(c: &mut Criterion) {
     let lex = Lexicons::builtin().unwrap();
-    let banner = banner();
-    let banner_en = banner_en();
+    let banner = repeated_to_2kb(&BANNER);
+    let banner_en = repeated_to_2kb(&BANNER_EN);
     let notice = notice();
     let varied = varied_notice();
     // What is measured is what is read.

@@ -16,26 +16,10 @@ use std::path::PathBuf;
 
 use barometer::evidence::ButtonRole;
 use barometer::knowledge::lexicon::BUILTIN_LANGUAGES;
-use barometer::knowledge::Lexicons;
+
+use common::{checkout, lexicons};
 
 const ROLES: [&str; 6] = ["reject", "accept", "settings", "save", "close", "other"];
-
-/// The checkout's `rules/` as it is on disk now, not as it was when the
-/// binary was built: a lexicon change is measured by running the built test
-/// binary again, without a rebuild. (The embedded copy is the same file once
-/// cargo has rebuilt; `Lexicons::builtin` is tested in the library.)
-fn lexicons() -> Lexicons {
-    Lexicons::from_dir(&checkout().join("rules")).unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-/// The checkout whose `rules/` and corpus are measured: this one, or
-/// `BAROMETER_CHECKOUT` (a built test binary can then measure the lexicons
-/// of another work tree).
-fn checkout() -> PathBuf {
-    std::env::var_os("BAROMETER_CHECKOUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
 
 fn labels_dir() -> PathBuf {
     checkout().join("tests/labels")

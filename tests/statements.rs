@@ -30,28 +30,15 @@
 //! (`target/release/deps/statements-*`), without a rebuild;
 //! `BAROMETER_CHECKOUT=DIR` measures another work tree's rules and corpus.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use barometer::knowledge::lexicon::{normalise, BUILTIN_LANGUAGES};
 use barometer::knowledge::Lexicons;
 
-/// The checkout's `rules/` as it is on disk now, not as it was when the
-/// binary was built: a lexicon change is measured by running the built test
-/// binary again, without a rebuild. (The embedded copy is the same file once
-/// cargo has rebuilt; `Lexicons::builtin` is tested in the library.)
-fn lexicons() -> Lexicons {
-    Lexicons::from_dir(&checkout().join("rules")).unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-/// The checkout whose `rules/` and corpus are measured: this one, or
-/// `BAROMETER_CHECKOUT` (a built test binary can then measure the lexicons
-/// of another work tree).
-fn checkout() -> PathBuf {
-    std::env::var_os("BAROMETER_CHECKOUT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
+use common::{checkout, lexicons};
 
 const STATEMENTS: [&str; 7] = [
     "cross_site",

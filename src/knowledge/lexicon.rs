@@ -214,15 +214,16 @@ impl PatternGroup {
         })
     }
 
+    /// The set's patterns without their word boundaries, compiled.
+    fn loose_set(&self) -> Result<RegexSet, regex::Error> {
+        build_set(self.set.patterns().iter().map(|p| without_boundaries(p)))
+    }
+
     /// Indices of the patterns matching `text`, in file order.
     pub(crate) fn matching<'a>(&'a self, text: &'a str) -> Box<dyn Iterator<Item = usize> + 'a> {
         // Unicode word boundaries cost nothing on ASCII text.
         let loose = (!text.is_ascii())
-            .then(|| {
-                self.loose.get_or_init(|| {
-                    build_set(self.set.patterns().iter().map(|p| without_boundaries(p))).ok()
-                })
-            })
+            .then(|| self.loose.get_or_init(|| self.loose_set().ok()))
             .and_then(Option::as_ref);
         match loose {
             Some(loose) => Box::new(
@@ -246,9 +247,7 @@ impl PatternGroup {
     /// Why the fast set without word boundaries cannot be built, if it
     /// cannot.
     pub(crate) fn loose_error(&self) -> Option<String> {
-        build_set(self.set.patterns().iter().map(|p| without_boundaries(p)))
-            .err()
-            .map(|e| e.to_string())
+        self.loose_set().err().map(|e| e.to_string())
     }
 }
 

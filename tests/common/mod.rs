@@ -180,3 +180,21 @@ pub fn rule_ids(site: &serde_json::Value) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The checkout's `rules/` as it is on disk now, not as it was when the
+/// binary was built: a lexicon change is measured by running the built test
+/// binary again, without a rebuild. (The embedded copy is the same file once
+/// cargo has rebuilt; `Lexicons::builtin` is tested in the library.)
+pub fn lexicons() -> barometer::knowledge::Lexicons {
+    barometer::knowledge::Lexicons::from_dir(&checkout().join("rules"))
+        .unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// The checkout whose `rules/` and corpus are measured: this one, or
+/// `BAROMETER_CHECKOUT` (a built test binary can then measure the lexicons
+/// of another work tree).
+pub fn checkout() -> PathBuf {
+    std::env::var_os("BAROMETER_CHECKOUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
