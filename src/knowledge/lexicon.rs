@@ -208,6 +208,11 @@ impl PatternGroup {
         })
     }
 
+    /// The patterns, in file order.
+    pub(crate) fn patterns(&self) -> &[String] {
+        self.set.patterns()
+    }
+
     pub(crate) fn regex(&self, i: usize) -> &Regex {
         self.single[i].get_or_init(|| {
             Regex::new(&self.set.patterns()[i]).expect("compiled in the set already")

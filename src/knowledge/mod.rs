@@ -14,6 +14,7 @@ pub mod law;
 pub mod lexicon;
 pub mod notice;
 pub mod open_cookie_db;
+mod prefilter;
 pub mod profiles;
 pub mod references;
 mod severity;

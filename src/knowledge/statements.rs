@@ -20,6 +20,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 use super::lexicon::{collapse_whitespace, normalise, PatternGroup};
+use super::prefilter::LiteralIndex;
 
 /// `rules/statements.toml`.
 #[derive(Debug, Deserialize)]
@@ -138,6 +139,8 @@ pub struct Recogniser {
     statements: Vec<(String, Statement)>,
     /// Every term used, compiled over all languages, by name.
     terms: Vec<(String, PatternGroup)>,
+    /// The literals of every term's patterns: which can match a sentence.
+    index: LiteralIndex,
     /// The language bit of every pattern of every term.
     pattern_langs: Vec<Vec<Langs>>,
     /// Language names, indexed like the bits of a language mask.
@@ -262,7 +265,9 @@ impl Recogniser {
             .iter()
             .map(|(_, g)| g.languages.iter().map(|l| lang_bit(l)).collect())
             .collect();
+        let index = LiteralIndex::new(terms.iter().map(|(_, g)| g))?;
         Ok(Recogniser {
+            index,
             abbreviations: file.abbreviations.into_iter().collect(),
             clause_breaks: ids(&file.clause_breaks),
             negation_exceptions: ids(&file.negation_exceptions),
@@ -290,7 +295,8 @@ impl Recogniser {
     }
 
     /// Which patterns of every term match `norm`: exactly those
-    /// [`PatternGroup::matching`] finds, term by term.
+    /// [`PatternGroup::matching`] finds, term by term, but only the
+    /// candidates of the literal index are run (see `prefilter`).
     fn find(&self, norm: &str) -> Found {
         let mut found = Found {
             patterns: vec![Vec::new(); self.terms.len()],
@@ -300,9 +306,12 @@ impl Recogniser {
             found.patterns[t].push(i);
             found.langs[t] |= self.pattern_langs[t][i];
         };
-        for (t, (_, g)) in self.terms.iter().enumerate() {
-            for i in g.matching(norm) {
-                add(t, i);
+        let candidates = self.index.candidates(norm);
+        for (t, ((_, g), candidates)) in self.terms.iter().zip(candidates).enumerate() {
+            for i in candidates {
+                if g.regex(i).is_match(norm) {
+                    add(t, i);
+                }
             }
         }
         found
@@ -711,20 +720,7 @@ mod tests {
     /// every term, on a seventh of the statements corpus.
     #[test]
     fn fast_matching_agrees_with_exact_matching_on_the_corpus() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/statements");
-        let mut sentences = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            if e.path().extension().is_some_and(|x| x == "tsv") {
-                let text = std::fs::read_to_string(e.path()).unwrap();
-                sentences.extend(
-                    text.lines()
-                        .filter(|l| !l.starts_with('#'))
-                        .filter_map(|l| l.splitn(4, '\t').nth(3))
-                        .map(crate::knowledge::lexicon::normalise),
-                );
-            }
-        }
-        assert!(sentences.len() > 1000);
+        let sentences = corpus_sentences();
         // Every seventh sentence (the exact way is slow in a debug build),
         // across all languages.
         let sample: Vec<&String> = sentences.iter().step_by(7).collect();
@@ -734,6 +730,44 @@ mod tests {
                 assert_eq!(fast, group.exact(s), "{term}: {s}");
             }
         }
+    }
+
+    /// The literal index leaves no matching pattern out: what the
+    /// recogniser finds is what each term's patterns find, for every term,
+    /// on every sentence of the statements corpus, held-out ones included.
+    #[test]
+    fn prefiltered_finding_agrees_with_the_pattern_sets_on_the_corpus() {
+        let r = &lex().statements;
+        let sentences = corpus_sentences();
+        for s in &sentences {
+            let found = r.find(s);
+            for (t, (term, group)) in r.terms.iter().enumerate() {
+                let all: Vec<usize> = group.matching(s).collect();
+                assert_eq!(found.patterns[t], all, "{term}: {s}");
+            }
+        }
+    }
+
+    /// Every sentence of `tests/statements/` and `tests/statements/held/`,
+    /// normalised.
+    fn corpus_sentences() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/statements");
+        let mut sentences = Vec::new();
+        for dir in [dir.clone(), dir.join("held")] {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                if e.path().extension().is_some_and(|x| x == "tsv") {
+                    let text = std::fs::read_to_string(e.path()).unwrap();
+                    sentences.extend(
+                        text.lines()
+                            .filter(|l| !l.starts_with('#'))
+                            .filter_map(|l| l.splitn(4, '\t').nth(3))
+                            .map(crate::knowledge::lexicon::normalise),
+                    );
+                }
+            }
+        }
+        assert!(sentences.len() > 1000);
+        sentences
     }
 
     fn lex() -> &'static Lexicons {
