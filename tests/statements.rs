@@ -114,8 +114,10 @@ fn languages() -> Vec<String> {
 fn reads(lex: &Lexicons, statement: &str, sentence: &str) -> bool {
     let found = lex.statements.recognise(sentence);
     match statement {
-        // A purpose stated in vague words is still a purpose stated.
-        "purposes" => found.contains_key("purposes") || found.contains_key("vague_purposes"),
+        // Only a concrete purpose counts: "to improve your experience" is the
+        // vague purpose T302 reports, not a purpose stated (the corpora label
+        // such sentences `no`).
+        "purposes" => found.contains_key("purposes"),
         "partners" => {
             found.contains_key("partners") || lex.partner_count(&normalise(sentence)).is_some()
         }
