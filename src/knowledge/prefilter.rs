@@ -84,22 +84,26 @@ impl LiteralIndex {
     /// By group: the indices (within the group, ascending) of the patterns
     /// that may match `text`. Every pattern that does match is among them.
     pub(crate) fn candidates(&self, text: &str) -> Vec<Vec<usize>> {
-        let total = *self.starts.last().unwrap_or(&0);
-        let mut hit = vec![false; total];
-        for &g in &self.always {
-            hit[g as usize] = true;
-        }
+        // A sentence holds the literals of a few dozen patterns out of
+        // thousands: collect those, rather than mark a flag per pattern.
+        let mut hits: Vec<u32> = self.always.clone();
         if let Some(scanner) = &self.scanner {
             for m in scanner.find_overlapping_iter(text) {
-                for &g in &self.owners[m.pattern().as_usize()] {
-                    hit[g as usize] = true;
-                }
+                hits.extend_from_slice(&self.owners[m.pattern().as_usize()]);
             }
         }
-        self.starts
-            .windows(2)
-            .map(|w| (w[0]..w[1]).filter(|&g| hit[g]).map(|g| g - w[0]).collect())
-            .collect()
+        hits.sort_unstable();
+        hits.dedup();
+        let mut out = vec![Vec::new(); self.starts.len().saturating_sub(1)];
+        let mut group = 0;
+        for g in hits {
+            let g = g as usize;
+            while g >= self.starts[group + 1] {
+                group += 1;
+            }
+            out[group].push(g - self.starts[group]);
+        }
+        out
     }
 }
 
