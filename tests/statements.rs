@@ -119,7 +119,9 @@ fn reads(lex: &Lexicons, statement: &str, sentence: &str) -> bool {
         // such sentences `no`).
         "purposes" => found.contains_key("purposes"),
         "partners" => {
-            found.contains_key("partners") || lex.partner_count(&normalise(sentence)).is_some()
+            let norm = normalise(sentence);
+            found.contains_key("partners")
+                || (lex.partner_count(&norm).is_some() && !lex.statements.vetoed("partners", &norm))
         }
         s => found.contains_key(s),
     }

@@ -58,9 +58,11 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
             facts.sentences.insert(name.clone(), hit.sentence.clone());
         }
     }
-    let count = sentences
-        .into_iter()
-        .find_map(|s| lex.partner_count(&s.norm).map(|(n, _)| (n, s.original)));
+    let count = sentences.into_iter().find_map(|s| {
+        lex.partner_count(&s.norm)
+            .filter(|_| !lex.statements.vetoed("partners", &s.norm))
+            .map(|(n, _)| (n, s.original))
+    });
     if let Some((_, sentence)) = &count {
         facts
             .sentences
@@ -396,5 +398,23 @@ mod tests {
             f.sentences["implied_consent"],
             "En poursuivant votre navigation, vous acceptez les cookies de mesure d'audience."
         );
+    }
+
+    #[test]
+    fn a_number_of_partners_counts_only_where_partners_could_be_stated() {
+        let f = read(
+            lex(),
+            "More than 500 partners accept our gift card in store. \
+             You can pay with it online too.",
+        );
+        assert_eq!(f.partner_count, -1);
+        assert!(!f.partners_mentioned);
+        let f = read(
+            lex(),
+            "More than 500 partners accept our gift card in store. \
+             We and our 312 partners store and access information on your device.",
+        );
+        assert_eq!(f.partner_count, 312);
+        assert!(f.partners_mentioned);
     }
 }

@@ -279,6 +279,22 @@ impl Recogniser {
         })
     }
 
+    /// Does a veto of statement `name` stand in the normalised sentence
+    /// `norm`, in a language the sentence is read in? A number of partners
+    /// counts only where the partners statement could stand: "more than 500
+    /// partners accept our gift card in store" states no data partner.
+    pub fn vetoed(&self, name: &str, norm: &str) -> bool {
+        let Some((_, def)) = self.statements.iter().find(|(n, _)| n == name) else {
+            return false;
+        };
+        if def.veto.is_empty() {
+            return false;
+        }
+        let found = self.find(norm);
+        let allowed = self.dominant(&found);
+        def.veto.iter().any(|&t| found.langs[t] & allowed != 0)
+    }
+
     /// Names of the statements, in file order.
     pub fn statement_names(&self) -> impl Iterator<Item = &str> {
         self.statements.iter().map(|(n, _)| n.as_str())
