@@ -264,6 +264,13 @@ impl PatternGroup {
 /// the states a text needs.
 const SET_DFA_CACHE: usize = 8 << 20;
 
+/// The compiled size limit of a pattern group's set. The regex crate's
+/// default (10 MiB) is reached by the `track` concept of 26 lexicons: each
+/// Unicode `\w` in a bounded repeat (`(?:\w+ ){0,4}`) compiles to a large
+/// UTF-8 automaton, and the set holds them all. The limit guards against
+/// runaway patterns, not against this size.
+const SET_SIZE_LIMIT: usize = 64 << 20;
+
 /// Compile a pattern group's set, with room for the fast engine.
 fn build_set<I, S>(patterns: I) -> Result<RegexSet, regex::Error>
 where
@@ -271,6 +278,7 @@ where
     S: AsRef<str>,
 {
     RegexSetBuilder::new(patterns)
+        .size_limit(SET_SIZE_LIMIT)
         .dfa_size_limit(SET_DFA_CACHE)
         .build()
 }
