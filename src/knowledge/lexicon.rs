@@ -160,7 +160,11 @@ struct ButtonSection {
 /// half a second; most are never needed for a given page.
 #[derive(Debug)]
 pub(crate) struct PatternGroup {
-    set: RegexSet,
+    patterns: Vec<String>,
+    /// All patterns as one set, made when the group is (to check that they
+    /// compile) and kept, or, for a group made with [`PatternGroup::lazy`],
+    /// dropped and made again on first use.
+    set: OnceLock<RegexSet>,
     /// The same patterns without their word boundaries: a superset that
     /// the regex engine's fast automaton can run on any text. With a
     /// Unicode `\b`, that automaton gives up at the first non-ASCII byte
@@ -203,25 +207,43 @@ impl PatternGroup {
                 .iter()
                 .map(|(lang, p)| !all.iter().any(|(l, q)| q == p && l != lang))
                 .collect(),
+            patterns: patterns.iter().map(|(_, p)| p.clone()).collect(),
             languages: patterns.into_iter().map(|(l, _)| l).collect(),
-            set,
+            set: OnceLock::from(set),
+        })
+    }
+
+    /// [`PatternGroup::new`], but the set is not kept: for the statement
+    /// recogniser's terms, matched pattern by pattern through the literal
+    /// prefilter, whose sets (the 26 lexicons' `track` alone compiles to
+    /// more than 10 MiB) would otherwise stay in memory unused.
+    pub(crate) fn lazy(key: &str, patterns: Vec<(String, String)>) -> Result<Self> {
+        let mut group = PatternGroup::new(key, patterns, &[])?;
+        group.set = OnceLock::new();
+        Ok(group)
+    }
+
+    /// All patterns as one set.
+    fn set(&self) -> &RegexSet {
+        self.set.get_or_init(|| {
+            build_set(&self.patterns)
+                .expect("the patterns compiled together when the group was made")
         })
     }
 
     /// The patterns, in file order.
     pub(crate) fn patterns(&self) -> &[String] {
-        self.set.patterns()
+        &self.patterns
     }
 
     pub(crate) fn regex(&self, i: usize) -> &Regex {
-        self.single[i].get_or_init(|| {
-            Regex::new(&self.set.patterns()[i]).expect("compiled in the set already")
-        })
+        self.single[i]
+            .get_or_init(|| Regex::new(&self.patterns[i]).expect("compiled in the set already"))
     }
 
     /// The set's patterns without their word boundaries, compiled.
     fn loose_set(&self) -> Result<RegexSet, regex::Error> {
-        build_set(self.set.patterns().iter().map(|p| without_boundaries(p)))
+        build_set(self.patterns.iter().map(|p| without_boundaries(p)))
     }
 
     /// Indices of the patterns matching `text`, in file order.
@@ -237,7 +259,7 @@ impl PatternGroup {
                     .into_iter()
                     .filter(move |&i| self.regex(i).is_match(text)),
             ),
-            None => Box::new(self.set.matches(text).into_iter()),
+            None => Box::new(self.set().matches(text).into_iter()),
         }
     }
 }
@@ -246,7 +268,7 @@ impl PatternGroup {
 impl PatternGroup {
     /// The patterns matching `text`, found the slow, exact way.
     pub(crate) fn exact(&self, text: &str) -> Vec<usize> {
-        self.set.matches(text).into_iter().collect()
+        self.set().matches(text).into_iter().collect()
     }
 
     /// Why the fast set without word boundaries cannot be built, if it
@@ -543,7 +565,7 @@ impl Lexicons {
             text.insert(category, group(&format!("text.{}", category.key()))?);
         }
         let partner_count = group("text.partner_count")?;
-        for (i, p) in partner_count.set.patterns().iter().enumerate() {
+        for (i, p) in partner_count.patterns().iter().enumerate() {
             if partner_count.regex(i).captures_len() != 2 {
                 bail!(
                     "rules/lexicon/{}.toml: text.partner_count pattern `{p}` needs exactly one capture group",
@@ -572,19 +594,19 @@ impl Lexicons {
     /// settings; then accept, settings and close.
     pub fn classify_button(&self, label: &str) -> ButtonRole {
         let label = normalise(label);
-        if label.is_empty() || label.chars().count() > 80 || self.exclude.set.is_match(&label) {
+        if label.is_empty() || label.chars().count() > 80 || self.exclude.set().is_match(&label) {
             return ButtonRole::Other;
         }
         self.buttons
             .iter()
-            .find(|(_, group)| group.set.is_match(&label))
+            .find(|(_, group)| group.set().is_match(&label))
             .map(|(role, _)| *role)
             .unwrap_or(ButtonRole::Other)
     }
 
     /// Does normalised `text` speak of cookies or consent?
     pub fn mentions_banner_words(&self, normalised: &str) -> bool {
-        self.banner.set.is_match(normalised)
+        self.banner.set().is_match(normalised)
     }
 
     /// The language whose own words (those no other lexicon shares) match
@@ -631,7 +653,7 @@ impl Lexicons {
     pub fn is_policy_link(&self, label: &str) -> bool {
         self.text
             .get(&TextCategory::PolicyLink)
-            .is_some_and(|g| g.set.is_match(&normalise(label)))
+            .is_some_and(|g| g.set().is_match(&normalise(label)))
     }
 
     /// The number of partners stated in the text ("nos 843 partenaires").

@@ -227,7 +227,7 @@ impl Recogniser {
                     .flat_map(|(l, _, ps)| ps.iter().map(move |p| (l.clone(), p.clone())))
                     .collect()
             };
-            let group = PatternGroup::new(&format!("concepts.{term}"), patterns, &[])?;
+            let group = PatternGroup::lazy(&format!("concepts.{term}"), patterns)?;
             terms.push((term.clone(), group));
         }
         // `used` is ordered, so `terms` is too.
