@@ -180,6 +180,9 @@ pub(crate) struct PatternGroup {
     /// a hit is a clue to the text's language.
     unique: Vec<bool>,
     single: Vec<OnceLock<Regex>>,
+    /// The single regex of a pattern without its word boundaries, for
+    /// [`PatternGroup::is_match`]; `None` for a pattern that has none.
+    single_loose: Vec<OnceLock<Option<Regex>>>,
 }
 
 impl PatternGroup {
@@ -203,6 +206,7 @@ impl PatternGroup {
         Ok(PatternGroup {
             loose: OnceLock::new(),
             single: patterns.iter().map(|_| OnceLock::new()).collect(),
+            single_loose: patterns.iter().map(|_| OnceLock::new()).collect(),
             unique: patterns
                 .iter()
                 .map(|(lang, p)| !all.iter().any(|(l, q)| q == p && l != lang))
@@ -239,6 +243,27 @@ impl PatternGroup {
     pub(crate) fn regex(&self, i: usize) -> &Regex {
         self.single[i]
             .get_or_init(|| Regex::new(&self.patterns[i]).expect("compiled in the set already"))
+    }
+
+    /// Does pattern `i` match `text`? On text with a non-ASCII character,
+    /// the pattern's Unicode word boundaries stop the regex engine's fast
+    /// automaton, and a slow one scans the whole text: the pattern without
+    /// them, which the fast automaton runs on any text, is tried first, and
+    /// only a text it matches is scanned the slow way. It rules out about
+    /// two candidates in three that the literal prefilter lets through.
+    pub(crate) fn is_match(&self, i: usize, text: &str) -> bool {
+        if !text.is_ascii() {
+            let loose = self.single_loose[i].get_or_init(|| {
+                let loose = without_boundaries(&self.patterns[i]);
+                (loose != self.patterns[i])
+                    .then(|| Regex::new(&loose).ok())
+                    .flatten()
+            });
+            if loose.as_ref().is_some_and(|l| !l.is_match(text)) {
+                return false;
+            }
+        }
+        self.regex(i).is_match(text)
     }
 
     /// The set's patterns without their word boundaries, compiled.

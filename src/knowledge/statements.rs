@@ -325,7 +325,7 @@ impl Recogniser {
         let candidates = self.index.candidates(norm);
         for (t, ((_, g), candidates)) in self.terms.iter().zip(candidates).enumerate() {
             for i in candidates {
-                if g.regex(i).is_match(norm) {
+                if g.is_match(i, norm) {
                     add(t, i);
                 }
             }
