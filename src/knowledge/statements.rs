@@ -74,6 +74,13 @@ pub struct StatementDef {
     /// agree, none of our partners will follow you".
     #[serde(default)]
     pub negation_lifted_by: Vec<String>,
+    /// A negation in the clause of any other term of an `all_of` group
+    /// cancels the group too, not only one in the anchor's clause: in "we
+    /// link your purchases, but not your visits to other sites" the scope
+    /// is denied. For groups whose other terms are what is stated (where),
+    /// not modifiers of it (when: "at any time, without…").
+    #[serde(default)]
+    pub negation_reaches_all_terms: bool,
     /// Outcome statements (implied consent): an anchor counts only when the
     /// nearest clause stating an outcome (its own, then those after it,
     /// then those before it) states one of these...
@@ -112,6 +119,7 @@ struct Statement {
     veto: Vec<usize>,
     negation: Vec<usize>,
     negation_lifted_by: Vec<usize>,
+    negation_reaches_all_terms: bool,
     outcome_yes: Vec<usize>,
     outcome_no: Vec<usize>,
     mask: Vec<usize>,
@@ -247,6 +255,7 @@ impl Recogniser {
                     veto: ids(&def.veto),
                     negation: ids(&def.negation),
                     negation_lifted_by: ids(&def.negation_lifted_by),
+                    negation_reaches_all_terms: def.negation_reaches_all_terms,
                     outcome_yes: ids(&def.outcome_yes),
                     outcome_no: ids(&def.outcome_no),
                     mask: ids(&def.mask),
@@ -478,12 +487,13 @@ impl Recogniser {
         allowed: Langs,
         found: &Found,
     ) -> Vec<(String, String)> {
-        // Candidate anchors: (language, term) pairs.
-        let mut anchors: Vec<(usize, usize)> = Vec::new();
+        // Candidate anchors: (language, term, the other terms of its
+        // `all_of` group) triples.
+        let mut anchors: Vec<(usize, usize, &[usize])> = Vec::new();
         for &term in &def.phrases {
             let mask = found.langs[term];
             for l in bits(mask) {
-                anchors.push((l, term));
+                anchors.push((l, term, &[]));
             }
         }
         for group in &def.all_of {
@@ -495,7 +505,7 @@ impl Recogniser {
                 }
             }
             for l in bits(mask) {
-                anchors.push((l, group[0]));
+                anchors.push((l, group[0], &group[1..]));
             }
         }
         if anchors.is_empty() {
@@ -503,7 +513,7 @@ impl Recogniser {
         }
         let veto: Langs = def.veto.iter().fold(0, |m, &t| m | found.langs[t]);
         let mut out: Vec<(String, String)> = Vec::new();
-        for (l, term) in anchors {
+        for (l, term, companions) in anchors {
             if veto & (1 << l) != 0 || allowed & (1 << l) == 0 {
                 continue;
             }
@@ -543,10 +553,20 @@ impl Recogniser {
                 }
             }
             let negated = |clause: usize| negated_clauses[clause];
+            // The other words of a combination must hold too: in "we link
+            // your purchases, but not your visits to other sites", the
+            // scope is denied, and the tracking word alone says nothing of
+            // other sites.
+            let companions_hold = !def.negation_reaches_all_terms
+                || companions.iter().all(|&t| {
+                    self.spans(t, l, norm, found)
+                        .iter()
+                        .any(|s| !negated(clause_of(s.start)))
+                });
             for span in spans {
                 let k = clause_of(span.start);
                 let holds = if def.outcome_yes.is_empty() {
-                    !negated(k)
+                    !negated(k) && companions_hold
                 } else {
                     self.outcome(def, norm, l, &clauses, k, &negated)
                 };
@@ -869,6 +889,28 @@ mod tests {
         ));
         // Concepts of different languages do not combine.
         assert!(!has("Wir verfolgen d'autres sites."));
+    }
+
+    #[test]
+    fn a_denied_scope_does_not_combine_with_the_tracking_word() {
+        let r = &lex().statements;
+        let has = |t: &str| r.recognise(t).contains_key("cross_site");
+        // The scope stands in a negated clause: nothing is said of other
+        // sites.
+        assert!(!has(
+            "We link your purchases to your account, but not your visits to other websites."
+        ));
+        assert!(!has(
+            "Nos cookies mesurent votre parcours sur notre site, mais jamais sur d'autres sites."
+        ));
+        // Near misses: the same sentences where the scope stands in a
+        // clause of its own that is not negated.
+        assert!(has(
+            "We do not sell your data, but our partners track you on other websites."
+        ));
+        assert!(has(
+            "We link your purchases to your account, and our partners track your visits to other websites."
+        ));
     }
 
     #[test]
