@@ -411,7 +411,7 @@ const HELD_FLOORS: &[(&str, &str, f64, f64)] = &[
     ("sl", "partners", 1.00, 1.00),
     ("sl", "purposes", 1.00, 0.60),
     ("sl", "withdraw", 1.00, 0.80),
-    ("sv", "cross_site", 0.85, 0.70),
+    ("sv", "cross_site", 0.80, 0.70),
     ("sv", "partners", 1.00, 1.00),
     ("sv", "purposes", 0.80, 0.80),
     ("sv", "withdraw", 1.00, 0.80),
