@@ -29,14 +29,23 @@ use super::lexicon::PatternGroup;
 pub(crate) struct LiteralIndex {
     /// Every distinct literal; `None` when no pattern has any.
     scanner: Option<AhoCorasick>,
-    /// By literal: the patterns it belongs to, as global pattern numbers.
-    owners: Vec<Vec<u32>>,
-    /// Global patterns without literals: candidates on every text.
+    /// By literal: the patterns it belongs to, as global pattern numbers,
+    /// each with the end it stands for ([`PREFIX`] or [`SUFFIX`]).
+    owners: Vec<Vec<(u32, u8)>>,
+    /// By global pattern: the ends whose literals must all occur for it to
+    /// be a candidate; 0 for a pattern without literals, a candidate on
+    /// every text.
+    required: Vec<u8>,
+    /// Global patterns without literals.
     always: Vec<u32>,
     /// By group: the global number of its first pattern, and one past the
     /// last group's end.
     starts: Vec<usize>,
 }
+
+/// The bit of a pattern's prefix literals, and of its suffix literals.
+const PREFIX: u8 = 1;
+const SUFFIX: u8 = 2;
 
 impl LiteralIndex {
     /// Index the patterns of `groups`, in order.
@@ -44,26 +53,31 @@ impl LiteralIndex {
         let mut starts = vec![0];
         let mut ids: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut literals: Vec<Vec<u8>> = Vec::new();
-        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut owners: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut required = Vec::new();
         let mut always = Vec::new();
         let mut global: u32 = 0;
         for group in groups {
             for pattern in group.patterns() {
-                match required_literals(pattern) {
-                    None => always.push(global),
-                    Some(lits) => {
-                        for lit in lits {
-                            let id = *ids.entry(lit.clone()).or_insert_with(|| {
-                                literals.push(lit);
-                                owners.push(Vec::new());
-                                literals.len() - 1
-                            });
-                            if owners[id].last() != Some(&global) {
-                                owners[id].push(global);
-                            }
+                let ends = required_literals(pattern);
+                let mut mask = 0;
+                for (bit, lits) in ends {
+                    mask |= bit;
+                    for lit in lits {
+                        let id = *ids.entry(lit.clone()).or_insert_with(|| {
+                            literals.push(lit);
+                            owners.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        if !owners[id].contains(&(global, bit)) {
+                            owners[id].push((global, bit));
                         }
                     }
                 }
+                if mask == 0 {
+                    always.push(global);
+                }
+                required.push(mask);
                 global += 1;
             }
             starts.push(global as usize);
@@ -76,6 +90,7 @@ impl LiteralIndex {
         Ok(LiteralIndex {
             scanner,
             owners,
+            required,
             always,
             starts,
         })
@@ -86,14 +101,38 @@ impl LiteralIndex {
     pub(crate) fn candidates(&self, text: &str) -> Vec<Vec<usize>> {
         // A sentence holds the literals of a few dozen patterns out of
         // thousands: collect those, rather than mark a flag per pattern.
-        let mut hits: Vec<u32> = self.always.clone();
+        let mut literals: Vec<u32> = Vec::new();
         if let Some(scanner) = &self.scanner {
-            for m in scanner.find_overlapping_iter(text) {
-                hits.extend_from_slice(&self.owners[m.pattern().as_usize()]);
+            literals.extend(
+                scanner
+                    .find_overlapping_iter(text)
+                    .map(|m| m.pattern().as_u32()),
+            );
+        }
+        literals.sort_unstable();
+        literals.dedup();
+        let mut ends: Vec<(u32, u8)> = literals
+            .iter()
+            .flat_map(|&l| self.owners[l as usize].iter().copied())
+            .collect();
+        ends.sort_unstable();
+        // A pattern is a candidate when a literal of each of its ends
+        // occurs: every match begins with one of its prefixes and ends
+        // with one of its suffixes.
+        let mut hits: Vec<u32> = self.always.clone();
+        let mut k = 0;
+        while k < ends.len() {
+            let p = ends[k].0;
+            let mut got = 0;
+            while k < ends.len() && ends[k].0 == p {
+                got |= ends[k].1;
+                k += 1;
+            }
+            if got == self.required[p as usize] {
+                hits.push(p);
             }
         }
         hits.sort_unstable();
-        hits.dedup();
         let mut out = vec![Vec::new(); self.starts.len().saturating_sub(1)];
         let mut group = 0;
         for g in hits {
@@ -107,11 +146,21 @@ impl LiteralIndex {
     }
 }
 
-/// Literals one of which every match of `pattern` contains: its prefixes or
-/// its suffixes, whichever are the longer at their shortest. `None` when
-/// neither are a finite set of non-empty strings.
-fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+/// Shortest literal of a second end worth requiring: a shorter one (`s`,
+/// `es`) occurs in nearly every sentence, rules nothing out and costs a
+/// scan hit at each occurrence.
+const MIN_LITERAL: usize = 3;
+
+/// The literal sets of `pattern`'s ends, each with its bit: every match
+/// begins with one of its prefixes and ends with one of its suffixes. An
+/// end counts when its literals are a finite set of non-empty strings;
+/// of two ends, one whose shortest literal is under [`MIN_LITERAL`] bytes
+/// is left out. Empty when neither end counts: the pattern is a candidate
+/// on every text.
+fn required_literals(pattern: &str) -> Vec<(u8, Vec<Vec<u8>>)> {
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
     let extract = |kind: ExtractKind| {
         let mut extractor = Extractor::new();
         extractor.kind(kind);
@@ -130,8 +179,13 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     };
     let shortest = |lits: &Vec<Vec<u8>>| lits.iter().map(Vec::len).min().unwrap_or(0);
     match (extract(ExtractKind::Prefix), extract(ExtractKind::Suffix)) {
-        (Some(p), Some(s)) => Some(if shortest(&s) > shortest(&p) { s } else { p }),
-        (p, s) => p.or(s),
+        (Some(p), Some(s)) if shortest(&p) >= MIN_LITERAL && shortest(&s) >= MIN_LITERAL => {
+            vec![(PREFIX, p), (SUFFIX, s)]
+        }
+        (Some(p), Some(s)) if shortest(&s) > shortest(&p) => vec![(SUFFIX, s)],
+        (Some(p), _) => vec![(PREFIX, p)],
+        (None, Some(s)) => vec![(SUFFIX, s)],
+        (None, None) => Vec::new(),
     }
 }
 
@@ -152,26 +206,46 @@ mod tests {
     }
 
     #[test]
-    fn literals_come_from_the_better_end() {
+    fn literals_come_from_both_ends_or_the_better_one() {
         let lits = |p: &str| {
-            required_literals(p).map(|l| {
-                let mut l: Vec<String> = l
-                    .into_iter()
-                    .map(|b| String::from_utf8(b).unwrap())
-                    .collect();
-                l.sort();
-                l
-            })
+            required_literals(p)
+                .into_iter()
+                .map(|(bit, l)| {
+                    let mut l: Vec<String> = l
+                        .into_iter()
+                        .map(|b| String::from_utf8(b).unwrap())
+                        .collect();
+                    l.sort();
+                    (bit, l)
+                })
+                .collect::<Vec<_>>()
         };
+        // No usable suffix (`\w*`): the prefix alone.
         assert_eq!(
             lits(r"\b(?:track|follow)\w*"),
-            Some(vec!["follow".into(), "track".into()])
+            vec![(PREFIX, vec!["follow".into(), "track".into()])]
+        );
+        // Both ends: a match needs a literal of each.
+        assert_eq!(
+            lits(r"\btrack\w* you on other (?:sites|apps)\b"),
+            vec![
+                (PREFIX, vec!["track".into()]),
+                (
+                    SUFFIX,
+                    vec![" you on other apps".into(), " you on other sites".into()]
+                )
+            ]
+        );
+        // A second end too short to rule anything out is left out.
+        assert_eq!(
+            lits(r"\bpartner\w*s\b"),
+            vec![(PREFIX, vec!["partner".into()])]
         );
         // No usable prefix: the suffix serves.
-        assert_eq!(lits(r"\w+ sites\b"), Some(vec![" sites".into()]));
+        assert_eq!(lits(r"\w+ sites\b"), vec![(SUFFIX, vec![" sites".into()])]);
         // Neither end: always a candidate.
-        assert_eq!(lits(r"\w+ \w+"), None);
-        assert_eq!(lits(r"(?:partners)?"), None);
+        assert!(lits(r"\w+ \w+").is_empty());
+        assert!(lits(r"(?:partners)?").is_empty());
     }
 
     #[test]
