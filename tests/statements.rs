@@ -111,8 +111,8 @@ fn languages() -> Vec<String> {
 }
 
 /// Does `sentence` make `statement`, as the scan reads it?
-fn reads(lex: &Lexicons, statement: &str, sentence: &str) -> bool {
-    let found = lex.statements.recognise(sentence);
+fn reads(lex: &Lexicons, lang: &str, statement: &str, sentence: &str) -> bool {
+    let found = lex.statements.recognise_in(sentence, lang);
     match statement {
         // Only a concrete purpose counts: "to improve your experience" is the
         // vague purpose T302 reports, not a purpose stated (the corpora label
@@ -121,7 +121,8 @@ fn reads(lex: &Lexicons, statement: &str, sentence: &str) -> bool {
         "partners" => {
             let norm = normalise(sentence);
             found.contains_key("partners")
-                || (lex.partner_count(&norm).is_some() && !lex.statements.vetoed("partners", &norm))
+                || (lex.partner_count(&norm).is_some()
+                    && !lex.statements.vetoed_in("partners", &norm, Some(lang)))
         }
         s => found.contains_key(s),
     }
@@ -213,7 +214,7 @@ fn measure(strict: bool) -> Vec<String> {
         let mut pre: BTreeMap<&str, Score> = BTreeMap::new();
         for case in corpus(&lang) {
             let statement = STATEMENTS.iter().find(|s| **s == case.statement).unwrap();
-            let got = reads(&lex, statement, &case.sentence);
+            let got = reads(&lex, &lang, statement, &case.sentence);
             all.entry(statement).or_default().add(case.yes, got);
             if case.pre {
                 pre.entry(statement).or_default().add(case.yes, got);
@@ -304,37 +305,40 @@ fn measure(strict: bool) -> Vec<String> {
 }
 
 /// Floors on the held-out corpus (`tests/statements/held/`), per language
-/// and statement, as (precision, recall): the figures measured on its
-/// third round (written after the first two had joined the tuning corpus),
-/// after the tuning that followed, rounded down to 0.05, so that a
-/// later change cannot make them worse unnoticed. They are floors, not
-/// targets: the figures printed are the honest measure of the recogniser on
-/// text it was never tuned on.
+/// and statement, as (precision, recall): the figures measured on each
+/// language's latest round, after the tuning that followed the round
+/// before it (the fourth round in en, de, it, nl, cs, da, fi, ga, hu, is,
+/// mt, nb, pl, pt, sk and sv; the third in the others, which met their
+/// targets there and were not tuned again), rounded down to 0.05 below
+/// the printed figure less its rounding, so that a later change cannot
+/// make them worse unnoticed. They are floors, not targets: the figures
+/// printed are the honest measure of the recogniser on text it was never
+/// tuned on.
 const HELD_FLOORS: &[(&str, &str, f64, f64)] = &[
     ("bg", "cross_site", 1.00, 1.00),
     ("bg", "partners", 1.00, 1.00),
     ("bg", "purposes", 1.00, 1.00),
     ("bg", "withdraw", 1.00, 1.00),
-    ("cs", "cross_site", 0.90, 0.70),
-    ("cs", "partners", 0.80, 1.00),
-    ("cs", "purposes", 1.00, 0.80),
-    ("cs", "withdraw", 1.00, 0.80),
-    ("da", "cross_site", 0.80, 0.80),
-    ("da", "partners", 0.80, 1.00),
-    ("da", "purposes", 1.00, 0.60),
-    ("da", "withdraw", 1.00, 0.50),
-    ("de", "cross_site", 0.80, 0.90),
-    ("de", "partners", 1.00, 0.90),
-    ("de", "purposes", 1.00, 0.60),
-    ("de", "withdraw", 1.00, 1.00),
+    ("cs", "cross_site", 0.85, 1.00),
+    ("cs", "partners", 1.00, 1.00),
+    ("cs", "purposes", 1.00, 1.00),
+    ("cs", "withdraw", 1.00, 1.00),
+    ("da", "cross_site", 0.90, 0.75),
+    ("da", "partners", 1.00, 1.00),
+    ("da", "purposes", 1.00, 1.00),
+    ("da", "withdraw", 1.00, 1.00),
+    ("de", "cross_site", 0.90, 0.85),
+    ("de", "partners", 0.90, 1.00),
+    ("de", "purposes", 1.00, 0.85),
+    ("de", "withdraw", 1.00, 0.85),
     ("el", "cross_site", 1.00, 0.90),
     ("el", "partners", 1.00, 1.00),
     ("el", "purposes", 1.00, 0.80),
     ("el", "withdraw", 1.00, 0.75),
-    ("en", "cross_site", 0.95, 0.70),
-    ("en", "partners", 0.70, 0.85),
-    ("en", "purposes", 1.00, 0.75),
-    ("en", "withdraw", 1.00, 0.70),
+    ("en", "cross_site", 1.00, 0.85),
+    ("en", "partners", 0.80, 1.00),
+    ("en", "purposes", 1.00, 0.85),
+    ("en", "withdraw", 1.00, 1.00),
     ("es", "cross_site", 1.00, 1.00),
     ("es", "partners", 1.00, 1.00),
     ("es", "purposes", 0.90, 0.90),
@@ -343,33 +347,33 @@ const HELD_FLOORS: &[(&str, &str, f64, f64)] = &[
     ("et", "partners", 1.00, 0.80),
     ("et", "purposes", 1.00, 0.80),
     ("et", "withdraw", 1.00, 0.80),
-    ("fi", "cross_site", 0.90, 0.70),
-    ("fi", "partners", 0.80, 1.00),
-    ("fi", "purposes", 1.00, 1.00),
-    ("fi", "withdraw", 1.00, 0.75),
+    ("fi", "cross_site", 0.90, 0.65),
+    ("fi", "partners", 1.00, 1.00),
+    ("fi", "purposes", 1.00, 0.55),
+    ("fi", "withdraw", 1.00, 0.35),
     ("fr", "cross_site", 1.00, 1.00),
     ("fr", "partners", 1.00, 1.00),
     ("fr", "purposes", 1.00, 0.85),
     ("fr", "withdraw", 0.85, 1.00),
-    ("ga", "cross_site", 1.00, 0.65),
-    ("ga", "partners", 1.00, 0.80),
-    ("ga", "purposes", 1.00, 0.60),
-    ("ga", "withdraw", 1.00, 0.80),
+    ("ga", "cross_site", 1.00, 0.50),
+    ("ga", "partners", 1.00, 1.00),
+    ("ga", "purposes", 1.00, 0.35),
+    ("ga", "withdraw", 1.00, 0.75),
     ("hr", "cross_site", 1.00, 0.90),
     ("hr", "partners", 1.00, 1.00),
     ("hr", "purposes", 1.00, 1.00),
     ("hr", "withdraw", 1.00, 0.80),
     ("hu", "cross_site", 0.90, 0.70),
     ("hu", "partners", 1.00, 1.00),
-    ("hu", "purposes", 1.00, 0.60),
-    ("hu", "withdraw", 1.00, 0.60),
-    ("is", "cross_site", 1.00, 0.85),
-    ("is", "partners", 0.80, 0.80),
-    ("is", "purposes", 1.00, 0.80),
-    ("is", "withdraw", 1.00, 0.80),
-    ("it", "cross_site", 1.00, 0.70),
-    ("it", "partners", 1.00, 0.85),
-    ("it", "purposes", 1.00, 0.90),
+    ("hu", "purposes", 1.00, 0.35),
+    ("hu", "withdraw", 1.00, 0.55),
+    ("is", "cross_site", 1.00, 0.65),
+    ("is", "partners", 1.00, 0.55),
+    ("is", "purposes", 1.00, 0.35),
+    ("is", "withdraw", 1.00, 1.00),
+    ("it", "cross_site", 0.90, 0.95),
+    ("it", "partners", 1.00, 1.00),
+    ("it", "purposes", 1.00, 0.75),
     ("it", "withdraw", 1.00, 0.65),
     ("lt", "cross_site", 0.90, 0.90),
     ("lt", "partners", 1.00, 1.00),
@@ -379,42 +383,42 @@ const HELD_FLOORS: &[(&str, &str, f64, f64)] = &[
     ("lv", "partners", 1.00, 1.00),
     ("lv", "purposes", 1.00, 1.00),
     ("lv", "withdraw", 1.00, 0.80),
-    ("mt", "cross_site", 1.00, 0.80),
-    ("mt", "partners", 1.00, 0.80),
-    ("mt", "purposes", 0.80, 0.80),
-    ("mt", "withdraw", 1.00, 0.80),
-    ("nb", "cross_site", 0.90, 0.65),
-    ("nb", "partners", 1.00, 0.80),
+    ("mt", "cross_site", 1.00, 0.50),
+    ("mt", "partners", 1.00, 0.75),
+    ("mt", "purposes", 1.00, 0.75),
+    ("mt", "withdraw", 1.00, 1.00),
+    ("nb", "cross_site", 1.00, 0.85),
+    ("nb", "partners", 1.00, 1.00),
     ("nb", "purposes", 1.00, 1.00),
-    ("nb", "withdraw", 1.00, 0.60),
-    ("nl", "cross_site", 0.90, 0.90),
-    ("nl", "partners", 0.90, 1.00),
-    ("nl", "purposes", 1.00, 0.65),
-    ("nl", "withdraw", 1.00, 0.60),
-    ("pl", "cross_site", 1.00, 0.80),
+    ("nb", "withdraw", 1.00, 0.70),
+    ("nl", "cross_site", 0.80, 0.90),
+    ("nl", "partners", 0.85, 0.75),
+    ("nl", "purposes", 1.00, 0.75),
+    ("nl", "withdraw", 1.00, 0.65),
+    ("pl", "cross_site", 0.85, 0.75),
     ("pl", "partners", 1.00, 1.00),
-    ("pl", "purposes", 1.00, 1.00),
+    ("pl", "purposes", 1.00, 0.75),
     ("pl", "withdraw", 1.00, 1.00),
-    ("pt", "cross_site", 0.90, 0.70),
-    ("pt", "partners", 1.00, 1.00),
-    ("pt", "purposes", 1.00, 0.80),
-    ("pt", "withdraw", 1.00, 0.80),
+    ("pt", "cross_site", 0.85, 0.85),
+    ("pt", "partners", 0.80, 1.00),
+    ("pt", "purposes", 1.00, 0.75),
+    ("pt", "withdraw", 1.00, 1.00),
     ("ro", "cross_site", 0.90, 0.90),
     ("ro", "partners", 1.00, 1.00),
     ("ro", "purposes", 1.00, 0.80),
     ("ro", "withdraw", 1.00, 1.00),
-    ("sk", "cross_site", 0.85, 0.80),
-    ("sk", "partners", 1.00, 1.00),
-    ("sk", "purposes", 1.00, 0.40),
-    ("sk", "withdraw", 1.00, 0.80),
+    ("sk", "cross_site", 0.90, 0.70),
+    ("sk", "partners", 0.80, 1.00),
+    ("sk", "purposes", 1.00, 0.55),
+    ("sk", "withdraw", 1.00, 0.75),
     ("sl", "cross_site", 1.00, 0.90),
     ("sl", "partners", 1.00, 1.00),
     ("sl", "purposes", 1.00, 0.60),
     ("sl", "withdraw", 1.00, 0.80),
-    ("sv", "cross_site", 0.80, 0.70),
-    ("sv", "partners", 1.00, 1.00),
-    ("sv", "purposes", 0.80, 0.80),
-    ("sv", "withdraw", 1.00, 0.80),
+    ("sv", "cross_site", 1.00, 0.75),
+    ("sv", "partners", 1.00, 0.75),
+    ("sv", "purposes", 1.00, 0.75),
+    ("sv", "withdraw", 1.00, 1.00),
 ];
 
 #[test]
@@ -439,7 +443,7 @@ fn held_out_corpus() {
         for case in &cases {
             assert!(!case.pre, "{lang}: a held-out sentence marked `pre`");
             let statement = STATEMENTS.iter().find(|s| **s == case.statement).unwrap();
-            let got = reads(&lex, statement, &case.sentence);
+            let got = reads(&lex, &lang, statement, &case.sentence);
             scores.entry(statement).or_default().add(case.yes, got);
             if got != case.yes && show.as_deref().is_some_and(|s| s == "held") {
                 println!(

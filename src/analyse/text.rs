@@ -52,7 +52,8 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
         }
     }
     let sentences = lex.statements.sentences(original);
-    let found = lex.statements.recognise_sentences(&sentences);
+    let language = (!facts.language.is_empty()).then_some(facts.language.as_str());
+    let found = lex.statements.recognise_sentences(&sentences, language);
     for (name, hit) in &found {
         if FACT_STATEMENTS.contains(&name.as_str()) {
             facts.sentences.insert(name.clone(), hit.sentence.clone());
@@ -60,7 +61,7 @@ pub fn read(lex: &Lexicons, text: &str) -> TextFacts {
     }
     let count = sentences.into_iter().find_map(|s| {
         lex.partner_count(&s.norm)
-            .filter(|_| !lex.statements.vetoed("partners", &s.norm))
+            .filter(|_| !lex.statements.vetoed_in("partners", &s.norm, language))
             .map(|(n, _)| (n, s.original))
     });
     if let Some((_, sentence)) = &count {

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::evidence::ButtonRole;
 
+use super::prefilter::LiteralIndex;
 use super::statements::Recogniser;
 
 /// The languages whose statements are read in full (implied consent,
@@ -290,6 +291,35 @@ impl PatternGroup {
 }
 
 #[cfg(test)]
+impl Lexicons {
+    /// [`Lexicons::guess_language`]'s counts, found the slow way: every
+    /// group's whole set, without the literal index.
+    pub(crate) fn guess_counts_by_sets(&self, normalised: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for g in guess_groups(&self.banner, &self.buttons, &self.text) {
+            for i in g.matching(normalised).filter(|&i| g.unique[i]) {
+                *counts.entry(g.languages[i].clone()).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// The same counts, the way [`Lexicons::guess_language`] finds them.
+    pub(crate) fn guess_counts(&self, normalised: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        let groups = guess_groups(&self.banner, &self.buttons, &self.text);
+        for (g, candidates) in groups.zip(self.guess_index.candidates(normalised)) {
+            for i in candidates.into_iter().filter(|&i| g.unique[i]) {
+                if g.is_match(i, normalised) {
+                    *counts.entry(g.languages[i].clone()).or_default() += 1;
+                }
+            }
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
 impl PatternGroup {
     /// The patterns matching `text`, found the slow, exact way.
     pub(crate) fn exact(&self, text: &str) -> Vec<usize> {
@@ -387,6 +417,11 @@ pub struct Lexicons {
     exclude: PatternGroup,
     text: BTreeMap<TextCategory, PatternGroup>,
     partner_count: PatternGroup,
+    /// The literals of the groups [`Lexicons::guess_language`] counts, in
+    /// its order: a page's first 4 kB would otherwise run those sets'
+    /// thousands of patterns through a lazy DFA built anew for every page
+    /// (new text), a tenth of the time of reading a long notice.
+    guess_index: LiteralIndex,
     /// The sentence-by-sentence statement recogniser.
     pub statements: Recogniser,
 }
@@ -434,6 +469,18 @@ fn check(pattern: &str, origin: &str, key: &str) -> Result<()> {
     Regex::new(pattern)
         .map(|_| ())
         .with_context(|| format!("{origin}: invalid pattern in `{key}`: {pattern}"))
+}
+
+/// The groups whose own words tell a text's language, in the order
+/// [`Lexicons::guess_language`] counts them and its index lists them.
+fn guess_groups<'a>(
+    banner: &'a PatternGroup,
+    buttons: &'a [(ButtonRole, PatternGroup)],
+    text: &'a BTreeMap<TextCategory, PatternGroup>,
+) -> impl Iterator<Item = &'a PatternGroup> {
+    std::iter::once(banner)
+        .chain(buttons.iter().map(|(_, g)| g))
+        .chain(text.values())
 }
 
 impl Lexicons {
@@ -598,14 +645,17 @@ impl Lexicons {
                 );
             }
         }
+        let banner = group("banner.keywords")?;
+        let guess_index = LiteralIndex::new(guess_groups(&banner, &buttons, &text))?;
         Ok(Lexicons {
             languages,
             statement_languages,
-            banner: group("banner.keywords")?,
+            banner,
             exclude: group("buttons.exclude")?,
             buttons,
             text,
             partner_count,
+            guess_index,
             statements,
         })
     }
@@ -637,13 +687,14 @@ impl Lexicons {
     /// The language whose own words (those no other lexicon shares) match
     /// most; ties go to the language listed first.
     pub fn guess_language(&self, normalised: &str) -> Option<String> {
-        let groups = std::iter::once(&self.banner)
-            .chain(self.buttons.iter().map(|(_, g)| g))
-            .chain(self.text.values());
+        let groups = guess_groups(&self.banner, &self.buttons, &self.text);
+        let candidates = self.guess_index.candidates(normalised);
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for g in groups {
-            for i in g.matching(normalised).filter(|&i| g.unique[i]) {
-                *counts.entry(g.languages[i].as_str()).or_default() += 1;
+        for (g, candidates) in groups.zip(candidates) {
+            for i in candidates {
+                if g.unique[i] && g.is_match(i, normalised) {
+                    *counts.entry(g.languages[i].as_str()).or_default() += 1;
+                }
             }
         }
         let mut best: Option<(&str, usize)> = None;

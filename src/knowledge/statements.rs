@@ -293,6 +293,12 @@ impl Recogniser {
     /// counts only where the partners statement could stand: "more than 500
     /// partners accept our gift card in store" states no data partner.
     pub fn vetoed(&self, name: &str, norm: &str) -> bool {
+        self.vetoed_in(name, norm, None)
+    }
+
+    /// [`Recogniser::vetoed`] in a text whose language is `language`
+    /// (see [`Recogniser::recognise_in`]).
+    pub fn vetoed_in(&self, name: &str, norm: &str, language: Option<&str>) -> bool {
         let Some((_, def)) = self.statements.iter().find(|(n, _)| n == name) else {
             return false;
         };
@@ -300,7 +306,7 @@ impl Recogniser {
             return false;
         }
         let found = self.find(norm);
-        let allowed = self.dominant(&found);
+        let allowed = self.dominant(&found, self.bit(language));
         def.veto.iter().any(|&t| found.langs[t] & allowed != 0)
     }
 
@@ -403,20 +409,45 @@ impl Recogniser {
     /// that makes it. Every lexicon is tried; concepts combine only within
     /// one language.
     pub fn recognise(&self, text: &str) -> BTreeMap<String, StatementHit> {
-        self.recognise_sentences(&self.sentences(text))
+        self.recognise_sentences(&self.sentences(text), None)
+    }
+
+    /// [`Recogniser::recognise`] in a text known to be in `language` (a
+    /// banner's or a page's guessed language): each sentence is read in
+    /// that language too, whenever its words are there, besides the
+    /// languages matching the most terms. A brand or a loanword shared
+    /// with another lexicon ("Microsoft Advertising", "partner", "cookies")
+    /// can give that lexicon as many terms as the sentence's own, or more;
+    /// the sentence would then not be read in its own language at all.
+    pub fn recognise_in(&self, text: &str, language: &str) -> BTreeMap<String, StatementHit> {
+        self.recognise_sentences(&self.sentences(text), Some(language))
+    }
+
+    /// The bit of `language`, or none.
+    fn bit(&self, language: Option<&str>) -> Langs {
+        language
+            .and_then(|l| self.languages.iter().position(|x| x == l))
+            .map_or(0, |i| 1 << i)
     }
 
     /// [`Recogniser::recognise`] over a text already cut into sentences.
     /// A sentence is judged once however often it recurs (notices and
     /// vendor lists repeat theirs): the hits depend on its normalised form
     /// alone.
-    pub fn recognise_sentences(&self, sentences: &[Sentence]) -> BTreeMap<String, StatementHit> {
+    /// `language`, when known, is the text's (see
+    /// [`Recogniser::recognise_in`]).
+    pub fn recognise_sentences(
+        &self,
+        sentences: &[Sentence],
+        language: Option<&str>,
+    ) -> BTreeMap<String, StatementHit> {
+        let own = self.bit(language);
         let mut found: BTreeMap<String, StatementHit> = BTreeMap::new();
         let mut judged: HashMap<&str, SentenceHits> = HashMap::new();
         for sentence in sentences {
             let hits = judged
                 .entry(&sentence.norm)
-                .or_insert_with(|| self.judge_sentence(&sentence.norm));
+                .or_insert_with(|| self.judge_sentence(&sentence.norm, own));
             for (k, hits) in hits.iter() {
                 let name = &self.statements[*k].0;
                 let entry = found.entry(name.clone()).or_insert_with(|| StatementHit {
@@ -436,9 +467,9 @@ impl Recogniser {
 
     /// The hits of every statement in one normalised sentence, by index of
     /// [`Recogniser::statements`], statements without hits left out.
-    fn judge_sentence(&self, norm: &str) -> SentenceHits {
+    fn judge_sentence(&self, norm: &str, own: Langs) -> SentenceHits {
         let matched = self.find(norm);
-        let allowed = self.dominant(&matched);
+        let allowed = self.dominant(&matched, own);
         let mut out = Vec::new();
         for (k, (_, def)) in self.statements.iter().enumerate() {
             // A mask that blanks nothing leaves the sentence as matched.
@@ -459,8 +490,9 @@ impl Recogniser {
     /// The languages a sentence is read in: those matching the most terms.
     /// A sentence in one language is not read in another whose words it
     /// happens to share ("partners", "data", "cross-site"): there, the
-    /// negations of its own language would go unseen.
-    fn dominant(&self, found: &Found) -> Langs {
+    /// negations of its own language would go unseen. The text's own
+    /// language (`own`, a bit or 0) is read too whenever it matches a term.
+    fn dominant(&self, found: &Found, own: Langs) -> Langs {
         let mut counts = vec![0usize; self.languages.len()];
         for &langs in &found.langs {
             for l in bits(langs) {
@@ -471,11 +503,12 @@ impl Recogniser {
         if max == 0 {
             return 0;
         }
+        let present = found.langs.iter().fold(0, |m, &l| m | l);
         counts
             .iter()
             .enumerate()
             .filter(|(_, n)| **n == max)
-            .fold(0, |m, (i, _)| m | (1 << i))
+            .fold(own & present, |m, (i, _)| m | (1 << i))
     }
 
     /// The hits of one statement in one normalised sentence, as
@@ -785,6 +818,59 @@ mod tests {
                 assert_eq!(found.patterns[t], all, "{term}: {s}");
             }
         }
+    }
+
+    /// The language guess counts, through the literal index, exactly the
+    /// clues the groups' whole sets find: on the statements corpus, cut
+    /// into texts of about 2 kB, as a banner or a page's start is.
+    #[test]
+    fn indexed_language_guess_agrees_with_the_sets_on_the_corpus() {
+        let lex = lex();
+        let sentences = corpus_sentences();
+        let mut text = String::new();
+        for s in sentences.iter().step_by(SAMPLE_STEP) {
+            text.push_str(s);
+            text.push(' ');
+            if text.len() > 2000 {
+                assert_eq!(
+                    lex.guess_counts(&text),
+                    lex.guess_counts_by_sets(&text),
+                    "{text}"
+                );
+                text.clear();
+            }
+        }
+    }
+
+    /// A sentence is read in its text's language even when a brand another
+    /// lexicon names gives that lexicon more terms; its denials still hold
+    /// there, and a sentence in another language is still read in its own.
+    #[test]
+    fn a_sentence_is_read_in_its_text_language_too() {
+        let r = &lex().statements;
+        let hit = r.recognise_in(
+            "„Microsoft Advertising“ partneriai gali jus atpažinti kitose svetainėse.",
+            "lt",
+        );
+        assert_eq!(
+            hit.get("cross_site").map(|h| h.language.as_str()),
+            Some("lt")
+        );
+        for denial in [
+            "„Microsoft Advertising“ partneriai negali jūsų atpažinti kitose svetainėse.",
+            "„Microsoft Advertising“ partneriai niekada neatpažįsta jūsų kitose svetainėse.",
+        ] {
+            assert!(
+                !r.recognise_in(denial, "lt").contains_key("cross_site"),
+                "{denial}"
+            );
+        }
+        assert!(!r
+            .recognise_in("We never track you on other websites.", "fr")
+            .contains_key("cross_site"));
+        assert!(r
+            .recognise_in("Our partners track you on other websites.", "fr")
+            .contains_key("cross_site"));
     }
 
     /// Every how many corpus sentences the agreement tests check: all of
