@@ -305,9 +305,14 @@ fn a_pop_up_storm_is_closed_on_arrival() {
     let one = web().url("www.no-banner.test");
     let args = scan_args(&[storm.clone(), one.clone()], &["--timeout", "30"]);
     let (out, took, peak) = run_sampled(&args, |_| {});
-    // Before: 289 s and 810 MB.
+    // Before: 289 s and 810 MB. Measured since, on an idle 2-core
+    // machine: Chromium about 1,250 MiB with the three pop-ups kept open,
+    // barometer 260 to 300 MiB (a debug build holding the 26 lexicons'
+    // compiled patterns, which grow with each tuning round). The bound is on
+    // each: a storm that got through would keep 97 windows open.
     assert!(took < Duration::from_secs(240), "took {took:?}");
-    assert!(peak.total_mib < 1500, "{peak:?}");
+    assert!(peak.barometer_mib < 400, "{peak:?}");
+    assert!(peak.total_mib < 1650, "{peak:?}");
     let r = report(&out);
     let s = site(&r, &storm);
     let visit = &s["evidence"]["visits"][0];
