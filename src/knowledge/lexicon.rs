@@ -294,25 +294,11 @@ impl PatternGroup {
 impl Lexicons {
     /// [`Lexicons::guess_language`]'s counts, found the slow way: every
     /// group's whole set, without the literal index.
-    pub(crate) fn guess_counts_by_sets(&self, normalised: &str) -> BTreeMap<String, usize> {
+    pub(crate) fn guess_counts_by_sets(&self, normalised: &str) -> BTreeMap<&str, usize> {
         let mut counts = BTreeMap::new();
         for g in guess_groups(&self.banner, &self.buttons, &self.text) {
             for i in g.matching(normalised).filter(|&i| g.unique[i]) {
-                *counts.entry(g.languages[i].clone()).or_default() += 1;
-            }
-        }
-        counts
-    }
-
-    /// The same counts, the way [`Lexicons::guess_language`] finds them.
-    pub(crate) fn guess_counts(&self, normalised: &str) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        let groups = guess_groups(&self.banner, &self.buttons, &self.text);
-        for (g, candidates) in groups.zip(self.guess_index.candidates(normalised)) {
-            for i in candidates.into_iter().filter(|&i| g.unique[i]) {
-                if g.is_match(i, normalised) {
-                    *counts.entry(g.languages[i].clone()).or_default() += 1;
-                }
+                *counts.entry(g.languages[i].as_str()).or_default() += 1;
             }
         }
         counts
@@ -687,16 +673,7 @@ impl Lexicons {
     /// The language whose own words (those no other lexicon shares) match
     /// most; ties go to the language listed first.
     pub fn guess_language(&self, normalised: &str) -> Option<String> {
-        let groups = guess_groups(&self.banner, &self.buttons, &self.text);
-        let candidates = self.guess_index.candidates(normalised);
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for (g, candidates) in groups.zip(candidates) {
-            for i in candidates {
-                if g.unique[i] && g.is_match(i, normalised) {
-                    *counts.entry(g.languages[i].as_str()).or_default() += 1;
-                }
-            }
-        }
+        let counts = self.guess_counts(normalised);
         let mut best: Option<(&str, usize)> = None;
         for lang in &self.languages {
             let n = counts.get(lang.as_str()).copied().unwrap_or(0);
@@ -705,6 +682,22 @@ impl Lexicons {
             }
         }
         best.map(|(l, _)| l.to_string())
+    }
+
+    /// By language, how many of its own words (patterns no other lexicon
+    /// shares) match `normalised`: the clues [`Lexicons::guess_language`]
+    /// weighs, found through the literal index.
+    pub(crate) fn guess_counts(&self, normalised: &str) -> BTreeMap<&str, usize> {
+        let groups = guess_groups(&self.banner, &self.buttons, &self.text);
+        let mut counts = BTreeMap::new();
+        for (g, candidates) in groups.zip(self.guess_index.candidates(normalised)) {
+            for i in candidates {
+                if g.unique[i] && g.is_match(i, normalised) {
+                    *counts.entry(g.languages[i].as_str()).or_default() += 1;
+                }
+            }
+        }
+        counts
     }
 
     /// Are statements in `language` read (see [`STATEMENT_KEYS`])?

@@ -292,12 +292,8 @@ impl Recogniser {
     /// `norm`, in a language the sentence is read in? A number of partners
     /// counts only where the partners statement could stand: "more than 500
     /// partners accept our gift card in store" states no data partner.
-    pub fn vetoed(&self, name: &str, norm: &str) -> bool {
-        self.vetoed_in(name, norm, None)
-    }
-
-    /// [`Recogniser::vetoed`] in a text whose language is `language`
-    /// (see [`Recogniser::recognise_in`]).
+    /// `language`, when known, is the text's (see
+    /// [`Recogniser::recognise_in`]).
     pub fn vetoed_in(&self, name: &str, norm: &str, language: Option<&str>) -> bool {
         let Some((_, def)) = self.statements.iter().find(|(n, _)| n == name) else {
             return false;
