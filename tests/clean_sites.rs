@@ -219,6 +219,18 @@ const HOMEMADE: &[Clean] = &[
         allowed: &[],
         never: &["B205", "C102"],
     },
+    // The banner listens to its buttons only a second after it shows them
+    // (tarteaucitron.js waits half a second): a click in that gap does
+    // nothing, and the engine must click again, not record a choice the
+    // page ignored and then accuse the site of forgetting it.
+    Clean {
+        host: "www.late-clean.test",
+        cmp: None,
+        refusal: Refusal::FirstLayer,
+        after_accept: BOTH,
+        allowed: &[],
+        never: &[],
+    },
     // An account form that requires first and last name to address parcels.
     Clean {
         host: "www.account-clean.test",

@@ -142,7 +142,7 @@ impl ChromeEngine {
             .iter()
             .find(|b| b.role == choice && b.layer == 1 && b.node.is_some());
         if let Some(b) = direct {
-            return match click(s, b.node.unwrap_or_default()) {
+            return match click_choice(s, b.node.unwrap_or_default()) {
                 Ok(()) => ConsentAction::done(choice, vec![b.label.clone()]),
                 Err(e) => ConsentAction::failed(choice, clicks, e),
             };
@@ -235,7 +235,7 @@ impl ChromeEngine {
             }
         }
         let mut action = match target.and_then(|b| b.node.map(|n| (b, n))) {
-            Some((b, n)) => match click(s, n) {
+            Some((b, n)) => match click_choice(s, n) {
                 Ok(()) => {
                     clicks.push(b.label.clone());
                     ConsentAction::done(choice, clicks)
@@ -294,4 +294,37 @@ impl ChromeEngine {
         }
         shots
     }
+}
+
+/// How long a clicked choice button may stay on screen before it is
+/// clicked again, and how often it may be.
+const CHOICE_GONE_WITHIN: Duration = Duration::from_millis(1200);
+const CHOICE_CLICKS: usize = 3;
+
+/// Click a choice button as a person would: when the click changes
+/// nothing and the button is still on screen a moment later, click it
+/// again. Some platforms draw their buttons before they listen to them
+/// (tarteaucitron.js attaches its handlers 500 ms after it shows the
+/// banner); a visitor who clicks in that gap clicks again, and a click the
+/// page ignored must not be recorded as the visitor's choice. A button
+/// that leaves the screen, or a page that navigates away, ends it.
+fn click_choice(s: &Session, node: i64) -> Result<(), String> {
+    click(s, node)?;
+    for _ in 1..CHOICE_CLICKS {
+        let deadline = Instant::now() + CHOICE_GONE_WITHIN;
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            let on_screen = s.page_box(node).is_some() && dom::shown(&s.tab, node) == Some(true);
+            if !on_screen {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        if click(s, node).is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
