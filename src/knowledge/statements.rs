@@ -473,8 +473,8 @@ impl Recogniser {
                 .then(|| self.blank(&def.mask, norm, &matched))
                 .filter(|masked| masked != norm);
             let hits = match masked {
-                None => self.judge(def, norm, allowed, &matched),
-                Some(masked) => self.judge(def, &masked, allowed, &self.find(&masked)),
+                None => self.judge(def, norm, allowed, own, &matched),
+                Some(masked) => self.judge(def, &masked, allowed, own, &self.find(&masked)),
             };
             if !hits.is_empty() {
                 out.push((k, hits));
@@ -508,12 +508,14 @@ impl Recogniser {
     }
 
     /// The hits of one statement in one normalised sentence, as
-    /// `(language, anchor words)`, in the `allowed` languages.
+    /// `(language, anchor words)`, in the `allowed` languages; `own` is the
+    /// text's language (a bit, or 0).
     fn judge(
         &self,
         def: &Statement,
         norm: &str,
         allowed: Langs,
+        own: Langs,
         found: &Found,
     ) -> Vec<(String, String)> {
         // Candidate anchors: (language, term, the other terms of its
@@ -540,12 +542,26 @@ impl Recogniser {
         if anchors.is_empty() {
             return Vec::new();
         }
+        // A sentence read in several languages is judged in each. A veto
+        // in any of them keeps it from counting. When the text's own
+        // language reads the combination, its verdict decides: it knows
+        // its own negations ("no" is Spanish for "not" but Portuguese for
+        // "in the"). Otherwise the most cautious reading wins: one that
+        // finds the combination but denies it cancels the others: in the
+        // Dutch "gegevens niet met andere Google-diensten worden gedeeld",
+        // four other lexicons read the words but not the Dutch "niet".
         let veto: Langs = def.veto.iter().fold(0, |m, &t| m | found.langs[t]);
+        if veto & allowed != 0 {
+            return Vec::new();
+        }
         let mut out: Vec<(String, String)> = Vec::new();
+        let mut read: Langs = 0;
+        let mut held: Langs = 0;
         for (l, term, companions) in anchors {
-            if veto & (1 << l) != 0 || allowed & (1 << l) == 0 {
+            if allowed & (1 << l) == 0 {
                 continue;
             }
+            read |= 1 << l;
             let lang = &self.languages[l];
             let spans = self.spans(term, l, norm, found);
             let clauses = self.clauses(norm, l, found);
@@ -602,12 +618,21 @@ impl Recogniser {
                     self.outcome(def, norm, l, &clauses, k, &negated)
                 };
                 if holds {
+                    held |= 1 << l;
                     let phrase = norm[span].to_string();
                     if !out.iter().any(|(_, p)| *p == phrase) {
                         out.push((lang.clone(), phrase));
                     }
                 }
             }
+        }
+        let decided = if read & own != 0 {
+            held & own != 0
+        } else {
+            held == read
+        };
+        if !decided {
+            return Vec::new();
         }
         out
     }
@@ -867,6 +892,31 @@ mod tests {
         assert!(r
             .recognise_in("Our partners track you on other websites.", "fr")
             .contains_key("cross_site"));
+    }
+
+    /// A sentence read in several languages: the text's own language
+    /// decides when it reads the combination; otherwise a reading that
+    /// finds the combination but denies it cancels the others.
+    #[test]
+    fn a_denial_in_the_text_language_or_any_reading_cancels_the_statement() {
+        let r = &lex().statements;
+        let partners = |text: &str, own: Option<&str>| {
+            r.recognise_sentences(&r.sentences(text), own)
+                .contains_key("partners")
+        };
+        // Dutch "niet" denies the sharing; Czech, Croatian, Polish and
+        // Portuguese read the words too, without their denial.
+        let dutch = "We hebben Google Analytics zo ingesteld dat het IP-adres wordt ingekort \
+                     en gegevens niet met andere Google-diensten worden gedeeld.";
+        assert!(!partners(dutch, Some("nl")));
+        assert!(!partners(dutch, None));
+        // Portuguese "no" is "in the", Spanish "no" is "not": in a
+        // Portuguese text the Portuguese reading decides.
+        let portuguese = "Os anunciantes e intermediários podem seguir o comportamento do \
+                          utilizador em toda a internet através de identificadores únicos \
+                          guardados no navegador.";
+        assert!(partners(portuguese, Some("pt")));
+        assert!(!partners(portuguese, None));
     }
 
     /// Every how many corpus sentences the agreement tests check: all of
