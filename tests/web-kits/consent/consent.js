@@ -1,7 +1,9 @@
-// The site's own consent banner. Nothing that needs consent runs before
-// "accept"; the choice is kept for 6 months. Like some platforms, it draws
-// its buttons first and listens to them only `listenAfter` ms later: a
-// click in that gap does nothing.
+// The homemade consent banner several clean test sites use (each serves it
+// as its own /consent.js, through `mount` in its site.toml, and configures
+// it with `window.CONSENT` in its pages). Nothing that needs consent runs
+// before "accept"; the choice is kept for `days`. With `listenAfter`, the
+// banner draws its buttons first and listens to them only that many ms
+// later, as some platforms do: a click in that gap does nothing.
 (function () {
   var C = window.CONSENT;
   function read() {
@@ -52,7 +54,8 @@
     div.innerHTML = C.html;
     document.body.appendChild(div);
     if (C.modal) document.documentElement.classList.add("consent-open");
-    setTimeout(function () { div.addEventListener("click", listen); }, C.listenAfter || 0);
+    if (C.listenAfter) setTimeout(function () { div.addEventListener("click", listen); }, C.listenAfter);
+    else div.addEventListener("click", listen);
     function listen(e) {
       var t = e.target.closest("[data-consent]");
       if (!t) return;
