@@ -302,7 +302,11 @@ impl Recogniser {
             return false;
         }
         let found = self.find(norm);
-        let allowed = self.dominant(&found, self.bit(language));
+        self.vetoes(def, &found, self.dominant(&found, self.bit(language)))
+    }
+
+    /// Does a veto of `def` match in any of the `allowed` languages?
+    fn vetoes(&self, def: &Statement, found: &Found, allowed: Langs) -> bool {
         def.veto.iter().any(|&t| found.langs[t] & allowed != 0)
     }
 
@@ -550,8 +554,7 @@ impl Recogniser {
         // finds the combination but denies it cancels the others: in the
         // Dutch "gegevens niet met andere Google-diensten worden gedeeld",
         // four other lexicons read the words but not the Dutch "niet".
-        let veto: Langs = def.veto.iter().fold(0, |m, &t| m | found.langs[t]);
-        if veto & allowed != 0 {
+        if self.vetoes(def, found, allowed) {
             return Vec::new();
         }
         let mut out: Vec<(String, String)> = Vec::new();

@@ -107,12 +107,8 @@ impl ChromeEngine {
             if button.role == ButtonRole::Other {
                 continue;
             }
-            match s.page_box(node) {
-                // On screen: a box, and visible to a person (a faded-out or
-                // off-screen layer keeps its box).
-                Some((_, _, w, h))
-                    if w > 1.0 && h > 1.0 && dom::shown(&s.tab, node) != Some(false) =>
-                {
+            match on_screen(s, node) {
+                Some((_, _, w, h)) => {
                     button.layer = 1;
                     if matches!(button.role, ButtonRole::Reject | ButtonRole::Accept)
                         && !styled.contains(&button.role)
@@ -121,7 +117,7 @@ impl ChromeEngine {
                         button.style = style_of(&s.tab, node, w, h);
                     }
                 }
-                _ => button.layer = 2,
+                None => button.layer = 2,
             }
         }
     }
@@ -296,6 +292,13 @@ impl ChromeEngine {
     }
 }
 
+/// The box of a button on screen: one of more than a pixel, and visible to
+/// a person (a faded-out or off-screen layer keeps its box).
+fn on_screen(s: &Session, node: i64) -> Option<(f64, f64, f64, f64)> {
+    s.page_box(node)
+        .filter(|&(_, _, w, h)| w > 1.0 && h > 1.0 && dom::shown(&s.tab, node) != Some(false))
+}
+
 /// How long a clicked choice button may stay on screen before it is
 /// clicked again, and how often it may be.
 const CHOICE_GONE_WITHIN: Duration = Duration::from_millis(1200);
@@ -307,15 +310,15 @@ const CHOICE_CLICKS: usize = 3;
 /// (tarteaucitron.js attaches its handlers 500 ms after it shows the
 /// banner); a visitor who clicks in that gap clicks again, and a click the
 /// page ignored must not be recorded as the visitor's choice. A button
-/// that leaves the screen, or a page that navigates away, ends it.
+/// that leaves the screen (as [`ChromeEngine::measure`] tells it), or a
+/// page that navigates away, ends it.
 fn click_choice(s: &Session, node: i64) -> Result<(), String> {
     click(s, node)?;
     for _ in 1..CHOICE_CLICKS {
         let deadline = Instant::now() + CHOICE_GONE_WITHIN;
         loop {
             std::thread::sleep(Duration::from_millis(200));
-            let on_screen = s.page_box(node).is_some() && dom::shown(&s.tab, node) == Some(true);
-            if !on_screen {
+            if on_screen(s, node).is_none() {
                 return Ok(());
             }
             if Instant::now() >= deadline {
